@@ -1,0 +1,56 @@
+/**
+ * The contract between agent CLIs and whoever runs them. The workflow engine's `AgentRunner` port is this
+ * interface; the engine receives an implementation by injection and never spawns a CLI itself.
+ */
+
+export type AgentName = 'claude' | 'codex' | 'gemini';
+
+export interface AgentUsage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/** The outcome of one agent invocation, the same for every CLI. */
+export interface AgentResult {
+  text: string;
+  sessionId: string | null;
+  usage: AgentUsage;
+  costUsd: number | null;
+  numTurns: number | null;
+  durationMs: number;
+  isError: boolean;
+  /** Why the agent was stopped, when it was not its own decision. A `budget` stop pauses the run. */
+  stopReason?: 'budget' | 'stalled' | 'aborted';
+  /** A human sentence for failures and budget stops. */
+  errorMessage?: string;
+}
+
+export interface AgentRunRequest {
+  agent: AgentName;
+  prompt: string;
+  cwd: string;
+  model?: string;
+  allowedTools?: string[];
+  permissionMode?: string;
+  env?: Record<string, string>;
+  /** Continue this CLI session instead of starting a new one (an interrupted step being resumed). */
+  resumeSessionId?: string;
+  budget?: { maxCostUsd?: number; maxTurns?: number };
+  /** No stream output for this long → the CLI is killed and the result says `stalled`. */
+  idleTimeoutMs?: number;
+}
+
+export interface AgentRunHooks {
+  /** Aborted on cancel, pause-now and timeout: the runner kills the CLI's whole process tree. */
+  signal: AbortSignal;
+  /** Every stream event as it arrives (normalised where known, kept raw otherwise). */
+  onEvent(event: unknown): void;
+  /** Called once the CLI reports its session id; the caller journals it before the agent goes on. */
+  onSessionStarted(sessionId: string): Promise<void> | void;
+}
+
+export interface AgentRunner {
+  run(request: AgentRunRequest, hooks: AgentRunHooks): Promise<AgentResult>;
+}

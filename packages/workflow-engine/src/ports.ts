@@ -1,0 +1,164 @@
+/**
+ * What the engine needs from outside. The engine never touches a database, HTTP or an agent CLI directly:
+ * the server and the CLI hand it implementations of these ports.
+ */
+import type { AgentName } from '@switchyard/agent-cli-sdk';
+import type { StepError, StepResult, StepType } from './types/step.ts';
+import type { Lease, RunStatus, StepStatus, WorkflowRun } from './types/workflow.ts';
+
+// ── RunStore ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface NewRun {
+  id?: string;
+  definitionId: string;
+  name: string;
+  args: unknown;
+}
+
+/** Fields the lease holder moves as the run progresses. */
+export interface RunProgress {
+  status?: RunStatus;
+  currentPhase?: string | null;
+  currentStepIndex?: number;
+  error?: string | null;
+  output?: unknown;
+}
+
+export interface JournalRecord {
+  runId: string;
+  stepId: string;
+  /** Position of the step in the run's call order, from 0. Replay checks it to catch non-determinism. */
+  index: number;
+  name: string;
+  phase: string;
+  type: StepType;
+  status: StepStatus;
+  /** Attempts started so far (1 on the first). */
+  attempt: number;
+  /** The step's serialisable input (prompt, command…), for logs and the board. */
+  input: unknown;
+  result: StepResult | null;
+  error: StepError | null;
+  /** The agent CLI's own session id, journaled as soon as the agent reports it, so an interrupted step resumes it. */
+  agentSessionId: string | null;
+  /** The `agent_sessions` record, where a store keeps them. */
+  agentSessionRecordId: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Set when a re-run from an earlier phase superseded this record; kept as history. */
+  invalidatedAt: string | null;
+}
+
+export type JournalRecordStart = Pick<JournalRecord, 'stepId' | 'index' | 'name' | 'phase' | 'type' | 'input' | 'attempt'> &
+  Partial<Pick<JournalRecord, 'agentSessionId' | 'agentSessionRecordId' | 'startedAt'>>;
+
+export type JournalRecordUpdate = Partial<Pick<JournalRecord, 'attempt' | 'agentSessionId' | 'agentSessionRecordId'>>;
+
+export interface RunComment {
+  id: string;
+  runId: string;
+  stepId: string | null;
+  /** Deterministic key from the engine, so a replayed `ctx.comment` is written once. */
+  key: string | null;
+  text: string;
+  type: 'user' | 'system' | 'agent';
+  createdAt: string;
+}
+
+export type NewComment = Omit<RunComment, 'id' | 'createdAt'>;
+
+export interface RunFilter {
+  status?: RunStatus[];
+  definitionId?: string;
+}
+
+/**
+ * The run store: runs, their journals, control requests and leases.
+ *
+ * Writes made by the worker that runs a run carry its {@link Lease}; a store refuses them with `LeaseLostError`
+ * once another worker has claimed the run (fencing). Control requests (pause, cancel, resume, approve, re-run)
+ * come from anyone.
+ */
+export interface RunStore {
+  createRun(run: NewRun): Promise<WorkflowRun>;
+  getRun(runId: string): Promise<WorkflowRun | undefined>;
+  listRuns(filter?: RunFilter): Promise<WorkflowRun[]>;
+
+  /** Claims a run that is runnable (pending, or running under an expired lease). Undefined when it is not. */
+  claimRun(runId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  /** Claims the oldest runnable run, if any. Two concurrent callers never get the same run. */
+  claimNextRun(owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  renewLease(runId: string, lease: Lease, ttlMs: number): Promise<Lease>;
+  releaseLease(runId: string, lease: Lease): Promise<void>;
+
+  updateRun(runId: string, lease: Lease, progress: RunProgress): Promise<WorkflowRun>;
+
+  /** Active journal records in call order; with `includeInvalidated`, the superseded ones too. */
+  getJournal(runId: string, options?: { includeInvalidated?: boolean }): Promise<JournalRecord[]>;
+  /** Records a step as running (creating or restarting its active record). */
+  startStep(runId: string, lease: Lease, record: JournalRecordStart): Promise<JournalRecord>;
+  updateStep(runId: string, lease: Lease, stepId: string, update: JournalRecordUpdate): Promise<JournalRecord>;
+  /**
+   * The durability point of a step: its result and the run's progress, committed together.
+   * `status` is the step's final status; `result` what `ctx.step` returns.
+   */
+  finishStep(
+    runId: string,
+    lease: Lease,
+    stepId: string,
+    outcome: { status: StepStatus; result: StepResult; error: StepError | null },
+    progress?: RunProgress,
+  ): Promise<JournalRecord>;
+
+  /** Pause a run: at once when no live worker holds it, else at its next step boundary (or now). */
+  requestPause(runId: string, mode: 'boundary' | 'now'): Promise<WorkflowRun>;
+  /** Cancel a run: at once when no live worker holds it, else the holder kills the running step. */
+  requestCancel(runId: string): Promise<WorkflowRun>;
+  /** Make a paused or failed run runnable again; its journal replays. */
+  resumeRun(runId: string): Promise<WorkflowRun>;
+  /** Approve the gate a waiting run stands at. */
+  approveGate(runId: string, phase: string): Promise<WorkflowRun>;
+  /** Supersede the journal records of these phases and make the run runnable again. */
+  invalidatePhases(runId: string, phases: string[]): Promise<WorkflowRun>;
+
+  /** Adds a comment; a comment whose key the run already has is not added again. */
+  addComment(comment: NewComment): Promise<{ comment: RunComment; created: boolean }>;
+  listComments(runId: string): Promise<RunComment[]>;
+}
+
+// ── EventSink ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface EventBase<T extends string, D> {
+  type: T;
+  data: { execution_id: string } & D;
+}
+
+export type StepProgress =
+  | { kind: 'output'; stream: 'stdout' | 'stderr'; text: string }
+  | { kind: 'agent'; event: unknown }
+  | { kind: 'log'; message: string };
+
+export type WorkflowEvent =
+  | EventBase<'workflow.step.started', { step_id: string; phase: string; name: string; step_type: StepType; attempt: number }>
+  | EventBase<'workflow.step.progress', { step_id: string; phase: string; progress: StepProgress }>
+  | EventBase<'workflow.step.completed', { step_id: string; phase: string; status: StepStatus; result: StepResult }>
+  | EventBase<'workflow.execution.status_changed', { status: RunStatus; previous_status: RunStatus; error?: string | null }>
+  | EventBase<'workflow.execution.phase_changed', { phase: string; previous_phase: string | null }>
+  | EventBase<'workflow.comment.created', { step_id: string | null; comment: RunComment }>;
+
+export type WorkflowEventType = WorkflowEvent['type'];
+
+/** Receives the engine's events, in order. It must not throw; slow work belongs behind it, not in it. */
+export interface EventSink {
+  emit(event: WorkflowEvent): void;
+}
+
+// ── Agents ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+// The agent contract is owned by the SDK that implements it; the engine only receives a runner.
+export type { AgentResult, AgentRunHooks, AgentRunner, AgentRunRequest, AgentUsage } from '@switchyard/agent-cli-sdk';
+
+/** Creates the `agent_sessions` record before an agent process starts. */
+export interface AgentSessionStore {
+  createSession(session: { runId: string; stepId: string; agent: AgentName; cwd: string }): Promise<string>;
+}

@@ -1,0 +1,26 @@
+import type { StepInput, StepResult } from './step.ts';
+
+/** What `execute(ctx, args)` receives. Everything that is not deterministic belongs inside a step. */
+export interface WorkflowContext<Args = unknown> {
+  readonly runId: string;
+  readonly args: Args;
+  /** The phase of the step most recently started or replayed. */
+  readonly phase: string | null;
+  /** True while `execute` is re-walking steps that the journal already holds. */
+  readonly isReplaying: boolean;
+
+  /** Runs a step durably: a completed step returns its journaled result without running again. */
+  step<T = unknown>(id: string, spec: StepInput): Promise<StepResult<T>>;
+  /** Journals a step as skipped (a condition was false), so the board shows it. */
+  skip(id: string, spec: { phase: string; name?: string; reason?: string }): Promise<StepResult<null>>;
+  /** A script step in the current phase: `ctx.exec('lint', ['npm', 'run', 'lint'])`. */
+  exec(id: string, command: string | string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<StepResult>;
+  /** A pause point between steps: honours a pending pause or cancel request and writes a checkpoint. */
+  checkpoint(): Promise<void>;
+  /** Adds a comment to the run (or to a step); written once even when `execute` is replayed. */
+  comment(text: string, options?: { stepId?: string }): Promise<void>;
+  /** The journaled result of an earlier step of this run. */
+  getStepResult<T = unknown>(id: string): StepResult<T> | undefined;
+  /** A run log line; silent while replaying so a resumed run does not repeat itself. */
+  log(message: string): void;
+}
