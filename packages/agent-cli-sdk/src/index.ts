@@ -1,1 +1,16 @@
+/**
+ * @switchyard/agent-cli-sdk: run Claude Code, Codex and Gemini CLIs as child processes and read their streams as one
+ * event model.
+ */
 export type * from './types.ts';
+export type * from './events.ts';
+export type { AgentAdapter, StreamParser, StreamProgress } from './adapter.ts';
+export { createAgentRunner, agentAdapters } from './runner.ts';
+export type { AgentRunnerOptions } from './runner.ts';
+export { claudeAdapter, buildClaudeArgs, createClaudeParser } from './adapters/claude.ts';
+export { codexAdapter, buildCodexArgs, createCodexParser } from './adapters/codex.ts';
+export { geminiAdapter, buildGeminiArgs, createGeminiParser } from './adapters/gemini.ts';
+export { AgentSdkError, AgentCliNotFoundError, AgentHookError } from './errors.ts';
+export { renderAgentSummary } from './summary.ts';
+export { createLineSplitter } from './lines.ts';
+export type { LineSplitter, LineSplitterOptions } from './lines.ts';

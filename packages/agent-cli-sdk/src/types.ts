@@ -35,6 +35,11 @@ export interface AgentRunRequest {
   allowedTools?: string[];
   permissionMode?: string;
   env?: Record<string, string>;
+  /**
+   * `HOME` for the CLI. Claude Code and Gemini keep sessions under it (and per cwd), so a resumed step must use the
+   * same `home` and `cwd` as the run that started the session. Unset: the runner's own environment decides.
+   */
+  home?: string;
   /** Continue this CLI session instead of starting a new one (an interrupted step being resumed). */
   resumeSessionId?: string;
   budget?: { maxCostUsd?: number; maxTurns?: number };

@@ -1,5 +1,21 @@
+/** @switchyard/workflow-engine — durable workflows for AI-agent work. */
 export type * from './types/workflow.ts';
 export type * from './types/step.ts';
 export type * from './types/context.ts';
 export type * from './ports.ts';
+export { TERMINAL_RUN_STATUSES } from './types/workflow.ts';
 export * from './errors.ts';
+
+export { defineWorkflow, validateArgs, definitionSnapshot } from './parser/WorkflowDefinition.ts';
+
+export { createExecutor } from './execution/WorkflowExecutor.ts';
+export type { ExecutorOptions, StartOptions, WorkflowExecutor } from './execution/WorkflowExecutor.ts';
+export { CheckpointManager, buildCheckpoint, runStateFromCheckpoint } from './execution/CheckpointManager.ts';
+export type { Checkpoint } from './execution/CheckpointManager.ts';
+
+export { createMemoryRunStore } from './storage/MemoryRunStore.ts';
+export type { MemoryRunStore } from './storage/MemoryRunStore.ts';
+export { createFileRunStore } from './storage/FileRunStore.ts';
+export { ExecutionFiles, StepLog } from './storage/FileSystemStorage.ts';
+export type { StepLogType } from './storage/FileSystemStorage.ts';
+export type { RunState } from './storage/runState.ts';

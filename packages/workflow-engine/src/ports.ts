@@ -22,6 +22,7 @@ export interface RunProgress {
   currentStepIndex?: number;
   error?: string | null;
   output?: unknown;
+  waitingGate?: string | null;
 }
 
 export interface JournalRecord {
@@ -52,7 +53,10 @@ export interface JournalRecord {
 export type JournalRecordStart = Pick<JournalRecord, 'stepId' | 'index' | 'name' | 'phase' | 'type' | 'input' | 'attempt'> &
   Partial<Pick<JournalRecord, 'agentSessionId' | 'agentSessionRecordId' | 'startedAt'>>;
 
-export type JournalRecordUpdate = Partial<Pick<JournalRecord, 'attempt' | 'agentSessionId' | 'agentSessionRecordId'>>;
+/** `status: 'pending'` marks a step interrupted by pause-now or a budget stop: it runs (or resumes) again later. */
+export type JournalRecordUpdate = Partial<Pick<JournalRecord, 'attempt' | 'agentSessionId' | 'agentSessionRecordId'>> & {
+  status?: 'pending';
+};
 
 export interface RunComment {
   id: string;

@@ -83,4 +83,6 @@ export interface ScriptOutput {
   signal: string | null;
   stdout: string;
   stderr: string;
+  /** stdout parsed, when it is one JSON object or array: `steps.build.output.json.version`. */
+  json?: unknown;
 }

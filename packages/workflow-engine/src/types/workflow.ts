@@ -82,6 +82,8 @@ export interface WorkflowRun {
   error: string | null;
   /** Manual gates that someone approved (phase ids). */
   approvedGates: string[];
+  /** The gated phase a `waiting` run stands before. */
+  waitingGate: string | null;
   /** Control requests waiting for the worker that holds the run. */
   pauseRequested: 'boundary' | 'now' | null;
   cancelRequested: boolean;

@@ -1,0 +1,40 @@
+/**
+ * The SDK's typed errors. Each has a stable `code`; callers map codes, never messages.
+ *
+ * What the agent does (API errors, failed tools, stalls, budget stops, aborts) is an `AgentResult` with
+ * `isError: true`, never a throw. These errors are for problems a retry cannot fix: the CLI is not installed, or the
+ * caller's own hook failed.
+ */
+import type { AgentName } from './types.ts';
+
+export abstract class AgentSdkError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The CLI binary was not found (or is not executable) where the options, the env var or PATH point. */
+export class AgentCliNotFoundError extends AgentSdkError {
+  readonly code = 'agent_cli_not_found';
+  constructor(
+    readonly agent: AgentName,
+    readonly searched: string,
+    readonly installHint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${agent} CLI not found (${searched}). Install it with \`${installHint}\` or set its path.`, options);
+  }
+}
+
+/** `onSessionStarted` or `onEvent` threw; the agent was stopped because its session could not be recorded. */
+export class AgentHookError extends AgentSdkError {
+  readonly code = 'agent_hook_failed';
+  constructor(
+    readonly hook: 'onSessionStarted' | 'onEvent',
+    cause: unknown,
+  ) {
+    super(`${hook} failed, the agent was stopped: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Checkpoints: after each committed step, the run's progress as the seed's JSON, one file per step, written
+ * atomically. A run can be rebuilt from these files alone.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JournalRecord } from '../ports.ts';
+import type { RunState } from '../storage/runState.ts';
+import { newRunState } from '../storage/runState.ts';
+import { writeFileAtomic } from '../storage/atomicFile.ts';
+import type { StepResult, StepType } from '../types/step.ts';
+import type { WorkflowRun } from '../types/workflow.ts';
+
+export interface CheckpointStepResult extends StepResult {
+  step_id: string;
+  index: number;
+  name: string;
+  phase: string;
+  type: StepType;
+  agent_session_id: string | null;
+}
+
+export interface Checkpoint {
+  execution_id: string;
+  timestamp: string;
+  current_phase: string | null;
+  current_step_index: number;
+  completed_step_ids: string[];
+  step_results: Record<string, CheckpointStepResult>;
+  /** Enough of the run to rebuild it: which template, under what name, with which gates approved. */
+  run: Pick<WorkflowRun, 'definitionId' | 'name' | 'createdAt' | 'approvedGates'>;
+}
+
+const FINISHED = new Set(['completed', 'skipped', 'failed']);
+
+export function buildCheckpoint(run: WorkflowRun, journal: JournalRecord[], now: Date): Checkpoint {
+  const finished = journal.filter((r) => FINISHED.has(r.status) && r.result);
+  return {
+    execution_id: run.id,
+    timestamp: now.toISOString(),
+    current_phase: run.currentPhase,
+    current_step_index: run.currentStepIndex,
+    completed_step_ids: finished.filter((r) => r.status === 'completed').map((r) => r.stepId),
+    step_results: Object.fromEntries(
+      finished.map((r) => [
+        r.stepId,
+        {
+          ...(r.result as StepResult),
+          step_id: r.stepId,
+          index: r.index,
+          name: r.name,
+          phase: r.phase,
+          type: r.type,
+          agent_session_id: r.agentSessionId,
+        },
+      ]),
+    ),
+    run: {
+      definitionId: run.definitionId,
+      name: run.name,
+      createdAt: run.createdAt,
+      approvedGates: run.approvedGates,
+    },
+  };
+}
+
+export class CheckpointManager {
+  private sequence: number | undefined;
+
+  constructor(readonly dir: string) {}
+
+  async save(checkpoint: Checkpoint, stepId: string): Promise<string> {
+    this.sequence ??= (await this.files()).length;
+    this.sequence += 1;
+    const path = join(this.dir, `${String(this.sequence).padStart(6, '0')}-${stepId}.json`);
+    await writeFileAtomic(path, JSON.stringify(checkpoint, null, 2));
+    return path;
+  }
+
+  async loadLatest(): Promise<Checkpoint | undefined> {
+    const latest = (await this.files()).at(-1);
+    if (!latest) return undefined;
+    return JSON.parse(await readFile(join(this.dir, latest), 'utf8')) as Checkpoint;
+  }
+
+  private async files(): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((n) => /^\d{6}-.+\.json$/.test(n)).sort();
+  }
+}
+
+/** Rebuilds a run's state from its latest checkpoint and args, ready to be resumed by replay. */
+export function runStateFromCheckpoint(checkpoint: Checkpoint, args: unknown): RunState {
+  const state = newRunState(
+    { id: checkpoint.execution_id, definitionId: checkpoint.run.definitionId, name: checkpoint.run.name, args },
+    new Date(checkpoint.run.createdAt),
+  );
+  state.run.currentPhase = checkpoint.current_phase;
+  state.run.currentStepIndex = checkpoint.current_step_index;
+  state.run.approvedGates = [...checkpoint.run.approvedGates];
+  state.journal = Object.values(checkpoint.step_results)
+    .sort((a, b) => a.index - b.index)
+    .map((r) => ({
+      runId: checkpoint.execution_id,
+      stepId: r.step_id,
+      index: r.index,
+      name: r.name,
+      phase: r.phase,
+      type: r.type,
+      status: r.status,
+      attempt: r.attempts,
+      input: null,
+      result: { status: r.status, data: r.data, error: r.error, attempts: r.attempts, startedAt: r.startedAt, finishedAt: r.finishedAt },
+      error: r.error ?? null,
+      agentSessionId: r.agent_session_id,
+      agentSessionRecordId: null,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      invalidatedAt: null,
+    }));
+  return state;
+}

@@ -1,0 +1,192 @@
+/**
+ * Runs runs. `start` validates args and pins the template; `execute` claims a run, replays its journal through
+ * the template's `execute` and drives it until it completes, fails, is cancelled, pauses or waits at a gate.
+ * Control (`pause`, `resume`, `cancel`, `advance`, `rerun`) goes through the store, so it works on a run
+ * executing in another process too.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { InvalidTransitionError, RunNotFoundError, WorkflowError } from '../errors.ts';
+import { definitionSnapshot, validateArgs } from '../parser/WorkflowDefinition.ts';
+import type { AgentRunner, AgentSessionStore, EventSink, RunStore } from '../ports.ts';
+import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
+import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
+import { RunControl } from './RunControl.ts';
+import { RunSuspended } from './RunSuspended.ts';
+import type { Suspension } from './RunSuspended.ts';
+import { RunContext } from './WorkflowContext.ts';
+
+export interface ExecutorOptions {
+  store: RunStore;
+  events?: EventSink;
+  agents?: AgentRunner;
+  agentSessions?: AgentSessionStore;
+  /** `<project>/.agent/workflows/executions`: where snapshots, logs and checkpoints go. Without it, none are written. */
+  executionsDir?: string;
+  /** Where steps run unless they name a `cwd`: the project directory. */
+  workingDir?: string;
+  /** Identifies this worker in leases. */
+  workerId?: string;
+  leaseTtlMs?: number;
+  /** How often a running run looks for pause and cancel requests from other processes. */
+  controlPollMs?: number;
+  /** First retry delay; each further retry doubles it. */
+  retryBaseDelayMs?: number;
+  /** `ctx.log` lines (not repeated on replay). */
+  onLog?: (runId: string, message: string) => void;
+}
+
+export interface StartOptions {
+  runId?: string;
+  name?: string;
+}
+
+const noEvents: EventSink = { emit: () => undefined };
+
+export type WorkflowExecutor = ReturnType<typeof createExecutor>;
+
+export function createExecutor(options: ExecutorOptions) {
+  const store = options.store;
+  const events = options.events ?? noEvents;
+  const workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const leaseTtlMs = options.leaseTtlMs ?? 30_000;
+  const controlPollMs = options.controlPollMs ?? 250;
+  const active = new Map<string, RunControl>();
+
+  const filesOf = (runId: string) => (options.executionsDir ? new ExecutionFiles(options.executionsDir, runId) : undefined);
+
+  async function requireRun(runId: string): Promise<WorkflowRun> {
+    const run = await store.getRun(runId);
+    if (!run) throw new RunNotFoundError(runId);
+    return run;
+  }
+
+  function emitStatus(run: WorkflowRun, previous: WorkflowRun['status']): WorkflowRun {
+    if (run.status !== previous) {
+      events.emit({ type: 'workflow.execution.status_changed', data: { execution_id: run.id, status: run.status, previous_status: previous } });
+    }
+    return run;
+  }
+
+  /** Creates a run: validates args against the template's schema and pins the template. Does not execute it. */
+  async function start(definition: WorkflowDefinition, args: unknown, startOptions: StartOptions = {}): Promise<WorkflowRun> {
+    const parsedArgs = validateArgs(definition, args ?? {});
+    const runId = startOptions.runId ?? randomUUID();
+    const files = filesOf(runId);
+    // The snapshot is written first: a run record never exists without the template it is pinned to.
+    if (files) {
+      const sourceText = await readFile(definition.source.path, 'utf8');
+      await files.writeSnapshot(definitionSnapshot(definition), parsedArgs, sourceText);
+    }
+    return store.createRun({ id: runId, definitionId: definition.id, name: startOptions.name ?? definition.name, args: parsedArgs });
+  }
+
+  /**
+   * Claims the run and drives it as far as it goes. Returns the run as it stands afterwards; a run that is not
+   * runnable (held by another worker, paused, finished) is returned untouched.
+   */
+  async function execute(runId: string, definition: WorkflowDefinition): Promise<WorkflowRun> {
+    const lease = await store.claimRun(runId, workerId, leaseTtlMs);
+    if (!lease) return requireRun(runId);
+    const control = new RunControl(store, runId, lease, { leaseTtlMs, pollMs: controlPollMs });
+    active.set(runId, control);
+    control.start();
+    try {
+      return await drive(runId, definition, control);
+    } finally {
+      control.stop();
+      active.delete(runId);
+      await store.releaseLease(runId, control.lease).catch(() => undefined);
+    }
+  }
+
+  async function drive(runId: string, definition: WorkflowDefinition, control: RunControl): Promise<WorkflowRun> {
+    const run = await requireRun(runId);
+    const journal = await store.getJournal(runId);
+    const ctx = new RunContext(run, journal, definition, control, {
+      store,
+      events,
+      agents: options.agents,
+      agentSessions: options.agentSessions,
+      files: filesOf(runId),
+      workingDir: options.workingDir ?? process.cwd(),
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 1_000,
+      onLog: options.onLog,
+    });
+    try {
+      await control.atBoundary();
+      await ctx.setStatus('running');
+      const output = await definition.execute(ctx, run.args);
+      // Template code may have caught the suspension; the run is suspended all the same.
+      if (ctx.suspension) return await suspended(ctx, control, ctx.suspension);
+      await ctx.setStatus('completed', { output: output === undefined ? null : JSON.parse(JSON.stringify(output)) });
+    } catch (error) {
+      const suspension = ctx.suspension ?? (error instanceof RunSuspended ? error.suspension : undefined);
+      if (suspension) return await suspended(ctx, control, suspension);
+      if (control.suspension?.status === 'lease_lost') return requireRun(runId);
+      await ctx.setStatus('failed', { error: describeFailure(error) }).catch(() => undefined);
+    }
+    return requireRun(runId);
+  }
+
+  async function suspended(ctx: RunContext, control: RunControl, suspension: Suspension): Promise<WorkflowRun> {
+    // A worker that lost its lease writes nothing more: the run belongs to someone else now.
+    if (suspension.status === 'lease_lost') return requireRun(ctx.runId);
+    if (suspension.status === 'paused') await ctx.setStatus('paused');
+    if (suspension.status === 'cancelled') await ctx.setStatus('cancelled');
+    void control;
+    return requireRun(ctx.runId);
+  }
+
+  /** Start and execute in one call. */
+  async function run(definition: WorkflowDefinition, args: unknown, startOptions: StartOptions = {}): Promise<WorkflowRun> {
+    const created = await start(definition, args, startOptions);
+    return execute(created.id, definition);
+  }
+
+  async function pause(runId: string, pauseOptions: { now?: boolean } = {}): Promise<WorkflowRun> {
+    const before = await requireRun(runId);
+    const after = await store.requestPause(runId, pauseOptions.now ? 'now' : 'boundary');
+    await active.get(runId)?.poll();
+    return emitStatus(after, before.status);
+  }
+
+  async function cancel(runId: string): Promise<WorkflowRun> {
+    const before = await requireRun(runId);
+    const after = await store.requestCancel(runId);
+    await active.get(runId)?.poll();
+    return emitStatus(after, before.status);
+  }
+
+  /** Makes a paused or failed run runnable again; `execute` then replays it. */
+  async function resume(runId: string): Promise<WorkflowRun> {
+    const before = await requireRun(runId);
+    return emitStatus(await store.resumeRun(runId), before.status);
+  }
+
+  /** Approves the gate a waiting run stands at; `execute` then carries on. */
+  async function advance(runId: string): Promise<WorkflowRun> {
+    const before = await requireRun(runId);
+    if (before.status !== 'waiting' || !before.waitingGate) throw new InvalidTransitionError(runId, 'advance', before.status);
+    return emitStatus(await store.approveGate(runId, before.waitingGate), before.status);
+  }
+
+  /** Supersedes the journal from `phase` on (old records kept as history); `execute` then replays from there. */
+  async function rerun(runId: string, phase: string, definition: WorkflowDefinition): Promise<WorkflowRun> {
+    const before = await requireRun(runId);
+    const index = definition.phases.findIndex((p) => p.id === phase);
+    if (index < 0) {
+      throw new InvalidTransitionError(runId, `re-run from phase "${phase}"`, `not a phase of ${definition.id} (${definition.phases.map((p) => p.id).join(', ')})`);
+    }
+    const phases = definition.phases.slice(index).map((p) => p.id);
+    return emitStatus(await store.invalidatePhases(runId, phases), before.status);
+  }
+
+  return { workerId, store, start, execute, run, pause, cancel, resume, advance, rerun };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof WorkflowError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,210 @@
+/**
+ * Runs one step to an outcome: its attempts with exponential backoff, its timeout, and its logs. Knows nothing
+ * of replay or the journal's rules; the context calls it for steps that must really run.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentResult, AgentRunner, StepProgress } from '../ports.ts';
+import type { StepLog } from '../storage/FileSystemStorage.ts';
+import type { AgentStepSpec, StepError, StepRunContext, StepSpec } from '../types/step.ts';
+import type { Suspension } from './RunSuspended.ts';
+import { runScript } from './runScript.ts';
+
+export interface StepEnvironment {
+  runId: string;
+  stepId: string;
+  spec: StepSpec;
+  /** The attempt number of the first attempt made now (later than 1 when an interrupted step resumes). */
+  firstAttempt: number;
+  workingDir: string;
+  /** Fires on cancel, pause-now and lost lease; its reason is a {@link Suspension}. */
+  control: AbortSignal;
+  retryBaseDelayMs: number;
+  log: StepLog | undefined;
+  agents: AgentRunner | undefined;
+  /** The agent session to continue, when an interrupted agent step resumes. */
+  resumeSessionId: string | null;
+  progress(progress: StepProgress): void;
+  onAttempt(attempt: number): Promise<void>;
+  onAgentSession(sessionId: string): Promise<void>;
+}
+
+export type StepOutcome =
+  | { kind: 'finished'; ok: boolean; data: unknown; error: StepError | null; attempts: number }
+  | { kind: 'interrupted'; suspension: Suspension; attempts: number };
+
+interface AttemptResult {
+  ok: boolean;
+  data: unknown;
+  error: StepError | null;
+  /** An agent stopped for its budget: not a failure, the run pauses. */
+  budgetStop?: string;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+export async function runStep(env: StepEnvironment): Promise<StepOutcome> {
+  const retries = env.spec.retries ?? 0;
+  for (let attempt = env.firstAttempt; ; attempt++) {
+    if (attempt > env.firstAttempt) await env.onAttempt(attempt);
+    const attemptSignal = withTimeout(env.control, env.spec.timeoutMs);
+    const result = await runAttempt(env, attempt, attemptSignal.signal).finally(attemptSignal.dispose);
+    const attempts = attempt;
+    if (env.control.aborted) return { kind: 'interrupted', suspension: env.control.reason as Suspension, attempts };
+    if (result.budgetStop) {
+      return { kind: 'interrupted', suspension: { status: 'paused', reason: result.budgetStop }, attempts };
+    }
+    if (result.ok || attempt - env.firstAttempt >= retries) {
+      return { kind: 'finished', ok: result.ok, data: result.data, error: result.error, attempts };
+    }
+    const delay = Math.min(env.retryBaseDelayMs * 2 ** (attempt - env.firstAttempt), MAX_BACKOFF_MS);
+    env.progress({ kind: 'log', message: `attempt ${attempt} failed (${result.error?.message}); retrying in ${delay} ms` });
+    await sleep(delay, undefined, { signal: env.control }).catch(() => undefined);
+    if (env.control.aborted) return { kind: 'interrupted', suspension: env.control.reason as Suspension, attempts };
+  }
+}
+
+/** A signal that fires with the control signal, or when the step's time is up. */
+function withTimeout(control: AbortSignal, timeoutMs: number | undefined) {
+  const controller = new AbortController();
+  const onControl = () => controller.abort(control.reason);
+  control.addEventListener('abort', onControl, { once: true });
+  const timer =
+    timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(`timed out after ${timeoutMs} ms`), timeoutMs);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      control.removeEventListener('abort', onControl);
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+function timeoutError(signal: AbortSignal): StepError | null {
+  return signal.aborted && typeof signal.reason === 'string' ? { code: 'timeout', message: signal.reason } : null;
+}
+
+async function runAttempt(env: StepEnvironment, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+  const { spec } = env;
+  const cwd = spec.type !== 'function' && spec.cwd ? resolveCwd(env.workingDir, spec.cwd) : env.workingDir;
+  if (spec.type === 'script') {
+    const { output, failure } = await runScript({
+      command: spec.command,
+      cwd,
+      env: spec.env,
+      signal,
+      onOutput: (stream, text) => {
+        env.log?.appendEvent({ type: 'output', stream, text });
+        env.progress({ kind: 'output', stream, text });
+      },
+    });
+    const error = failure ? (timeoutError(signal) ?? { code: 'script_failed', message: failure }) : null;
+    return { ok: !failure, data: output, error };
+  }
+  if (spec.type === 'function') return runFunction(env, attempt, signal);
+  return runAgent(env, spec, cwd, signal);
+}
+
+function resolveCwd(workingDir: string, cwd: string): string {
+  return isAbsolute(cwd) ? cwd : resolve(workingDir, cwd);
+}
+
+async function runFunction(env: StepEnvironment, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+  if (env.spec.type !== 'function') throw new Error('not a function step');
+  const stepContext: StepRunContext = {
+    runId: env.runId,
+    stepId: env.stepId,
+    attempt,
+    signal,
+    log: (message) => {
+      env.log?.appendEvent({ type: 'log', message });
+      env.progress({ kind: 'log', message });
+    },
+  };
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new Error(typeof signal.reason === 'string' ? signal.reason : 'step aborted'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    const value = await Promise.race([Promise.resolve().then(() => env.spec.type === 'function' && env.spec.run(stepContext)), aborted]);
+    return { ok: true, data: toJsonValue(value, env.stepId), error: null };
+  } catch (error) {
+    return { ok: false, data: null, error: timeoutError(signal) ?? errorOf(error) };
+  }
+}
+
+async function runAgent(env: StepEnvironment, spec: AgentStepSpec, cwd: string, signal: AbortSignal): Promise<AttemptResult> {
+  if (!env.agents) {
+    return {
+      ok: false,
+      data: null,
+      error: { code: 'agent_unavailable', message: `no agent runner is configured, so the ${spec.agent} step cannot run` },
+    };
+  }
+  const resuming = env.resumeSessionId;
+  try {
+    const result: AgentResult = await env.agents.run(
+      {
+        agent: spec.agent,
+        prompt: resuming ? continuationPrompt(spec.prompt) : spec.prompt,
+        cwd,
+        model: spec.model,
+        allowedTools: spec.allowedTools,
+        permissionMode: spec.permissionMode,
+        env: spec.env,
+        resumeSessionId: resuming ?? undefined,
+        budget: spec.budget,
+        idleTimeoutMs: spec.idleTimeoutMs,
+      },
+      {
+        signal,
+        onEvent: (event) => {
+          env.log?.appendEvent({ type: 'agent', event });
+          env.progress({ kind: 'agent', event });
+        },
+        onSessionStarted: async (sessionId) => {
+          env.resumeSessionId = sessionId;
+          await env.onAgentSession(sessionId);
+        },
+      },
+    );
+    if (result.stopReason === 'budget') {
+      return { ok: false, data: result, error: null, budgetStop: result.errorMessage ?? 'the agent hit its budget' };
+    }
+    const failed = result.isError || result.stopReason !== undefined;
+    const error = failed
+      ? (timeoutError(signal) ?? {
+          code: result.stopReason === 'stalled' ? 'stalled' : 'agent_failed',
+          message: result.errorMessage ?? (result.text || 'the agent reported an error'),
+        })
+      : null;
+    return { ok: !failed, data: result, error };
+  } catch (error) {
+    return { ok: false, data: null, error: errorOf(error) };
+  }
+}
+
+/** What a resumed agent session is told, instead of the original prompt a second time. */
+export function continuationPrompt(prompt: string): string {
+  return `Your previous work on this task was interrupted. Continue from where you left off and finish it. The task was:\n\n${prompt}`;
+}
+
+function errorOf(error: unknown): StepError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? { code, message: error.message } : { message: error.message };
+  }
+  return { message: String(error) };
+}
+
+/** Step data lives in journals, files and databases: it must survive JSON. */
+export function toJsonValue(value: unknown, what: string): unknown {
+  if (value === undefined) return null;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch (error) {
+    throw new Error(`${what} returned a value that cannot be stored as JSON: ${(error as Error).message}`);
+  }
+}

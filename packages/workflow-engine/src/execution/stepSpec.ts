@@ -1,0 +1,78 @@
+/**
+ * Turns what a template passes to `ctx.step` — the explicit form or the seed's short form — into an explicit
+ * {@link StepSpec}, with errors that name the step and the field.
+ */
+import { StepSpecError } from '../errors.ts';
+import type { StepInput, StepSpec, StepType } from '../types/step.ts';
+
+export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const AGENTS = ['claude', 'codex', 'gemini'];
+
+export function assertStepId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || !STEP_ID_PATTERN.test(id) || id.includes('..')) {
+    throw new StepSpecError(
+      String(id),
+      'a step id is 1–128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
+  }
+}
+
+function inferType(id: string, input: Record<string, unknown>): StepType {
+  if (input.type !== undefined) {
+    if (input.type === 'agent' || input.type === 'script' || input.type === 'function') return input.type;
+    throw new StepSpecError(id, `unknown step type ${JSON.stringify(input.type)} (expected agent, script or function)`);
+  }
+  const kinds = (['agent', 'command', 'run'] as const).filter((key) => input[key] !== undefined);
+  if (kinds.length !== 1) {
+    throw new StepSpecError(
+      id,
+      kinds.length === 0
+        ? 'give a type, or one of `agent` + `prompt` (agent step), `command` (script step), `run` (function step)'
+        : `\`${kinds.join('` and `')}\` cannot be combined in one step`,
+    );
+  }
+  return kinds[0] === 'agent' ? 'agent' : kinds[0] === 'command' ? 'script' : 'function';
+}
+
+function optionalNumber(id: string, input: Record<string, unknown>, key: string, min: number): void {
+  const value = input[key];
+  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < min)) {
+    throw new StepSpecError(id, `${key} must be a number ≥ ${min}, got ${JSON.stringify(value)}`);
+  }
+}
+
+export function normalizeStepSpec(id: string, raw: StepInput): StepSpec {
+  assertStepId(id);
+  if (typeof raw !== 'object' || raw === null) throw new StepSpecError(id, 'the step spec must be an object');
+  const input = raw as unknown as Record<string, unknown>;
+  if (typeof input.phase !== 'string' || input.phase === '') throw new StepSpecError(id, '`phase` is required');
+  optionalNumber(id, input, 'retries', 0);
+  optionalNumber(id, input, 'timeoutMs', 1);
+  const type = inferType(id, input);
+  if (type === 'agent') {
+    const agent = input.agent ?? 'claude';
+    if (typeof agent !== 'string' || !AGENTS.includes(agent)) {
+      throw new StepSpecError(id, `unknown agent ${JSON.stringify(agent)} (expected ${AGENTS.join(', ')})`);
+    }
+    if (typeof input.prompt !== 'string' || input.prompt.trim() === '') {
+      throw new StepSpecError(id, 'an agent step needs a non-empty `prompt`');
+    }
+    return { ...(input as object), type, agent } as StepSpec;
+  }
+  if (type === 'script') {
+    const command = input.command;
+    const valid =
+      (typeof command === 'string' && command.trim() !== '') ||
+      (Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === 'string'));
+    if (!valid) throw new StepSpecError(id, '`command` must be a non-empty string or array of strings');
+    return { ...(input as object), type } as StepSpec;
+  }
+  if (typeof input.run !== 'function') throw new StepSpecError(id, 'a function step needs `run: (step) => value`');
+  return { ...(input as object), type } as StepSpec;
+}
+
+/** The serialisable part of a spec, for `input.json`, the journal and the board. */
+export function describeStepInput(spec: StepSpec): Record<string, unknown> {
+  const { run: _run, ...rest } = spec as StepSpec & { run?: unknown };
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}

@@ -1,0 +1,90 @@
+/**
+ * The `execute` of a YAML template: walk the declared steps in order, evaluate `if:` against the results so far,
+ * interpolate, and call `ctx.step` (or `ctx.skip`). There is one execution path: YAML only calls the context.
+ */
+import type { WorkflowContext } from '../types/context.ts';
+import type { AgentStepSpec, ScriptStepSpec, StepCommon } from '../types/step.ts';
+import type { AgentName } from '../types/step.ts';
+import type { WorkflowDefinition } from '../types/workflow.ts';
+import { evaluateExpression } from './expression.ts';
+import type { Expression } from './expression.ts';
+import { renderTemplate } from './interpolate.ts';
+import type { ParsedTemplate } from './interpolate.ts';
+
+/** A YAML step after parsing: references checked, templates parsed, ready to run. */
+export interface CompiledStep {
+  id: string;
+  name: string;
+  phase: string;
+  condition?: { source: string; expression: Expression };
+  retries?: number;
+  timeoutMs?: number;
+  continueOnError?: boolean;
+  cwd?: ParsedTemplate;
+  env?: Record<string, ParsedTemplate>;
+  run:
+    | { type: 'agent'; agent: AgentName; prompt: ParsedTemplate; model?: string; allowedTools?: string[] }
+    | { type: 'script'; command: ParsedTemplate | ParsedTemplate[] };
+}
+
+/** What `if:` and `{{ }}` read: `args.<name>`, `steps.<id>.output…`, `steps.<id>.status`. */
+interface Scope {
+  args: unknown;
+  steps: Record<string, { output: unknown; status: string }>;
+}
+
+export function compileExecute(steps: readonly CompiledStep[]): WorkflowDefinition['execute'] {
+  return async (ctx: WorkflowContext, args: unknown) => {
+    const scope: Scope = { args, steps: {} };
+    const outputs: Record<string, unknown> = {};
+    for (const step of steps) {
+      if (step.condition && !evaluateExpression(step.condition.expression, scope)) {
+        const result = await ctx.skip(step.id, {
+          phase: step.phase,
+          name: step.name,
+          reason: `if: ${step.condition.source} was false`,
+        });
+        scope.steps[step.id] = { output: result.data, status: result.status };
+        outputs[step.id] = result.data;
+        continue;
+      }
+      const result = await ctx.step(step.id, stepSpec(step, scope));
+      scope.steps[step.id] = { output: result.data, status: result.status };
+      outputs[step.id] = result.data;
+    }
+    return outputs;
+  };
+}
+
+function stepSpec(step: CompiledStep, scope: Scope): AgentStepSpec | ScriptStepSpec {
+  const common: StepCommon & Pick<ScriptStepSpec, 'cwd' | 'env'> = {
+    phase: step.phase,
+    name: step.name,
+    ...(step.retries !== undefined ? { retries: step.retries } : {}),
+    ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+    ...(step.continueOnError !== undefined ? { continueOnError: step.continueOnError } : {}),
+    ...(step.cwd ? { cwd: renderTemplate(step.cwd, scope) } : {}),
+    ...(step.env
+      ? { env: Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, renderTemplate(value, scope)])) }
+      : {}),
+  };
+  const run = step.run;
+  if (run.type === 'agent') {
+    return {
+      type: 'agent',
+      agent: run.agent,
+      prompt: renderTemplate(run.prompt, scope),
+      ...(run.model ? { model: run.model } : {}),
+      ...(run.allowedTools ? { allowedTools: run.allowedTools } : {}),
+      ...common,
+    };
+  }
+  return {
+    type: 'script',
+    // Each element of an array command is rendered on its own: a value can never split into two arguments.
+    command: Array.isArray(run.command)
+      ? run.command.map((part) => renderTemplate(part, scope))
+      : renderTemplate(run.command, scope),
+    ...common,
+  };
+}

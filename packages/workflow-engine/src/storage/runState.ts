@@ -1,0 +1,265 @@
+/**
+ * A run's state as plain data and the transitions on it. The memory store keeps these objects in a map, the file
+ * store reads and writes them under a lock: both get the same semantics from this one module.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidTransitionError, LeaseLostError } from '../errors.ts';
+import type {
+  JournalRecord,
+  JournalRecordStart,
+  JournalRecordUpdate,
+  NewComment,
+  NewRun,
+  RunComment,
+  RunProgress,
+} from '../ports.ts';
+import type { StepError, StepResult } from '../types/step.ts';
+import type { Lease, RunStatus, StepStatus, WorkflowRun } from '../types/workflow.ts';
+import { TERMINAL_RUN_STATUSES } from '../types/workflow.ts';
+
+export interface RunState {
+  run: WorkflowRun;
+  /** Every journal record, superseded ones included, in the order they were first written. */
+  journal: JournalRecord[];
+  comments: RunComment[];
+}
+
+export function newRunState(input: NewRun, now: Date): RunState {
+  return {
+    run: {
+      id: input.id ?? randomUUID(),
+      definitionId: input.definitionId,
+      name: input.name,
+      args: input.args,
+      status: 'pending',
+      currentPhase: null,
+      currentStepIndex: 0,
+      error: null,
+      approvedGates: [],
+      waitingGate: null,
+      pauseRequested: null,
+      cancelRequested: false,
+      lease: null,
+      epoch: 0,
+      createdAt: now.toISOString(),
+      startedAt: null,
+      pausedAt: null,
+      completedAt: null,
+      cancelledAt: null,
+      output: null,
+    },
+    journal: [],
+    comments: [],
+  };
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
+function hasLiveLease(run: WorkflowRun, nowMs: number): boolean {
+  return run.lease !== null && run.lease.expiresAt > nowMs;
+}
+
+/** Pending runs, and running runs whose worker died (its lease expired), are there to be claimed. */
+export function isRunnable(run: WorkflowRun, nowMs: number): boolean {
+  return (run.status === 'pending' || run.status === 'running') && !hasLiveLease(run, nowMs);
+}
+
+export function claim(state: RunState, owner: string, ttlMs: number, nowMs: number): Lease | undefined {
+  if (!isRunnable(state.run, nowMs)) return undefined;
+  const lease = { owner, epoch: state.run.epoch + 1, expiresAt: nowMs + ttlMs };
+  state.run.epoch = lease.epoch;
+  state.run.lease = lease;
+  return { ...lease };
+}
+
+/** Fencing: only the current holder, at the current epoch, may write. */
+export function assertHolder(state: RunState, lease: Lease): void {
+  const held = state.run.lease;
+  if (!held || held.owner !== lease.owner || state.run.epoch !== lease.epoch) throw new LeaseLostError(state.run.id);
+}
+
+export function renew(state: RunState, lease: Lease, ttlMs: number, nowMs: number): Lease {
+  assertHolder(state, lease);
+  state.run.lease = { ...lease, expiresAt: nowMs + ttlMs };
+  return { ...state.run.lease };
+}
+
+export function release(state: RunState, lease: Lease): void {
+  const held = state.run.lease;
+  if (held && held.owner === lease.owner && state.run.epoch === lease.epoch) state.run.lease = null;
+}
+
+export function applyProgress(state: RunState, lease: Lease, progress: RunProgress, now: Date): void {
+  assertHolder(state, lease);
+  const run = state.run;
+  const { status, ...rest } = progress;
+  Object.assign(run, rest);
+  if (status && status !== run.status) setStatus(run, status, now);
+}
+
+function setStatus(run: WorkflowRun, status: RunStatus, now: Date): void {
+  const at = now.toISOString();
+  run.status = status;
+  if (status === 'running') run.startedAt ??= at;
+  if (status === 'paused') {
+    run.pausedAt = at;
+    run.pauseRequested = null;
+  }
+  if (status === 'completed' || status === 'failed') run.completedAt = at;
+  if (status === 'cancelled') {
+    run.cancelledAt = at;
+    run.cancelRequested = false;
+    run.pauseRequested = null;
+  }
+  if (status !== 'waiting') run.waitingGate = null;
+  if (isTerminal(status) || status === 'paused' || status === 'waiting') run.lease = null;
+}
+
+export function activeJournal(state: RunState): JournalRecord[] {
+  return state.journal.filter((r) => r.invalidatedAt === null).sort((a, b) => a.index - b.index);
+}
+
+function activeRecord(state: RunState, stepId: string): JournalRecord | undefined {
+  return state.journal.find((r) => r.stepId === stepId && r.invalidatedAt === null);
+}
+
+function requireActiveRecord(state: RunState, stepId: string): JournalRecord {
+  const record = activeRecord(state, stepId);
+  if (!record) throw new Error(`run ${state.run.id} has no journal record for step "${stepId}"`);
+  return record;
+}
+
+export function startStep(state: RunState, lease: Lease, start: JournalRecordStart, now: Date): JournalRecord {
+  assertHolder(state, lease);
+  const existing = activeRecord(state, start.stepId);
+  if (existing?.status === 'completed' || existing?.status === 'skipped') {
+    throw new Error(`step "${start.stepId}" of run ${state.run.id} is already ${existing.status}`);
+  }
+  const record: JournalRecord = {
+    runId: state.run.id,
+    stepId: start.stepId,
+    index: start.index,
+    name: start.name,
+    phase: start.phase,
+    type: start.type,
+    status: 'running',
+    attempt: start.attempt,
+    input: start.input,
+    result: null,
+    error: null,
+    agentSessionId: start.agentSessionId ?? existing?.agentSessionId ?? null,
+    agentSessionRecordId: start.agentSessionRecordId ?? existing?.agentSessionRecordId ?? null,
+    startedAt: start.startedAt ?? now.toISOString(),
+    finishedAt: null,
+    invalidatedAt: null,
+  };
+  if (existing) Object.assign(existing, record);
+  else state.journal.push(record);
+  return existing ?? record;
+}
+
+export function updateStep(state: RunState, lease: Lease, stepId: string, update: JournalRecordUpdate): JournalRecord {
+  assertHolder(state, lease);
+  const record = requireActiveRecord(state, stepId);
+  Object.assign(record, update);
+  return record;
+}
+
+export function finishStep(
+  state: RunState,
+  lease: Lease,
+  stepId: string,
+  outcome: { status: StepStatus; result: StepResult; error: StepError | null },
+  progress: RunProgress | undefined,
+  now: Date,
+): JournalRecord {
+  assertHolder(state, lease);
+  const record = requireActiveRecord(state, stepId);
+  record.status = outcome.status;
+  record.result = outcome.result;
+  record.error = outcome.error;
+  record.attempt = outcome.result.attempts;
+  record.finishedAt = outcome.result.finishedAt;
+  if (progress) applyProgress(state, lease, progress, now);
+  return record;
+}
+
+export function requestPause(state: RunState, mode: 'boundary' | 'now', nowMs: number): void {
+  const run = state.run;
+  if (run.status !== 'pending' && run.status !== 'running') {
+    throw new InvalidTransitionError(run.id, 'pause', run.status);
+  }
+  if (hasLiveLease(run, nowMs)) run.pauseRequested = mode;
+  else setStatus(run, 'paused', new Date(nowMs));
+}
+
+export function requestCancel(state: RunState, nowMs: number): void {
+  const run = state.run;
+  if (isTerminal(run.status)) throw new InvalidTransitionError(run.id, 'cancel', run.status);
+  if (hasLiveLease(run, nowMs)) {
+    run.cancelRequested = true;
+    return;
+  }
+  setStatus(run, 'cancelled', new Date(nowMs));
+  // A step left running by a dead worker will never finish now.
+  for (const record of activeJournal(state)) {
+    if (record.status === 'running' || record.status === 'pending') record.status = 'cancelled';
+  }
+}
+
+export function resume(state: RunState): void {
+  const run = state.run;
+  if (run.status === 'running' && run.pauseRequested) {
+    run.pauseRequested = null;
+    return;
+  }
+  if (run.status !== 'paused' && run.status !== 'failed') throw new InvalidTransitionError(run.id, 'resume', run.status);
+  run.status = 'pending';
+  run.pauseRequested = null;
+  run.error = null;
+  run.completedAt = null;
+}
+
+export function approveGate(state: RunState, phase: string): void {
+  const run = state.run;
+  if (run.status !== 'waiting' || run.waitingGate !== phase) {
+    throw new InvalidTransitionError(run.id, `approve the gate of phase "${phase}"`, describeStatus(run));
+  }
+  run.approvedGates = [...new Set([...run.approvedGates, phase])];
+  run.waitingGate = null;
+  run.status = 'pending';
+}
+
+function describeStatus(run: WorkflowRun): string {
+  return run.status === 'waiting' ? `waiting at the gate of phase "${run.waitingGate}"` : run.status;
+}
+
+export function invalidatePhases(state: RunState, phases: string[], now: Date): void {
+  const run = state.run;
+  if (hasLiveLease(run, now.getTime())) throw new InvalidTransitionError(run.id, 're-run', 'held by a running worker');
+  const at = now.toISOString();
+  for (const record of state.journal) {
+    if (record.invalidatedAt === null && phases.includes(record.phase)) record.invalidatedAt = at;
+  }
+  run.approvedGates = run.approvedGates.filter((gate) => !phases.includes(gate));
+  run.status = 'pending';
+  run.currentPhase = phases[0] ?? run.currentPhase;
+  run.currentStepIndex = activeJournal(state).length;
+  run.error = null;
+  run.output = null;
+  run.waitingGate = null;
+  run.pauseRequested = null;
+  run.cancelRequested = false;
+  run.completedAt = null;
+  run.cancelledAt = null;
+}
+
+export function addComment(state: RunState, input: NewComment, now: Date): { comment: RunComment; created: boolean } {
+  const existing = input.key !== null ? state.comments.find((c) => c.key === input.key) : undefined;
+  if (existing) return { comment: existing, created: false };
+  const comment: RunComment = { ...input, id: randomUUID(), createdAt: now.toISOString() };
+  state.comments.push(comment);
+  return { comment, created: true };
+}

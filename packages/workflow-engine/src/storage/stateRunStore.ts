@@ -1,0 +1,144 @@
+/**
+ * A `RunStore` over any place that can hold {@link RunState} objects and update one atomically. The memory
+ * and file stores differ only in that place; every rule lives in `runState.ts`.
+ */
+import { RunNotFoundError } from '../errors.ts';
+import type { RunStore } from '../ports.ts';
+import * as transitions from './runState.ts';
+import type { RunState } from './runState.ts';
+
+export interface RunStateRepository {
+  insert(state: RunState): Promise<void>;
+  read(runId: string): Promise<RunState | undefined>;
+  /** Every run id, oldest first. */
+  ids(): Promise<string[]>;
+  /**
+   * Applies `change` to the run's state atomically. Transitions check before they mutate, so a change that
+   * throws has written nothing.
+   */
+  update<T>(runId: string, change: (state: RunState) => T): Promise<T>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export function createStateRunStore(repo: RunStateRepository, clock: Clock = systemClock): RunStore {
+  const nowMs = () => clock.now().getTime();
+
+  async function readOrThrow(runId: string): Promise<RunState> {
+    const state = await repo.read(runId);
+    if (!state) throw new RunNotFoundError(runId);
+    return state;
+  }
+
+  const store: RunStore = {
+    async createRun(input) {
+      const state = transitions.newRunState(input, clock.now());
+      await repo.insert(state);
+      return copy(state.run);
+    },
+    async getRun(runId) {
+      const state = await repo.read(runId);
+      return state && copy(state.run);
+    },
+    async listRuns(filter = {}) {
+      const runs = [];
+      for (const id of await repo.ids()) {
+        const state = await repo.read(id);
+        if (!state) continue;
+        if (filter.status && !filter.status.includes(state.run.status)) continue;
+        if (filter.definitionId && state.run.definitionId !== filter.definitionId) continue;
+        runs.push(copy(state.run));
+      }
+      return runs;
+    },
+
+    async claimRun(runId, owner, ttlMs) {
+      return repo.update(runId, (state) => transitions.claim(state, owner, ttlMs, nowMs()));
+    },
+    async claimNextRun(owner, ttlMs) {
+      for (const id of await repo.ids()) {
+        const claimed = await repo.update(id, (state) => {
+          const lease = transitions.claim(state, owner, ttlMs, nowMs());
+          return lease && { run: copy(state.run), lease };
+        });
+        if (claimed) return claimed;
+      }
+      return undefined;
+    },
+    async renewLease(runId, lease, ttlMs) {
+      return repo.update(runId, (state) => transitions.renew(state, lease, ttlMs, nowMs()));
+    },
+    async releaseLease(runId, lease) {
+      await repo.update(runId, (state) => transitions.release(state, lease));
+    },
+
+    async updateRun(runId, lease, progress) {
+      return repo.update(runId, (state) => {
+        transitions.applyProgress(state, lease, progress, clock.now());
+        return copy(state.run);
+      });
+    },
+
+    async getJournal(runId, options = {}) {
+      const state = await readOrThrow(runId);
+      const records = options.includeInvalidated ? state.journal : transitions.activeJournal(state);
+      return copy(records);
+    },
+    async startStep(runId, lease, start) {
+      return repo.update(runId, (state) => copy(transitions.startStep(state, lease, start, clock.now())));
+    },
+    async updateStep(runId, lease, stepId, update) {
+      return repo.update(runId, (state) => copy(transitions.updateStep(state, lease, stepId, update)));
+    },
+    async finishStep(runId, lease, stepId, outcome, progress) {
+      return repo.update(runId, (state) =>
+        copy(transitions.finishStep(state, lease, stepId, outcome, progress, clock.now())),
+      );
+    },
+
+    async requestPause(runId, mode) {
+      return repo.update(runId, (state) => {
+        transitions.requestPause(state, mode, nowMs());
+        return copy(state.run);
+      });
+    },
+    async requestCancel(runId) {
+      return repo.update(runId, (state) => {
+        transitions.requestCancel(state, nowMs());
+        return copy(state.run);
+      });
+    },
+    async resumeRun(runId) {
+      return repo.update(runId, (state) => {
+        transitions.resume(state);
+        return copy(state.run);
+      });
+    },
+    async approveGate(runId, phase) {
+      return repo.update(runId, (state) => {
+        transitions.approveGate(state, phase);
+        return copy(state.run);
+      });
+    },
+    async invalidatePhases(runId, phases) {
+      return repo.update(runId, (state) => {
+        transitions.invalidatePhases(state, phases, clock.now());
+        return copy(state.run);
+      });
+    },
+
+    async addComment(input) {
+      return repo.update(input.runId, (state) => copy(transitions.addComment(state, input, clock.now())));
+    },
+    async listComments(runId) {
+      return copy((await readOrThrow(runId)).comments);
+    },
+  };
+  return store;
+}

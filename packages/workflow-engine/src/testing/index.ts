@@ -1,0 +1,2 @@
+export { runStoreContract } from './runStoreContract.ts';
+export type { RunStoreFactory, RunStoreFixture } from './runStoreContract.ts';

@@ -1,0 +1,251 @@
+/**
+ * The contract every `RunStore` must meet. Each implementation runs it:
+ *
+ * ```ts
+ * runStoreContract('PGlite', async () => ({ store: await openStore(), cleanup: () => close() }));
+ * ```
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunStore } from '../ports.ts';
+import type { StepResult } from '../types/step.ts';
+import type { Lease } from '../types/workflow.ts';
+
+export interface RunStoreFixture {
+  store: RunStore;
+  cleanup?: () => Promise<void> | void;
+}
+
+export type RunStoreFactory = () => Promise<RunStoreFixture> | RunStoreFixture;
+
+const TTL = 60_000;
+
+function result(data: unknown, status: StepResult['status'] = 'completed'): StepResult {
+  const at = new Date().toISOString();
+  return { status, data, attempts: 1, startedAt: at, finishedAt: at };
+}
+
+export function runStoreContract(name: string, factory: RunStoreFactory): void {
+  describe(`RunStore contract: ${name}`, () => {
+    let fixtures: RunStoreFixture[] = [];
+    async function open(): Promise<RunStore> {
+      const fixture = await factory();
+      fixtures.push(fixture);
+      return fixture.store;
+    }
+    afterEach(async () => {
+      for (const fixture of fixtures) await fixture.cleanup?.();
+      fixtures = [];
+    });
+
+    async function claimedRun(store: RunStore, owner = 'worker-a') {
+      const run = await store.createRun({ definitionId: 'demo', name: 'Demo run', args: { n: 1 } });
+      const lease = (await store.claimRun(run.id, owner, TTL)) as Lease;
+      expect(lease).toBeDefined();
+      return { run, lease };
+    }
+
+    async function journalStep(store: RunStore, runId: string, lease: Lease, stepId: string, index: number, phase = 'build') {
+      await store.startStep(runId, lease, { stepId, index, name: stepId, phase, type: 'function', input: null, attempt: 1 });
+      return store.finishStep(runId, lease, stepId, { status: 'completed', result: result({ stepId }), error: null }, { currentStepIndex: index + 1 });
+    }
+
+    describe('runs', () => {
+      it('creates a pending run that reads back with its args', async () => {
+        const store = await open();
+        const run = await store.createRun({ definitionId: 'demo', name: 'Demo run', args: { n: 1, list: ['a'] } });
+        expect(run).toMatchObject({ definitionId: 'demo', name: 'Demo run', status: 'pending', currentPhase: null, epoch: 0 });
+        expect(await store.getRun(run.id)).toMatchObject({ id: run.id, args: { n: 1, list: ['a'] } });
+      });
+
+      it('answers undefined for an unknown run and refuses to change one', async () => {
+        const store = await open();
+        expect(await store.getRun('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+        await expect(store.requestPause('00000000-0000-4000-8000-000000000000', 'boundary')).rejects.toMatchObject({ code: 'run_not_found' });
+      });
+
+      it('lists runs filtered by status and template', async () => {
+        const store = await open();
+        const a = await store.createRun({ definitionId: 'one', name: 'a', args: {} });
+        await store.createRun({ definitionId: 'two', name: 'b', args: {} });
+        await store.requestPause(a.id, 'boundary');
+        expect((await store.listRuns({ status: ['paused'] })).map((r) => r.id)).toEqual([a.id]);
+        expect((await store.listRuns({ definitionId: 'two' })).map((r) => r.name)).toEqual(['b']);
+        expect(await store.listRuns()).toHaveLength(2);
+      });
+    });
+
+    describe('leases', () => {
+      it('lets exactly one of many concurrent claimers take a run', async () => {
+        const store = await open();
+        const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
+        const leases = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claimRun(run.id, `w${i}`, TTL)));
+        expect(leases.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('hands each runnable run to one worker when workers claim the next run concurrently', async () => {
+        const store = await open();
+        for (let i = 0; i < 5; i++) await store.createRun({ definitionId: 'demo', name: `r${i}`, args: {} });
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimNextRun(`w${i}`, TTL)));
+        const ids = claims.filter((c) => c !== undefined).map((c) => c.run.id);
+        expect(ids).toHaveLength(5);
+        expect(new Set(ids).size).toBe(5);
+      });
+
+      it('lets another worker claim a run whose lease expired, and fences the old holder out', async () => {
+        const store = await open();
+        const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
+        const old = (await store.claimRun(run.id, 'old', 30)) as Lease;
+        expect(await store.claimRun(run.id, 'new', TTL)).toBeUndefined();
+        await sleep(60);
+        const fresh = (await store.claimRun(run.id, 'new', TTL)) as Lease;
+        expect(fresh.epoch).toBeGreaterThan(old.epoch);
+        await expect(store.updateRun(run.id, old, { status: 'running' })).rejects.toMatchObject({ code: 'lease_lost' });
+        await expect(
+          store.startStep(run.id, old, { stepId: 's', index: 0, name: 's', phase: 'p', type: 'function', input: null, attempt: 1 }),
+        ).rejects.toMatchObject({ code: 'lease_lost' });
+        await expect(store.renewLease(run.id, old, TTL)).rejects.toMatchObject({ code: 'lease_lost' });
+        await expect(store.updateRun(run.id, fresh, { status: 'running' })).resolves.toMatchObject({ status: 'running' });
+      });
+
+      it('renews and releases a lease', async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        const renewed = await store.renewLease(run.id, lease, TTL * 2);
+        expect(renewed.expiresAt).toBeGreaterThan(lease.expiresAt);
+        await store.releaseLease(run.id, renewed);
+        expect((await store.getRun(run.id))?.lease).toBeNull();
+        expect(await store.claimRun(run.id, 'other', TTL)).toBeDefined();
+      });
+
+      it('does not hand out paused, waiting or finished runs', async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        await store.updateRun(run.id, lease, { status: 'completed' });
+        const paused = await store.createRun({ definitionId: 'demo', name: 'p', args: {} });
+        await store.requestPause(paused.id, 'boundary');
+        expect(await store.claimNextRun('w', TTL)).toBeUndefined();
+      });
+    });
+
+    describe('journal', () => {
+      it('journals steps in call order with their results', async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        await journalStep(store, run.id, lease, 'first', 0);
+        await store.startStep(run.id, lease, { stepId: 'second', index: 1, name: 'Second', phase: 'test', type: 'script', input: { command: 'true' }, attempt: 1 });
+        const journal = await store.getJournal(run.id);
+        expect(journal.map((r) => [r.stepId, r.status])).toEqual([['first', 'completed'], ['second', 'running']]);
+        expect(journal[0]?.result?.data).toEqual({ stepId: 'first' });
+        expect(journal[1]).toMatchObject({ name: 'Second', phase: 'test', type: 'script', input: { command: 'true' } });
+        expect((await store.getRun(run.id))?.currentStepIndex).toBe(1);
+      });
+
+      it('keeps an agent session id on the record, through a restart of the step', async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        await store.startStep(run.id, lease, { stepId: 'agent', index: 0, name: 'a', phase: 'p', type: 'agent', input: null, attempt: 1 });
+        await store.updateStep(run.id, lease, 'agent', { agentSessionId: 'sess-1' });
+        await store.updateStep(run.id, lease, 'agent', { status: 'pending' });
+        const restarted = await store.startStep(run.id, lease, { stepId: 'agent', index: 0, name: 'a', phase: 'p', type: 'agent', input: null, attempt: 2 });
+        expect(restarted).toMatchObject({ status: 'running', attempt: 2, agentSessionId: 'sess-1' });
+        expect(await store.getJournal(run.id)).toHaveLength(1);
+      });
+
+      it('refuses to restart a completed step', async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        await journalStep(store, run.id, lease, 'done', 0);
+        await expect(
+          store.startStep(run.id, lease, { stepId: 'done', index: 0, name: 'done', phase: 'p', type: 'function', input: null, attempt: 2 }),
+        ).rejects.toThrow(/already completed/);
+      });
+
+      it('supersedes the records of re-run phases but keeps them as history', async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        await journalStep(store, run.id, lease, 'plan', 0, 'plan');
+        await journalStep(store, run.id, lease, 'build', 1, 'build');
+        await journalStep(store, run.id, lease, 'test', 2, 'test');
+        await store.updateRun(run.id, lease, { status: 'completed' });
+        const after = await store.invalidatePhases(run.id, ['build', 'test']);
+        expect(after).toMatchObject({ status: 'pending', currentPhase: 'build', currentStepIndex: 1 });
+        expect((await store.getJournal(run.id)).map((r) => r.stepId)).toEqual(['plan']);
+        const history = await store.getJournal(run.id, { includeInvalidated: true });
+        expect(history.filter((r) => r.invalidatedAt !== null).map((r) => r.stepId).sort()).toEqual(['build', 'test']);
+      });
+
+      it('refuses a re-run while a live worker holds the run', async () => {
+        const store = await open();
+        const { run } = await claimedRun(store);
+        await expect(store.invalidatePhases(run.id, ['build'])).rejects.toMatchObject({ code: 'invalid_transition' });
+      });
+    });
+
+    describe('control', () => {
+      it('pauses an idle run at once and a held run at its next boundary', async () => {
+        const store = await open();
+        const idle = await store.createRun({ definitionId: 'demo', name: 'idle', args: {} });
+        expect(await store.requestPause(idle.id, 'boundary')).toMatchObject({ status: 'paused', pauseRequested: null });
+        const { run, lease } = await claimedRun(store);
+        await store.updateRun(run.id, lease, { status: 'running' });
+        expect(await store.requestPause(run.id, 'now')).toMatchObject({ status: 'running', pauseRequested: 'now' });
+        expect(await store.updateRun(run.id, lease, { status: 'paused' })).toMatchObject({ status: 'paused', pauseRequested: null, lease: null });
+      });
+
+      it('resumes paused and failed runs, and nothing else', async () => {
+        const store = await open();
+        const paused = await store.createRun({ definitionId: 'demo', name: 'p', args: {} });
+        await store.requestPause(paused.id, 'boundary');
+        expect(await store.resumeRun(paused.id)).toMatchObject({ status: 'pending' });
+        const { run, lease } = await claimedRun(store);
+        await store.updateRun(run.id, lease, { status: 'failed', error: 'boom' });
+        expect(await store.resumeRun(run.id)).toMatchObject({ status: 'pending', error: null });
+        await expect(store.resumeRun(run.id)).rejects.toMatchObject({ code: 'invalid_transition' });
+      });
+
+      it('cancels an idle run at once, flags a held one, and refuses a finished one', async () => {
+        const store = await open();
+        const idle = await store.createRun({ definitionId: 'demo', name: 'idle', args: {} });
+        expect(await store.requestCancel(idle.id)).toMatchObject({ status: 'cancelled' });
+        await expect(store.requestCancel(idle.id)).rejects.toMatchObject({ code: 'invalid_transition' });
+        const { run, lease } = await claimedRun(store);
+        await store.updateRun(run.id, lease, { status: 'running' });
+        expect(await store.requestCancel(run.id)).toMatchObject({ status: 'running', cancelRequested: true });
+      });
+
+      it('marks the steps of a dead worker cancelled when its run is cancelled', async () => {
+        const store = await open();
+        const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
+        const lease = (await store.claimRun(run.id, 'dying', 30)) as Lease;
+        await store.updateRun(run.id, lease, { status: 'running' });
+        await store.startStep(run.id, lease, { stepId: 's', index: 0, name: 's', phase: 'p', type: 'script', input: null, attempt: 1 });
+        await sleep(60);
+        expect(await store.requestCancel(run.id)).toMatchObject({ status: 'cancelled' });
+        expect((await store.getJournal(run.id))[0]?.status).toBe('cancelled');
+      });
+
+      it('approves the gate a waiting run stands at, and only that one', async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        await store.updateRun(run.id, lease, { status: 'waiting', waitingGate: 'review' });
+        await expect(store.approveGate(run.id, 'deploy')).rejects.toMatchObject({ code: 'invalid_transition' });
+        expect(await store.approveGate(run.id, 'review')).toMatchObject({ status: 'pending', approvedGates: ['review'], waitingGate: null });
+        expect(await store.claimRun(run.id, 'next', TTL)).toBeDefined();
+      });
+    });
+
+    describe('comments', () => {
+      it('writes a keyed comment once', async () => {
+        const store = await open();
+        const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
+        const first = await store.addComment({ runId: run.id, stepId: null, key: 'k#0', text: 'hello', type: 'system' });
+        const again = await store.addComment({ runId: run.id, stepId: null, key: 'k#0', text: 'hello', type: 'system' });
+        await store.addComment({ runId: run.id, stepId: 'build', key: null, text: 'by a person', type: 'user' });
+        expect(first.created).toBe(true);
+        expect(again).toMatchObject({ created: false, comment: { id: first.comment.id } });
+        expect((await store.listComments(run.id)).map((c) => c.text)).toEqual(['hello', 'by a person']);
+      });
+    });
+  });
+}
