@@ -121,6 +121,13 @@ describe('the runner driving fake-claude', () => {
     expect(result.sessionId).toBe('42f9b4de-20ee-4eb2-b975-8f6828648e39');
   });
 
+  it('keeps the result of a CLI that lingers after it, and clears its process group', async () => {
+    const lingering = createAgentRunner({ paths: { claude: fakeClaudePath }, killGraceMs: 500, exitAfterResultMs: 200 });
+    const result = await lingering.run(request('linger', { idleTimeoutMs: 20_000 }), recordingHooks().hooks);
+    expect(result).toMatchObject({ isError: false, text: 'Hello from the fake Anthropic API.' });
+    expect(result.stopReason).toBeUndefined();
+  });
+
   it('reads a 1 MiB line whole', async () => {
     const { hooks, events } = recordingHooks();
     const result = await runner.run(request('huge-line'), hooks);
@@ -175,7 +182,6 @@ describe('the runner driving fake-claude', () => {
     const [invocation] = readFakeAgentLog(argvLog);
     expect(invocation!.argv).toEqual([
       '-p',
-      'Say hello.',
       '--output-format',
       'stream-json',
       '--verbose',
@@ -185,6 +191,8 @@ describe('the runner driving fake-claude', () => {
       'Bash,Edit',
       '--resume',
       'cd586df6-resumed',
+      '--',
+      'Say hello.',
     ]);
     expect(invocation!.cwd).toBe(req.cwd);
     expect(invocation!.home).toBe(home);
@@ -241,12 +249,17 @@ describe('the runner driving fake-claude', () => {
 
   it('passes Claude retry settings through the environment', async () => {
     const argvLog = path.join(tempDir(), 'argv.jsonl');
-    const withRetries = createAgentRunner({ paths: { claude: fakeClaudePath }, claude: { maxRetries: 2 } });
+    const withRetries = createAgentRunner({
+      paths: { claude: fakeClaudePath },
+      claude: { maxRetries: 2, apiTimeoutMs: 20_000 },
+    });
     const result = await withRetries.run(
       request('text', { env: { FAKE_AGENT_ARGV_LOG: argvLog }, permissionMode: 'acceptEdits' }),
       recordingHooks().hooks,
     );
     expect(result.isError).toBe(false);
-    expect(readFakeAgentLog(argvLog)[0]!.argv).toContain('acceptEdits');
+    const [invocation] = readFakeAgentLog(argvLog);
+    expect(invocation!.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: '2', API_TIMEOUT_MS: '20000' });
+    expect(invocation!.argv.slice(4, 6)).toEqual(['--permission-mode', 'acceptEdits']);
   });
 });

@@ -19,3 +19,5 @@ export { createFileRunStore } from './storage/FileRunStore.ts';
 export { ExecutionFiles, StepLog } from './storage/FileSystemStorage.ts';
 export type { StepLogType } from './storage/FileSystemStorage.ts';
 export type { RunState } from './storage/runState.ts';
+
+export { loadTemplate, discoverTemplates } from './parser/loadTemplate.ts';

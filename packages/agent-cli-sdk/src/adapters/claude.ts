@@ -1,5 +1,5 @@
 /**
- * Claude Code: `claude -p <prompt> --output-format stream-json --verbose [--resume <session_id>]`.
+ * Claude Code: `claude -p --output-format stream-json --verbose [--resume <session_id>] -- <prompt>`.
  *
  * Stream facts this parser relies on (see reference/claude-code-stream-json-samples.txt):
  * - `assistant` lines carry ONE content block each, so one API message with text + tool_use arrives as several lines
@@ -101,12 +101,15 @@ const sameUsage = (a: AgentUsage, b: AgentUsage): boolean =>
   a.input === b.input && a.output === b.output && a.cacheRead === b.cacheRead && a.cacheWrite === b.cacheWrite;
 
 export function buildClaudeArgs(request: AgentRunRequest): string[] {
-  const args = ['-p', request.prompt, '--output-format', 'stream-json', '--verbose'];
+  // `-p` is a switch; the prompt is the positional argument, placed last after `--` so that a prompt starting with
+  // `-` is not taken for an option (verified with 2.1.197: without `--`, "-x …" fails as an unknown option).
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   if (request.model) args.push('--model', request.model);
   if (request.permissionMode) args.push('--permission-mode', request.permissionMode);
   // Comma-joined: `--allowedTools` is variadic, and separate words would swallow any argument placed after it.
   if (request.allowedTools?.length) args.push('--allowedTools', request.allowedTools.join(','));
   if (request.resumeSessionId) args.push('--resume', request.resumeSessionId);
+  args.push('--', request.prompt);
   return args;
 }
 

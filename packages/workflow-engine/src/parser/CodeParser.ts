@@ -125,18 +125,22 @@ function loadError(error: unknown, absolute: string, file: string, text: string)
     );
   }
 
-  // A throw at module top level: point at the template's own frame in the (source-mapped) stack.
+  // A throw at module top level: point at the first frame in user code (the stack is source-mapped by jiti). When
+  // that frame is in a file the template imports, name it instead of giving the template a misleading position.
   const frame = (err.stack ?? '')
     .split('\n')
-    .map((line) => new RegExp(`${escapeRegExp(absolute)}:(\\d+):(\\d+)`).exec(line))
-    .find((match) => match !== null);
+    .slice(1)
+    .map((line) => /\(?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?\s*$/.exec(line.trim()))
+    .find((match) => match !== null && !match[1]!.includes('/node_modules/'));
+  const inTemplate = frame && path.resolve(frame[1]!.replace(/^file:\/\//, '')) === absolute;
+  const elsewhere = frame && !inTemplate ? ` (at ${frame[1]}:${frame[2]}:${frame[3]})` : '';
   return new TemplateError(
     [
       {
         file,
-        ...(frame ? { line: Number(frame[1]), column: Number(frame[2]) } : {}),
+        ...(inTemplate ? { line: Number(frame[2]), column: Number(frame[3]) } : {}),
         path: '',
-        message: `threw while loading: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}`,
+        message: `threw while loading${elsewhere}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}`,
       },
     ],
     { cause: err },
@@ -168,6 +172,3 @@ function positionOf(text: string, needles: string[]): { line: number; column: nu
   return {};
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -138,15 +138,17 @@ export function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Located issues → a `TemplateError`; `locate` gives line and column where the source allows. */
+/** Located issues → a `TemplateError`; `locate` gives line and column where the source allows, in source order. */
 export function templateError(
   file: string,
   issues: PathIssue[],
   locate?: (issue: PathIssue) => { line: number; column: number } | undefined,
 ): TemplateError {
-  return new TemplateError(
-    issues.map((issue): TemplateIssue => ({ file, ...locate?.(issue), path: formatPath(issue.path), message: issue.message })),
+  const located = issues.map(
+    (issue): TemplateIssue => ({ file, ...locate?.(issue), path: formatPath(issue.path), message: issue.message }),
   );
+  const key = (issue: TemplateIssue) => (issue.line ?? 0) * 1e6 + (issue.column ?? 0);
+  return new TemplateError(located.sort((a, b) => key(a) - key(b)));
 }
 
 /**

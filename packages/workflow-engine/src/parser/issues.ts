@@ -52,7 +52,7 @@ export function zodIssues(issues: readonly z.core.$ZodIssue[]): PathIssue[] {
   });
 }
 
-function unknownKeyMessage(key: string, allowed: string[]): string {
+export function unknownKeyMessage(key: string, allowed: string[]): string {
   if (allowed.length === 0) return `unknown key "${key}"`;
   const suggestion = closest(key, allowed);
   return `unknown key "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${allowed.join(', ')}`;

@@ -1,4 +1,4 @@
-import type { StepInput, StepResult } from './step.ts';
+import type { StepInput, StepResult, StepType } from './step.ts';
 
 /** What `execute(ctx, args)` receives. Everything that is not deterministic belongs inside a step. */
 export interface WorkflowContext<Args = unknown> {
@@ -12,7 +12,7 @@ export interface WorkflowContext<Args = unknown> {
   /** Runs a step durably: a completed step returns its journaled result without running again. */
   step<T = unknown>(id: string, spec: StepInput): Promise<StepResult<T>>;
   /** Journals a step as skipped (a condition was false), so the board shows it. */
-  skip(id: string, spec: { phase: string; name?: string; reason?: string }): Promise<StepResult<null>>;
+  skip(id: string, spec: { phase: string; name?: string; reason?: string; type?: StepType }): Promise<StepResult<null>>;
   /** A script step in the current phase: `ctx.exec('lint', ['npm', 'run', 'lint'])`. */
   exec(id: string, command: string | string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<StepResult>;
   /** A pause point between steps: honours a pending pause or cancel request and writes a checkpoint. */

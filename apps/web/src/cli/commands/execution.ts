@@ -1,0 +1,94 @@
+/** Commands that execute a run in the foreground: run, resume, advance, rerun. */
+import { loadTemplate } from '@switchyard/workflow-engine';
+import { parseArgValues } from '../argValues.ts';
+import type { Command } from '../command.ts';
+import { onePositional, projectHelp, projectOption } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { openRunStore, resolveProject, resolveTemplatePath } from '../project.ts';
+import { commandLineExecutor, executeInForeground, loadPinnedDefinition } from '../runtime.ts';
+
+const outputOptions = { follow: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } } as const;
+const outputHelp = [
+  '-f, --follow          print progress live: phases, steps, script output, agent text',
+  '    --json            print the final run as one JSON document on stdout',
+  projectHelp,
+];
+const exitHelp = 'exit codes: 0 completed, 1 failed or cancelled, 2 bad usage or invalid template, 3 paused or waiting at a gate';
+
+function outputFlags(values: Record<string, unknown>) {
+  return { follow: values.follow === true, json: values.json === true };
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: `Start a run of a template and execute it here. The template is a file, or a name in .agent/workflows/definitions.\n${exitHelp}`,
+  usage: 'switchyard run <template> [--arg key=value]... [--follow] [--json]',
+  help: [
+    '-a, --arg key=value   a run argument; numbers, booleans and JSON are converted by the template\'s schema',
+    '    --args-json <json> all arguments as one JSON object',
+    '    --name <name>     the run\'s name on the board',
+    ...outputHelp,
+  ],
+  options: { ...projectOption, ...outputOptions, arg: { type: 'string', short: 'a', multiple: true }, 'args-json': { type: 'string' }, name: { type: 'string' } },
+  async run({ values, positionals }, io) {
+    const project = resolveProject(values.project as string | undefined);
+    const definition = await loadTemplate(resolveTemplatePath(project, onePositional(positionals, 'template', this.usage)));
+    const args = parseArgValues(definition.args.jsonSchema, (values.arg as string[] | undefined) ?? [], values['args-json'] as string | undefined);
+    const flags = outputFlags(values);
+    const executor = commandLineExecutor(project, io, flags);
+    const run = await executor.start(definition, args, { name: values.name as string | undefined });
+    (flags.json ? io.stderr : io.stdout).write(`started run ${run.id} of ${definition.id}\n`);
+    return executeInForeground(project, run.id, definition, io, flags);
+  },
+};
+
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: `Resume a paused or failed run, or one whose process died, here. Completed steps are not run again.\n${exitHelp}`,
+  usage: 'switchyard resume <run-id> [--follow] [--json]',
+  help: outputHelp,
+  options: { ...projectOption, ...outputOptions },
+  async run({ values, positionals }, io) {
+    const project = resolveProject(values.project as string | undefined);
+    const runId = onePositional(positionals, 'run id', this.usage);
+    const store = openRunStore(project);
+    const run = await store.getRun(runId);
+    if (!run) throw new UsageError(`no run ${runId} in ${project.executionsDir}`);
+    if (run.status === 'paused' || run.status === 'failed') await store.resumeRun(runId);
+    else if (run.status === 'waiting') throw new UsageError(`run ${runId} is waiting at the gate of "${run.waitingGate}": approve it with \`switchyard advance ${runId}\``);
+    else if (run.status === 'completed' || run.status === 'cancelled') throw new UsageError(`run ${runId} is ${run.status}; to run phases again use \`switchyard rerun ${runId} --phase <phase>\``);
+    return executeInForeground(project, runId, await loadPinnedDefinition(project, runId), io, outputFlags(values));
+  },
+};
+
+export const advanceCommand: Command = {
+  name: 'advance',
+  summary: `Approve the manual gate a run is waiting at, and execute the run on from there.\n${exitHelp}`,
+  usage: 'switchyard advance <run-id> [--follow] [--json]',
+  help: outputHelp,
+  options: { ...projectOption, ...outputOptions },
+  async run({ values, positionals }, io) {
+    const project = resolveProject(values.project as string | undefined);
+    const runId = onePositional(positionals, 'run id', this.usage);
+    const flags = outputFlags(values);
+    await commandLineExecutor(project, io, flags).advance(runId);
+    return executeInForeground(project, runId, await loadPinnedDefinition(project, runId), io, flags);
+  },
+};
+
+export const rerunCommand: Command = {
+  name: 'rerun',
+  summary: `Run a run again from a phase on. Earlier phases keep their results; the old attempts stay as history.\n${exitHelp}`,
+  usage: 'switchyard rerun <run-id> --phase <phase> [--follow] [--json]',
+  help: ['    --phase <phase>   the first phase to run again', ...outputHelp],
+  options: { ...projectOption, ...outputOptions, phase: { type: 'string' } },
+  async run({ values, positionals }, io) {
+    const project = resolveProject(values.project as string | undefined);
+    const runId = onePositional(positionals, 'run id', this.usage);
+    if (typeof values.phase !== 'string') throw new UsageError(`--phase is required\nusage: ${this.usage}`);
+    const flags = outputFlags(values);
+    const definition = await loadPinnedDefinition(project, runId);
+    await commandLineExecutor(project, io, flags).rerun(runId, values.phase, definition);
+    return executeInForeground(project, runId, definition, io, flags);
+  },
+};

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { createClaudeParser } from '../src/adapters/claude.ts';
+import { createCodexParser } from '../src/adapters/codex.ts';
+import { createGeminiParser } from '../src/adapters/gemini.ts';
+import type { AgentEvent } from '../src/events.ts';
+import { recordedStream } from './fixtures/index.ts';
+
+const parseAll = (parser: { parseLine(line: string): AgentEvent[] }, lines: string[]) =>
+  lines.flatMap((line) => parser.parseLine(line));
+
+describe('the Claude stream parser', () => {
+  it('keeps system lines it does not know (thinking_tokens) raw', () => {
+    const events = parseAll(createClaudeParser(), recordedStream('claude-thinking'));
+    expect(events.map((event) => event.type)).toEqual([
+      'session.started',
+      'raw',
+      'message.thinking',
+      'usage',
+      'message.text',
+      'result',
+    ]);
+  });
+
+  it('reports api_retry lines as non-fatal agent errors', () => {
+    const line = JSON.stringify({
+      type: 'system',
+      subtype: 'api_retry',
+      attempt: 1,
+      max_retries: 2,
+      retry_delay_ms: 593.4,
+      error_status: 500,
+      error: 'server_error',
+      session_id: 's',
+    });
+    expect(createClaudeParser().parseLine(line)).toEqual([
+      { type: 'error', message: 'API request failed (500, server_error), retry 1/2', fatal: false, source: 'agent' },
+    ]);
+  });
+
+  it('uses errors[] as the message of a result that has no result text', () => {
+    const [result] = parseAll(createClaudeParser(), recordedStream('claude-resume-missing'));
+    expect(result).toMatchObject({
+      type: 'result',
+      isError: true,
+      subtype: 'error_during_execution',
+      errorMessage: 'No conversation found with session ID: cd586df6-cf34-4f4e-bc29-5ffa92dcec0b',
+    });
+  });
+
+  it('keeps a known line type with an unexpected shape raw instead of failing', () => {
+    const [event] = createClaudeParser().parseLine('{"type":"assistant","message":"not an object"}');
+    expect(event).toEqual({ type: 'raw', agent: 'claude', data: { type: 'assistant', message: 'not an object' } });
+  });
+
+  it('does not count sub-agent messages as turns, but does count their tokens', () => {
+    const parser = createClaudeParser();
+    const assistant = (id: string, parent: string | null) =>
+      JSON.stringify({
+        type: 'assistant',
+        message: { id, model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 1_000_000, output_tokens: 0 } },
+        parent_tool_use_id: parent,
+      });
+    parser.parseLine(assistant('m1', null));
+    parser.parseLine(assistant('m2', 'toolu_task'));
+    expect(parser.progress()).toEqual({ turns: 1, costUsd: 6 });
+  });
+});
+
+describe('the Codex stream parser', () => {
+  it('reads a reasoning run in order and ends it with a result', () => {
+    const events = parseAll(createCodexParser(), recordedStream('codex-thinking'));
+    expect(events.map((event) => event.type)).toEqual([
+      'session.started',
+      'message.thinking',
+      'message.text',
+      'usage',
+      'result',
+    ]);
+  });
+
+  it('keeps todo_list items raw', () => {
+    const line = JSON.stringify({
+      type: 'item.updated',
+      item: { id: 'item_3', type: 'todo_list', items: [{ text: 'write tests', completed: false }] },
+    });
+    expect(createCodexParser().parseLine(line)[0]).toMatchObject({ type: 'raw', agent: 'codex' });
+  });
+
+  it('announces an mcp tool call once and reports its error', () => {
+    const parser = createCodexParser();
+    const item = { id: 'item_1', type: 'mcp_tool_call', server: 'docs', tool: 'search', arguments: { q: 'x' } };
+    const started = parser.parseLine(JSON.stringify({ type: 'item.started', item: { ...item, status: 'in_progress' } }));
+    const completed = parser.parseLine(
+      JSON.stringify({ type: 'item.completed', item: { ...item, status: 'failed', error: { message: 'boom' } } }),
+    );
+    expect(started).toEqual([{ type: 'tool.call', id: 'item_1', name: 'mcp:docs/search', input: { q: 'x' } }]);
+    expect(completed).toEqual([{ type: 'tool.result', id: 'item_1', output: 'boom', isError: true }]);
+  });
+});
+
+describe('the Gemini stream parser', () => {
+  it('drops the prompt echo and marks streamed chunks as deltas', () => {
+    const events = parseAll(createGeminiParser(), recordedStream('gemini-text'));
+    expect(events.filter((event) => event.type === 'message.text')).toEqual([
+      { type: 'message.text', text: 'Hello from the fake ', delta: true },
+      { type: 'message.text', text: 'Gemini API.', delta: true },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'result', text: 'Hello from the fake Gemini API.', isError: false });
+  });
+});

@@ -1,0 +1,44 @@
+import type { StepInput, StepResult } from '../../src/types/step.ts';
+import type { WorkflowContext } from '../../src/types/context.ts';
+
+export type RecordedCall =
+  | { kind: 'step'; id: string; spec: StepInput }
+  | { kind: 'skip'; id: string; spec: { phase: string; name?: string; reason?: string } };
+
+/**
+ * A `WorkflowContext` that records what `execute` asks for and answers each step with the data the test gives
+ * (by step id), so a YAML definition's `execute` can be tested without the executor.
+ */
+export function recordingContext(data: Record<string, unknown> = {}, status: Record<string, 'completed' | 'failed'> = {}) {
+  const calls: RecordedCall[] = [];
+  const results = new Map<string, StepResult>();
+  const result = <T>(id: string, stepStatus: StepResult['status'], value: T): StepResult<T> => {
+    const stepResult = { status: stepStatus, data: value, attempts: 1, startedAt: 't0', finishedAt: 't1' };
+    results.set(id, stepResult);
+    return stepResult;
+  };
+  const ctx: WorkflowContext = {
+    runId: 'run-1',
+    args: {},
+    phase: null,
+    isReplaying: false,
+    async step<T>(id: string, spec: StepInput) {
+      calls.push({ kind: 'step', id, spec });
+      return result(id, status[id] ?? 'completed', data[id] as T);
+    },
+    async skip(id, spec) {
+      calls.push({ kind: 'skip', id, spec });
+      return result(id, 'skipped', null);
+    },
+    async exec() {
+      throw new Error('YAML templates do not call ctx.exec');
+    },
+    async checkpoint() {},
+    async comment() {},
+    getStepResult<T>(id: string) {
+      return results.get(id) as StepResult<T> | undefined;
+    },
+    log() {},
+  };
+  return { ctx, calls };
+}
