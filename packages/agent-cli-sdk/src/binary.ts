@@ -16,7 +16,11 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-export function resolveAgentBinary(adapter: AgentAdapter, explicitPath: string | undefined, env: NodeJS.ProcessEnv): string {
+export function resolveAgentBinary(
+  adapter: AgentAdapter,
+  explicitPath: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
   const configured = explicitPath ?? env[adapter.pathEnvVar];
   if (configured) {
     if (isExecutableFile(configured)) return configured;

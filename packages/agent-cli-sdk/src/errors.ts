@@ -28,6 +28,18 @@ export class AgentCliNotFoundError extends AgentSdkError {
   }
 }
 
+/** The CLI was found but could not be started, e.g. because the step's cwd does not exist. */
+export class AgentSpawnError extends AgentSdkError {
+  readonly code = 'agent_spawn_failed';
+  constructor(
+    readonly agent: AgentName,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${agent} could not be started: ${message}`, options);
+  }
+}
+
 /** `onSessionStarted` or `onEvent` threw; the agent was stopped because its session could not be recorded. */
 export class AgentHookError extends AgentSdkError {
   readonly code = 'agent_hook_failed';
@@ -35,6 +47,8 @@ export class AgentHookError extends AgentSdkError {
     readonly hook: 'onSessionStarted' | 'onEvent',
     cause: unknown,
   ) {
-    super(`${hook} failed, the agent was stopped: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`${hook} failed, the agent was stopped: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
 }

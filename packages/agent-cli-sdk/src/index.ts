@@ -10,7 +10,7 @@ export type { AgentRunnerOptions } from './runner.ts';
 export { claudeAdapter, buildClaudeArgs, createClaudeParser } from './adapters/claude.ts';
 export { codexAdapter, buildCodexArgs, createCodexParser } from './adapters/codex.ts';
 export { geminiAdapter, buildGeminiArgs, createGeminiParser } from './adapters/gemini.ts';
-export { AgentSdkError, AgentCliNotFoundError, AgentHookError } from './errors.ts';
+export { AgentSdkError, AgentCliNotFoundError, AgentHookError, AgentSpawnError } from './errors.ts';
 export { renderAgentSummary } from './summary.ts';
 export { createLineSplitter } from './lines.ts';
 export type { LineSplitter, LineSplitterOptions } from './lines.ts';

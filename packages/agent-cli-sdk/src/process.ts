@@ -38,6 +38,8 @@ export interface AgentProcess {
 
 /** Lines buffered before stdout is paused; a consumer awaiting a hook then holds the CLI back instead of memory. */
 const HIGH_WATER_LINES = 1000;
+/** After the process group is gone, how long stdout may stay open (held by an escaped grandchild) before we close it. */
+const STDOUT_DRAIN_MS = 2000;
 
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
   const child = spawn(options.command, options.args, {
@@ -99,8 +101,18 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   };
 
   // The CLI is gone but its children may not be (a backgrounded server holding our stdout open would also keep the
-  // stream from ever ending): clear the group.
-  void exited.then(() => killTree());
+  // stream from ever ending): clear the group. A process that left the group (setsid) and still holds the pipe is
+  // cut off: once the group is dead, stdout gets a moment to drain and is then closed from our side.
+  void exited
+    .then(() => killTree())
+    .then(() => {
+      const timer = setTimeout(() => {
+        stdout.destroy();
+        stderr.destroy();
+      }, STDOUT_DRAIN_MS);
+      timer.unref();
+      stdout.once('close', () => clearTimeout(timer));
+    });
 
   return {
     pid,

@@ -2,12 +2,13 @@
  * The `AgentRunner` built on CLI adapters: pick the adapter for `request.agent`, spawn the CLI, feed every stdout line
  * through the adapter's parser, and turn what happened (a result, a stop, a crash) into one `AgentResult`.
  */
+import { statSync } from 'node:fs';
 import type { AgentAdapter } from './adapter.ts';
 import { claudeAdapter } from './adapters/claude.ts';
 import { codexAdapter } from './adapters/codex.ts';
 import { geminiAdapter } from './adapters/gemini.ts';
 import { resolveAgentBinary } from './binary.ts';
-import { AgentCliNotFoundError, AgentHookError } from './errors.ts';
+import { AgentCliNotFoundError, AgentHookError, AgentSpawnError } from './errors.ts';
 import { emptyUsage } from './events.ts';
 import type { ResultEvent } from './events.ts';
 import { startAgentProcess } from './process.ts';
@@ -58,6 +59,14 @@ function buildEnv(options: AgentRunnerOptions, request: AgentRunRequest): NodeJS
   return env;
 }
 
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function checkBudget(request: AgentRunRequest, turns: number, costUsd: number | null): string | null {
   const { maxTurns, maxCostUsd } = request.budget ?? {};
   if (maxTurns !== undefined && turns > maxTurns) {
@@ -92,17 +101,25 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
     });
     if (hooks.signal.aborted) return stoppedEarly('aborted', `${request.agent} was not started: the run was aborted`);
 
+    // spawn reports a missing cwd as ENOENT too, which would otherwise read as a missing CLI.
+    if (!isDirectory(request.cwd))
+      throw new AgentSpawnError(request.agent, `its cwd ${request.cwd} is not a directory`);
     let child: AgentProcess;
     try {
-      child = await startAgentProcess({ command, args: adapter.buildArgs(request), cwd: request.cwd, env, killGraceMs });
+      child = await startAgentProcess({
+        command,
+        args: adapter.buildArgs(request),
+        cwd: request.cwd,
+        env,
+        killGraceMs,
+      });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      const reason = `${command} could not be started (${code})`;
       if (code === 'ENOENT' || code === 'EACCES') {
-        throw new AgentCliNotFoundError(request.agent, `${command} could not be started (${code})`, adapter.installHint, {
-          cause: error,
-        });
+        throw new AgentCliNotFoundError(request.agent, reason, adapter.installHint, { cause: error });
       }
-      throw error;
+      throw new AgentSpawnError(request.agent, (error as Error).message, { cause: error });
     }
 
     let stop: { reason: StopReason; message: string } | null = null;
@@ -122,7 +139,10 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
       watchdog = setTimeout(() => {
         const idle = child.idleMs();
         if (idle < idleTimeoutMs) return armWatchdog(idleTimeoutMs - idle);
-        requestStop('stalled', `${request.agent} stalled: no output for ${Math.round(idle / 1000)} s, its process was killed`);
+        requestStop(
+          'stalled',
+          `${request.agent} stalled: no output for ${Math.round(idle / 1000)} s, its process was killed`,
+        );
       }, delayMs);
     };
     armWatchdog(idleTimeoutMs);

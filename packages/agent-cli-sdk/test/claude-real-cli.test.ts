@@ -76,10 +76,7 @@ describe.skipIf(!existsSync(claudeBin))('the real Claude Code CLI against a fake
 
   it('runs a real Bash tool call in the step cwd', async () => {
     const { hooks, events } = recordingHooks();
-    const result = await runner.run(
-      request('SCN_TOOL Create made-by-bash.txt.', { allowedTools: ['Bash'] }),
-      hooks,
-    );
+    const result = await runner.run(request('SCN_TOOL Create made-by-bash.txt.', { allowedTools: ['Bash'] }), hooks);
     expect(result.errorMessage).toBeUndefined();
     expect(result).toMatchObject({ isError: false, text: 'Done: made-by-bash.txt is created.', numTurns: 2 });
     expect(existsSync(path.join(cwd, 'made-by-bash.txt'))).toBe(true);

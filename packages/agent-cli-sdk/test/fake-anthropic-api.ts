@@ -68,7 +68,15 @@ function streamReply(res: ServerResponse, model: string, blocks: ReplyBlock[]): 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': `req_fake${messageCounter}` });
   messageCounter += 1;
   const id = `msg_fake${String(messageCounter).padStart(4, '0')}`;
-  const message = { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null };
+  const message = {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+  };
   sse(res, 'message_start', { message: { ...message, usage: { ...usage, output_tokens: 1 } } });
   blocks.forEach((block, index) => {
     if (block.type === 'text') {

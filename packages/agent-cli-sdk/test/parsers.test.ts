@@ -89,7 +89,9 @@ describe('the Codex stream parser', () => {
   it('announces an mcp tool call once and reports its error', () => {
     const parser = createCodexParser();
     const item = { id: 'item_1', type: 'mcp_tool_call', server: 'docs', tool: 'search', arguments: { q: 'x' } };
-    const started = parser.parseLine(JSON.stringify({ type: 'item.started', item: { ...item, status: 'in_progress' } }));
+    const started = parser.parseLine(
+      JSON.stringify({ type: 'item.started', item: { ...item, status: 'in_progress' } }),
+    );
     const completed = parser.parseLine(
       JSON.stringify({ type: 'item.completed', item: { ...item, status: 'failed', error: { message: 'boom' } } }),
     );

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentCliNotFoundError, AgentHookError } from '../src/errors.ts';
+import { AgentCliNotFoundError, AgentHookError, AgentSpawnError } from '../src/errors.ts';
 import { createAgentRunner } from '../src/runner.ts';
 import type { AgentRunRequest } from '../src/types.ts';
 import { fakeClaudePath, readFakeAgentLog } from './fixtures/index.ts';
@@ -107,10 +107,7 @@ describe('the runner driving fake-claude', () => {
       'skipped a stream line that is not JSON: this is not json',
       'skipped a stream line that is not JSON: {"truncated": ',
     ]);
-    expect(eventsOfType(events, 'raw').map((event) => event.data)).toEqual([
-      { type: 'fake.unknown', n: 1 },
-      [1, 2, 3],
-    ]);
+    expect(eventsOfType(events, 'raw').map((event) => event.data)).toEqual([{ type: 'fake.unknown', n: 1 }, [1, 2, 3]]);
   });
 
   it('kills a stalled CLI after idleTimeoutMs and says stalled', async () => {
@@ -122,7 +119,11 @@ describe('the runner driving fake-claude', () => {
   });
 
   it('keeps the result of a CLI that lingers after it, and clears its process group', async () => {
-    const lingering = createAgentRunner({ paths: { claude: fakeClaudePath }, killGraceMs: 500, exitAfterResultMs: 200 });
+    const lingering = createAgentRunner({
+      paths: { claude: fakeClaudePath },
+      killGraceMs: 500,
+      exitAfterResultMs: 200,
+    });
     const result = await lingering.run(request('linger', { idleTimeoutMs: 20_000 }), recordingHooks().hooks);
     expect(result).toMatchObject({ isError: false, text: 'Hello from the fake Anthropic API.' });
     expect(result.stopReason).toBeUndefined();
@@ -238,6 +239,13 @@ describe('the runner driving fake-claude', () => {
     await expect(run).rejects.toBeInstanceOf(AgentCliNotFoundError);
     await expect(run).rejects.toThrow(/claude CLI not found.*npm install -g @anthropic-ai\/claude-code/);
     await expect(run).rejects.toMatchObject({ code: 'agent_cli_not_found', agent: 'claude' });
+  });
+
+  it('says a missing cwd is the problem, not a missing CLI', async () => {
+    const run = runner.run(request('text', { cwd: path.join(tempDir(), 'gone') }), recordingHooks().hooks);
+    await expect(run).rejects.toBeInstanceOf(AgentSpawnError);
+    await expect(run).rejects.toMatchObject({ code: 'agent_spawn_failed' });
+    await expect(run).rejects.toThrow(/gone is not a directory/);
   });
 
   it('takes the binary from SWITCHYARD_CLAUDE_PATH and rejects one that does not exist', async () => {

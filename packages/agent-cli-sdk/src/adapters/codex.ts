@@ -73,7 +73,8 @@ export function buildCodexArgs(request: AgentRunRequest): string[] {
   // Exec-level flags go before `resume`: a resumed run does not inherit the first run's sandbox.
   const args = ['exec', '--json', '--skip-git-repo-check'];
   if (request.model) args.push('--model', request.model);
-  if (request.permissionMode) args.push('--sandbox', SANDBOX_FOR_MODE[request.permissionMode] ?? request.permissionMode);
+  if (request.permissionMode)
+    args.push('--sandbox', SANDBOX_FOR_MODE[request.permissionMode] ?? request.permissionMode);
   if (request.resumeSessionId) args.push('resume', request.resumeSessionId);
   args.push(request.prompt);
   return args;
@@ -109,7 +110,8 @@ function toolOutput(item: Item): { output: string; isError: boolean } {
     case 'command_execution':
       return {
         output: item.aggregated_output ?? '',
-        isError: item.status === 'failed' || (item.exit_code !== null && item.exit_code !== undefined && item.exit_code !== 0),
+        isError:
+          item.status === 'failed' || (item.exit_code !== null && item.exit_code !== undefined && item.exit_code !== 0),
       };
     case 'file_change':
       return {

@@ -39,7 +39,10 @@ const jiti = createJiti(import.meta.url, {
  * names the file (and line:column where known): syntax errors, a missing or wrong default export, a throw or an
  * unresolvable import at module top level, invalid phases or fields, and a load slower than `timeoutMs`.
  */
-export async function loadCodeTemplate(file: string, options: LoadCodeTemplateOptions = {}): Promise<WorkflowDefinition> {
+export async function loadCodeTemplate(
+  file: string,
+  options: LoadCodeTemplateOptions = {},
+): Promise<WorkflowDefinition> {
   const absolute = path.resolve(file);
   const text = await readTemplateText(file);
   const source = { type: 'code' as const, path: file, contentHash: contentHash(text) };
@@ -103,7 +106,15 @@ function loadError(error: unknown, absolute: string, file: string, text: string)
     const [, reason = 'syntax error', where = absolute, line, column] = parse;
     const elsewhere = path.resolve(where) === absolute ? '' : ` (in ${where})`;
     return new TemplateError(
-      [{ file, line: Number(line), column: Number(column) + 1, path: '', message: `syntax error: ${reason}${elsewhere}` }],
+      [
+        {
+          file,
+          line: Number(line),
+          column: Number(column) + 1,
+          path: '',
+          message: `syntax error: ${reason}${elsewhere}`,
+        },
+      ],
       { cause: err },
     );
   }
@@ -133,12 +144,15 @@ function loadError(error: unknown, absolute: string, file: string, text: string)
     .map((line) => /\(?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?\s*$/.exec(line.trim()))
     .find((match) => match !== null && !match[1]!.includes('/node_modules/'));
   const inTemplate = frame && path.resolve(frame[1]!.replace(/^file:\/\//, '')) === absolute;
-  const elsewhere = frame && !inTemplate ? ` (at ${frame[1]}:${frame[2]}:${frame[3]})` : '';
+  // jiti's module wrapper shares the first line, so a column there is off; keep only the line.
+  const [line, column] = frame ? [Number(frame[2]), frame[2] === '1' ? undefined : Number(frame[3])] : [];
+  const where = [frame?.[1], line, column].filter((part) => part !== undefined).join(':');
+  const elsewhere = frame && !inTemplate ? ` (at ${where})` : '';
   return new TemplateError(
     [
       {
         file,
-        ...(inTemplate ? { line: Number(frame[2]), column: Number(frame[3]) } : {}),
+        ...(inTemplate ? { line, ...(column !== undefined ? { column } : {}) } : {}),
         path: '',
         message: `threw while loading${elsewhere}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}`,
       },
@@ -171,4 +185,3 @@ function positionOf(text: string, needles: string[]): { line: number; column: nu
   }
   return {};
 }
-

@@ -72,7 +72,9 @@ export const nameSchema = z.string().trim().min(1);
 const phaseObjectSchema = strictObject({
   id: slugSchema,
   label: z.string().min(1).optional(),
-  gate: z.literal('manual', { error: (issue) => `the only gate is "manual", received ${JSON.stringify(issue.input)}` }).optional(),
+  gate: z
+    .literal('manual', { error: (issue) => `the only gate is "manual", received ${JSON.stringify(issue.input)}` })
+    .optional(),
 });
 
 export const phasesSchema = z
@@ -83,7 +85,12 @@ export const phasesSchema = z
     phases.forEach((phase, index) => {
       const first = seen.get(phase.id);
       if (first === undefined) seen.set(phase.id, index);
-      else ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate phase id "${phase.id}" (first at phases[${first}])` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'id'],
+          message: `duplicate phase id "${phase.id}" (first at phases[${first}])`,
+        });
     });
   });
 
@@ -144,9 +151,12 @@ export function templateError(
   issues: PathIssue[],
   locate?: (issue: PathIssue) => { line: number; column: number } | undefined,
 ): TemplateError {
-  const located = issues.map(
-    (issue): TemplateIssue => ({ file, ...locate?.(issue), path: formatPath(issue.path), message: issue.message }),
-  );
+  const located = issues.map((issue): TemplateIssue => ({
+    file,
+    ...locate?.(issue),
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
   const key = (issue: TemplateIssue) => (issue.line ?? 0) * 1e6 + (issue.column ?? 0);
   return new TemplateError(located.sort((a, b) => key(a) - key(b)));
 }

@@ -180,7 +180,8 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
     const earlier = declared.allStepIds.slice(0, index);
 
     const first = firstIndex.get(step.id);
-    if (first !== undefined) issues.push({ path: at('id'), message: `duplicate step id "${step.id}" (first at steps[${first}])` });
+    if (first !== undefined)
+      issues.push({ path: at('id'), message: `duplicate step id "${step.id}" (first at steps[${first}])` });
     else firstIndex.set(step.id, index);
 
     if (!declared.phaseIds.includes(step.phase)) {
@@ -246,7 +247,9 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
       ...(step.continue_on_error !== undefined ? { continueOnError: step.continue_on_error } : {}),
       ...(step.cwd !== undefined ? { cwd: template(step.cwd, 'cwd') } : {}),
       ...(step.env
-        ? { env: Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, template(value, 'env', key)])) }
+        ? {
+            env: Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, template(value, 'env', key)])),
+          }
         : {}),
       run,
     };
@@ -262,7 +265,9 @@ function referenceProblem(
   const text = reference.segments.join('.');
   if (root === 'args') {
     if (name === undefined || scope.argNames.includes(name)) return undefined;
-    const declared = scope.argNames.length ? `declared args: ${scope.argNames.join(', ')}` : 'this template declares no args';
+    const declared = scope.argNames.length
+      ? `declared args: ${scope.argNames.join(', ')}`
+      : 'this template declares no args';
     return `unknown arg "${name}" in ${text} (${declared})`;
   }
   if (root === 'steps') {
@@ -272,7 +277,9 @@ function referenceProblem(
       return scope.allStepIds.includes(name)
         ? `step "${name}" is declared after this step; ${text} can only read steps that run earlier`
         : `unknown step "${name}" in ${text}` +
-            (scope.earlier.length ? ` (earlier steps: ${scope.earlier.join(', ')})` : ' (no step runs before this one)');
+            (scope.earlier.length
+              ? ` (earlier steps: ${scope.earlier.join(', ')})`
+              : ' (no step runs before this one)');
     }
     if (field !== 'output' && field !== 'status') {
       return `${text}: after steps.${name} write .output (the step's result data) or .status`;
@@ -291,12 +298,15 @@ function nodeAt(doc: Document, issue: PathIssue): Node | undefined {
   for (const [index, segment] of issue.path.entries()) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : item.key) === String(segment));
+      const pair = node.items.find(
+        (item) => (isScalar(item.key) ? String(item.key.value) : item.key) === String(segment),
+      );
       if (!pair) break;
       const last = index === issue.path.length - 1;
       if (last && issue.at === 'key') return pair.key as Node;
       // `key:` with nothing after it has a null value node without a useful position; point at the key.
-      node = isScalar(pair.value) && pair.value.value === null && pair.value.source === undefined ? pair.key : pair.value;
+      node =
+        isScalar(pair.value) && pair.value.value === null && pair.value.source === undefined ? pair.key : pair.value;
     } else if (isSeq(node) && typeof segment === 'number') {
       node = node.items[segment];
     } else break;
@@ -338,4 +348,3 @@ function firstLine(message: string): string {
 function fileError(file: string, message: string): TemplateError {
   return new TemplateError([{ file, path: '', message } satisfies TemplateIssue]);
 }
-

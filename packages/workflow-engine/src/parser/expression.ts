@@ -78,7 +78,8 @@ function tokenize(source: string): Token[] {
     } else {
       const op = OPERATORS.find((candidate) => source.startsWith(candidate, i));
       if (!op) {
-        const hint = char === '=' ? ' (use == to compare)' : char === '&' || char === '|' ? ` (use ${char}${char})` : '';
+        const hint =
+          char === '=' ? ' (use == to compare)' : char === '&' || char === '|' ? ` (use ${char}${char})` : '';
         throw new ExpressionSyntaxError(`unexpected "${char}"${hint}`, column);
       }
       tokens.push({ type: 'op', value: op, column });
@@ -143,7 +144,8 @@ export function parseExpression(source: string): Expression {
       case 'string':
         return { kind: 'literal', value: token.value };
       case 'ident':
-        if (token.value === 'true' || token.value === 'false') return { kind: 'literal', value: token.value === 'true' };
+        if (token.value === 'true' || token.value === 'false')
+          return { kind: 'literal', value: token.value === 'true' };
         if (token.value === 'null') return { kind: 'literal', value: null };
         return parsePath(token);
       case 'op':
@@ -170,7 +172,11 @@ export function parseExpression(source: string): Expression {
       if (segment.type === 'ident') segments.push(segment.value);
       else if (segment.type === 'number' && Number.isInteger(segment.value) && segment.value >= 0) {
         segments.push(String(segment.value));
-      } else throw new ExpressionSyntaxError(`expected a field name after "." but found ${describe(segment)}`, segment.column);
+      } else
+        throw new ExpressionSyntaxError(
+          `expected a field name after "." but found ${describe(segment)}`,
+          segment.column,
+        );
     }
     return { kind: 'path', segments, column: first.column };
   }
@@ -217,9 +223,13 @@ export function evaluateExpression(expression: Expression, scope: unknown): unkn
     case 'not':
       return !evaluateExpression(expression.operand, scope);
     case 'and':
-      return Boolean(evaluateExpression(expression.left, scope)) && Boolean(evaluateExpression(expression.right, scope));
+      return (
+        Boolean(evaluateExpression(expression.left, scope)) && Boolean(evaluateExpression(expression.right, scope))
+      );
     case 'or':
-      return Boolean(evaluateExpression(expression.left, scope)) || Boolean(evaluateExpression(expression.right, scope));
+      return (
+        Boolean(evaluateExpression(expression.left, scope)) || Boolean(evaluateExpression(expression.right, scope))
+      );
     case 'compare':
       return compare(
         expression.operator,

@@ -66,7 +66,10 @@ export function buildArgs(args: Record<string, YamlArg>): {
     }
     if (arg.default !== undefined) {
       if (!matchesType(arg.type, arg.default)) {
-        issues.push({ path: at('default'), message: `expected ${arg.type} (the arg's type), received ${describeValue(arg.default)}` });
+        issues.push({
+          path: at('default'),
+          message: `expected ${arg.type} (the arg's type), received ${describeValue(arg.default)}`,
+        });
       } else if (enumValues && !enumValues.includes(arg.default as string | number | boolean)) {
         issues.push({
           path: at('default'),

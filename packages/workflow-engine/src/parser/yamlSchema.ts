@@ -18,9 +18,9 @@ export const argSchema = strictObject({
 });
 export type YamlArg = z.output<typeof argSchema>;
 
-const argNameSchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, { error: 'arg names must start with a letter or _ and use letters, digits, - and _' });
+const argNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, {
+  error: 'arg names must start with a letter or _ and use letters, digits, - and _',
+});
 
 export const documentSchema = strictObject({
   name: nameSchema,
@@ -81,7 +81,9 @@ const commonStepFields = {
 export const stepSchemas = {
   agent: strictObject({
     ...commonStepFields,
-    prompt: z.string({ error: (issue) => (issue.input === undefined ? 'is required for an agent step' : undefined) }).min(1),
+    prompt: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required for an agent step' : undefined) })
+      .min(1),
     agent: z.enum(['claude', 'codex', 'gemini']).default('claude'),
     model: z.string().min(1).optional(),
     allowed_tools: z.array(z.string()).optional(),

@@ -36,7 +36,9 @@ describe('a TypeScript template', () => {
     expect(definition.source).toEqual({
       type: 'code',
       path: IMPLEMENT_FEATURE,
-      contentHash: createHash('sha256').update(await readFile(IMPLEMENT_FEATURE, 'utf8')).digest('hex'),
+      contentHash: createHash('sha256')
+        .update(await readFile(IMPLEMENT_FEATURE, 'utf8'))
+        .digest('hex'),
     });
     expect(definition.phases).toEqual([
       { id: 'research', label: 'Research' },
@@ -135,7 +137,9 @@ describe('a TypeScript template', () => {
     await writeFile(file, "import './throws.ts';\nexport default 1;\n");
     await writeFile(path.join(dir, 'throws.ts'), "throw new TypeError('helper broke');\n");
     const error = await loadError(file);
-    expect(error.message).toBe(`${file} threw while loading (at ${path.join(dir, 'throws.ts')}:1:7): TypeError: helper broke`);
+    expect(error.message).toBe(
+      `${file} threw while loading (at ${path.join(dir, 'throws.ts')}:1): TypeError: helper broke`,
+    );
   });
 
   test('a missing file is a TemplateError naming the path', async () => {

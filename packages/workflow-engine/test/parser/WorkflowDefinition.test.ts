@@ -37,7 +37,11 @@ describe('defineWorkflow', () => {
   });
 
   test('validation names each bad field; phases become labelled, a default args schema is used', () => {
-    const config = defineWorkflow({ name: 'Demo', phases: ['code-review', { id: 'ship', gate: 'manual' }], async execute() {} });
+    const config = defineWorkflow({
+      name: 'Demo',
+      phases: ['code-review', { id: 'ship', gate: 'manual' }],
+      async execute() {},
+    });
     const definition = definitionFromConfig(config, source);
     expect(definition.phases).toEqual([
       { id: 'code-review', label: 'Code review' },
@@ -96,13 +100,19 @@ describe('validateArgs', () => {
     const schema: ArgsSchema = {
       safeParse: () => ({ success: false, error: { issues: [{ path: ['x'], message: 'x is odd' }] } }),
     };
-    expect(() => validateArgs({ id: 'd', args: { schema, jsonSchema: {} } }, {})).toThrow('invalid args for d: args.x: x is odd');
+    expect(() => validateArgs({ id: 'd', args: { schema, jsonSchema: {} } }, {})).toThrow(
+      'invalid args for d: args.x: x is odd',
+    );
   });
 });
 
 describe('argsJsonSchema never throws', () => {
   test.each([
-    ['a zod object', z.object({ n: z.number().default(1) }), { type: 'object', properties: { n: { type: 'number', default: 1 } } }],
+    [
+      'a zod object',
+      z.object({ n: z.number().default(1) }),
+      { type: 'object', properties: { n: { type: 'number', default: 1 } } },
+    ],
     ['an unrepresentable field', z.object({ when: z.date() }), { type: 'object', properties: { when: {} } }],
     ['a schema that is not zod', { safeParse: () => ({ success: true as const, data: {} }) }, {}],
   ])('%s', (_, schema, expected) => {
@@ -112,7 +122,13 @@ describe('argsJsonSchema never throws', () => {
 
 test('definitionSnapshot is serialisable and leaves out code', () => {
   const definition = definitionFromConfig(
-    defineWorkflow({ name: 'Demo', description: 'd', phases: ['a'], args: z.object({ n: z.number() }), async execute() {} }),
+    defineWorkflow({
+      name: 'Demo',
+      description: 'd',
+      phases: ['a'],
+      args: z.object({ n: z.number() }),
+      async execute() {},
+    }),
     source,
   );
   const snapshot = definitionSnapshot({ ...definition, declaredSteps: [{ id: 's', name: 'S', phase: 'a' }] });

@@ -114,7 +114,11 @@ describe('a valid YAML template', () => {
       {
         kind: 'skip',
         id: 'report',
-        spec: { phase: 'test', name: 'report', reason: "if: steps.test.output.exitCode != 0 && args.mode == 'safe' was false" },
+        spec: {
+          phase: 'test',
+          name: 'report',
+          reason: "if: steps.test.output.exitCode != 0 && args.mode == 'safe' was false",
+        },
       },
       {
         kind: 'skip',
@@ -143,7 +147,11 @@ describe('a valid YAML template', () => {
     );
     await definition.execute(ctx, validateArgs(definition, { issue: 'BUG-2' }));
     const [report, review] = calls.slice(3);
-    expect(report).toMatchObject({ kind: 'step', id: 'report', spec: { type: 'script', command: 'echo "tests failed with 2"' } });
+    expect(report).toMatchObject({
+      kind: 'step',
+      id: 'report',
+      spec: { type: 'script', command: 'echo "tests failed with 2"' },
+    });
     // No `type:` in the YAML: a step with a prompt is an agent step, with claude by default.
     expect(review).toMatchObject({
       kind: 'step',
@@ -211,16 +219,25 @@ describe('errors carry line:column of the node at fault', () => {
 
   test('the size limit is checked before parsing', () => {
     const text = `name: t\n#${'x'.repeat(MAX_YAML_BYTES)}\n`;
-    expect(templateError(text).message).toMatch(/^test\.yaml is \d+ bytes; a YAML template may be at most 1048576 bytes$/);
+    expect(templateError(text).message).toMatch(
+      /^test\.yaml is \d+ bytes; a YAML template may be at most 1048576 bytes$/,
+    );
   });
 
   test('args: enum values must have the arg type, and an unknown arg is refused at run start', () => {
     const error = templateError(
       'name: t\nphases: [a]\nargs:\n  n:\n    type: number\n    enum: [1, "two"]\nsteps:\n  - { id: x, phase: a, command: make }\n',
     );
-    expect(error.message).toContain('test.yaml:6:15 args.n.enum[1]: expected number (the arg\'s type), received string "two"');
-    const definition = parseYamlTemplate('name: t\nphases: [a]\nargs:\n  issue: { type: string }\nsteps:\n  - { id: x, phase: a, command: make }\n', 't.yaml');
-    expect(() => validateArgs(definition, { isue: 'x' })).toThrow('args.isue: unknown key "isue" (did you mean "issue"?)');
+    expect(error.message).toContain(
+      'test.yaml:6:15 args.n.enum[1]: expected number (the arg\'s type), received string "two"',
+    );
+    const definition = parseYamlTemplate(
+      'name: t\nphases: [a]\nargs:\n  issue: { type: string }\nsteps:\n  - { id: x, phase: a, command: make }\n',
+      't.yaml',
+    );
+    expect(() => validateArgs(definition, { isue: 'x' })).toThrow(
+      'args.isue: unknown key "isue" (did you mean "issue"?)',
+    );
   });
 });
 

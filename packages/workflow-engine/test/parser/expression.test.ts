@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { ExpressionSyntaxError, evaluateExpression, expressionPaths, parseExpression } from '../../src/parser/expression.ts';
+import {
+  ExpressionSyntaxError,
+  evaluateExpression,
+  expressionPaths,
+  parseExpression,
+} from '../../src/parser/expression.ts';
 
 const scope = {
   args: { count: 3, mode: 'safe', deploy: true, empty: '', tags: ['a'] },
@@ -30,7 +35,7 @@ describe('if: expressions evaluate against args and step results', () => {
     ["args.mode == 'safe'", true],
     ['args.mode == "safe"', true],
     ["args.mode < 'zebra'", true],
-    ["args.mode > 1", false],
+    ['args.mode > 1', false],
     ['args.missing == null', true],
     ['args.missing != null', false],
     ['args.missing > 0', false],

@@ -53,12 +53,12 @@ describe('malformed placeholders are syntax errors with a column', () => {
 });
 
 test('stringifyValue: strings as they are, objects as JSON, missing as empty', () => {
-  expect([stringifyValue('a'), stringifyValue(1), stringifyValue(false), stringifyValue(null), stringifyValue(undefined)]).toEqual([
-    'a',
-    '1',
-    'false',
-    '',
-    '',
-  ]);
+  expect([
+    stringifyValue('a'),
+    stringifyValue(1),
+    stringifyValue(false),
+    stringifyValue(null),
+    stringifyValue(undefined),
+  ]).toEqual(['a', '1', 'false', '', '']);
   expect(stringifyValue({ a: [1] })).toBe('{"a":[1]}');
 });

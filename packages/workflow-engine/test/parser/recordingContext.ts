@@ -9,7 +9,10 @@ export type RecordedCall =
  * A `WorkflowContext` that records what `execute` asks for and answers each step with the data the test gives
  * (by step id), so a YAML definition's `execute` can be tested without the executor.
  */
-export function recordingContext(data: Record<string, unknown> = {}, status: Record<string, 'completed' | 'failed'> = {}) {
+export function recordingContext(
+  data: Record<string, unknown> = {},
+  status: Record<string, 'completed' | 'failed'> = {},
+) {
   const calls: RecordedCall[] = [];
   const results = new Map<string, StepResult>();
   const result = <T>(id: string, stepStatus: StepResult['status'], value: T): StepResult<T> => {
