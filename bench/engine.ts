@@ -13,7 +13,12 @@ import { definitionFromConfig } from '../packages/workflow-engine/src/parser/Wor
 import { distribution, ratio } from './stats.ts';
 import type { Distribution } from './stats.ts';
 
-async function timedDefinition(dir: string, steps: number, kind: 'function' | 'script', durations: number[]): Promise<WorkflowDefinition> {
+async function timedDefinition(
+  dir: string,
+  steps: number,
+  kind: 'function' | 'script',
+  durations: number[],
+): Promise<WorkflowDefinition> {
   const path = join(dir, 'bench.ts');
   await writeFile(path, '// bench template\n');
   const config = defineWorkflow({
@@ -31,7 +36,12 @@ async function timedDefinition(dir: string, steps: number, kind: 'function' | 's
   return definitionFromConfig(config as never, { type: 'code', path, contentHash: 'bench' });
 }
 
-async function measure(options: { store: (dir: string) => RunStore; files: boolean; steps: number; kind: 'function' | 'script' }): Promise<Distribution> {
+async function measure(options: {
+  store: (dir: string) => RunStore;
+  files: boolean;
+  steps: number;
+  kind: 'function' | 'script';
+}): Promise<Distribution> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   try {
     const durations: number[] = [];
@@ -61,8 +71,18 @@ function spawnTrue(times: number): Distribution {
 
 export async function benchEngine() {
   const memory = await measure({ store: () => createMemoryRunStore(), files: false, steps: 1000, kind: 'function' });
-  const checkpointFiles = await measure({ store: () => createMemoryRunStore(), files: true, steps: 1000, kind: 'function' });
-  const fileStore = await measure({ store: (dir) => createFileRunStore(dir), files: true, steps: 300, kind: 'function' });
+  const checkpointFiles = await measure({
+    store: () => createMemoryRunStore(),
+    files: true,
+    steps: 1000,
+    kind: 'function',
+  });
+  const fileStore = await measure({
+    store: (dir) => createFileRunStore(dir),
+    files: true,
+    steps: 300,
+    kind: 'function',
+  });
   const scriptStep = await measure({ store: () => createMemoryRunStore(), files: false, steps: 100, kind: 'script' });
   const spawnFloor = spawnTrue(100);
   return {

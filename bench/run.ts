@@ -13,7 +13,10 @@ const results = {
   machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
   started_at: new Date(started).toISOString(),
   ...(await benchEngine()),
-  ...(await benchAgentSdk().then((agent) => ({ 'agent.parse_events_per_s': agent.parse_events_per_s, 'agent.spawn_overhead_ms': agent.spawn_overhead_ms }))),
+  ...(await benchAgentSdk().then((agent) => ({
+    'agent.parse_events_per_s': agent.parse_events_per_s,
+    'agent.spawn_overhead_ms': agent.spawn_overhead_ms,
+  }))),
   took_s: 0,
 };
 results.took_s = Math.round((Date.now() - started) / 1000);

@@ -21,7 +21,20 @@ export default defineWorkflow({
     const inventory = await ctx.step('list-files', {
       phase: 'research',
       name: 'List the project files',
-      command: ['find', '.', '-maxdepth', '2', '-type', 'f', '-not', '-path', './node_modules/*', '-not', '-path', './.git/*'],
+      command: [
+        'find',
+        '.',
+        '-maxdepth',
+        '2',
+        '-type',
+        'f',
+        '-not',
+        '-path',
+        './node_modules/*',
+        '-not',
+        '-path',
+        './.git/*',
+      ],
     });
 
     const research = await ctx.step<{ text: string }>('research-codebase', {
@@ -42,7 +55,11 @@ export default defineWorkflow({
       run: () => ({
         feature: args.feature,
         findings: research.data.text,
-        steps: ['change the code', 'add or update tests', args.skipTests ? 'skip the test run' : `run \`${args.testCommand}\``],
+        steps: [
+          'change the code',
+          'add or update tests',
+          args.skipTests ? 'skip the test run' : `run \`${args.testCommand}\``,
+        ],
       }),
     });
 
@@ -58,7 +75,12 @@ export default defineWorkflow({
     if (args.skipTests) {
       await ctx.skip('run-tests', { phase: 'test', name: 'Run the tests', type: 'script', reason: 'skipTests is set' });
     } else {
-      await ctx.step('run-tests', { phase: 'test', name: 'Run the tests', command: args.testCommand, timeoutMs: 15 * 60_000 });
+      await ctx.step('run-tests', {
+        phase: 'test',
+        name: 'Run the tests',
+        command: args.testCommand,
+        timeoutMs: 15 * 60_000,
+      });
     }
 
     await ctx.comment(`Implemented: ${args.feature}`);

@@ -46,27 +46,39 @@ const isAlive = (pid: number) => {
 describe('switchyard command line', () => {
   it('runs the simple-pipeline example end to end and prints the run as JSON', async () => {
     const project = await tempProject();
-    const result = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml'), '--arg', 'environment=production', '--json'], { cwd: project });
+    const result = await cli(
+      ['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml'), '--arg', 'environment=production', '--json'],
+      { cwd: project },
+    );
     expect(result.code, result.stderr).toBe(0);
     const run = JSON.parse(result.stdout);
     expect(run).toMatchObject({ status: 'completed', template: 'simple-pipeline', phase: 'deploy' });
-    expect(run.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`)).toEqual(['build:completed', 'unit-tests:completed', 'deploy:completed']);
+    expect(run.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`)).toEqual([
+      'build:completed',
+      'unit-tests:completed',
+      'deploy:completed',
+    ]);
     expect(run.steps[2].output.stdout).toBe('deployed app-1.0.0.tgz to production\n');
-    expect(existsSync(join(project, '.agent', 'workflows', 'executions', run.id, 'logs', 'deploy', 'summary.md'))).toBe(true);
+    expect(existsSync(join(project, '.agent', 'workflows', 'executions', run.id, 'logs', 'deploy', 'summary.md'))).toBe(
+      true,
+    );
   });
 
   it('follows a run live: phases, steps with durations and script output', async () => {
     const project = await tempProject();
     const result = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml'), '--follow'], { cwd: project });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/── build\n {2}▶ Build \(script\)\n {4}│ \{"artifact":"app-1.0.0.tgz"\}\n {2}✓ build completed \d+ ms/);
+    expect(result.stdout).toMatch(
+      /── build\n {2}▶ Build \(script\)\n {4}│ \{"artifact":"app-1.0.0.tgz"\}\n {2}✓ build completed \d+ ms/,
+    );
     expect(result.stdout).toContain('deployed app-1.0.0.tgz to staging');
     expect(result.stdout).toMatch(/completed in .* — run [0-9a-f-]{36}/);
   });
 
   it('exits 2 with file:line:column and field path for an invalid template', async () => {
     const project = await tempProject({
-      'broken.yaml': 'name: Broken\nphases: [build, test]\nsteps:\n  - id: one\n    phase: deploy\n    type: script\n    command: "true"\n',
+      'broken.yaml':
+        'name: Broken\nphases: [build, test]\nsteps:\n  - id: one\n    phase: deploy\n    type: script\n    command: "true"\n',
     });
     const result = await cli(['run', 'broken'], { cwd: project });
     expect(result.code).toBe(2);
@@ -79,13 +91,17 @@ describe('switchyard command line', () => {
 
   it('exits 2 naming the field for args that break the schema, and for a bad --arg', async () => {
     const project = await tempProject();
-    const badEnum = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml'), '--arg', 'environment=moon'], { cwd: project });
+    const badEnum = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml'), '--arg', 'environment=moon'], {
+      cwd: project,
+    });
     expect(badEnum.code).toBe(2);
     expect(badEnum.stderr).toContain('args.environment');
     const missing = await cli(['run', join(EXAMPLES_DIR, 'fix-bug.yaml')], { cwd: project });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('args.issue');
-    const malformed = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml'), '--arg', 'novalue'], { cwd: project });
+    const malformed = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml'), '--arg', 'novalue'], {
+      cwd: project,
+    });
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('--arg novalue: expected key=value');
   });
@@ -109,7 +125,9 @@ describe('switchyard command line', () => {
     const help = await cli(['run', '--help'], { cwd: project });
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: switchyard run <template>');
-    expect(help.stdout).toContain('exit codes: 0 completed, 1 failed or cancelled, 2 bad usage or invalid template, 3 paused or waiting at a gate');
+    expect(help.stdout).toContain(
+      'exit codes: 0 completed, 1 failed or cancelled, 2 bad usage or invalid template, 3 paused or waiting at a gate',
+    );
   });
 
   it('waits at a gate (exit 3), and a run stays pinned to its template when the file changes before advance', async () => {
@@ -142,7 +160,10 @@ describe('switchyard command line', () => {
     const sleeper = Number(await readFile(pidfile, 'utf8'));
     await until(() => !isAlive(sleeper), 'the paused step to be stopped', 5_000);
 
-    await writeFile(join(project, '.agent', 'workflows', 'definitions', 'slow.yaml'), SLOW_TEMPLATE.replace('sleep 1000 &', 'true &'));
+    await writeFile(
+      join(project, '.agent', 'workflows', 'definitions', 'slow.yaml'),
+      SLOW_TEMPLATE.replace('sleep 1000 &', 'true &'),
+    );
     // The pinned template still sleeps: cancel it from here while it does.
     const resumed = startCli(['resume', runId], { cwd: project });
     await until(async () => (await readFile(pidfile, 'utf8')).trim() !== String(sleeper), 'the step to run again');

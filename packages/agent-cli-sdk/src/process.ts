@@ -49,15 +49,16 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // ENOENT/EACCES arrive as an 'error' event instead of 'spawn'.
-  await Promise.race([once(child, 'spawn'), once(child, 'error').then(([error]) => Promise.reject(error))]);
-  const pid = child.pid!;
-  const stdout = child.stdout!;
-  const stderr = child.stderr!;
-
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  // ENOENT/EACCES arrive as an 'error' event instead of 'spawn'; `once` rejects with it.
+  await once(child, 'spawn');
+  // Signals go through process.kill, so a later 'error' has nothing to report, but unheard it would crash the host.
+  child.on('error', () => {});
+  const pid = child.pid!;
+  const stdout = child.stdout!;
+  const stderr = child.stderr!;
 
   let lastOutputAt = Date.now();
   const queue: string[] = [];
@@ -153,4 +154,25 @@ async function killGroup(pgid: number, graceMs: number): Promise<void> {
     if (!signalGroup(pgid, 0)) return;
   }
   signalGroup(pgid, 'SIGKILL');
+}
+
+/**
+ * Calls `onIdle` once stdout has been silent for `timeoutMs`. One timer, re-armed for the remaining time when output
+ * came meanwhile, instead of a timer reset per chunk.
+ */
+export function watchIdle(
+  child: Pick<AgentProcess, 'idleMs'>,
+  timeoutMs: number,
+  onIdle: (idleMs: number) => void,
+): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (delayMs: number): void => {
+    timer = setTimeout(() => {
+      const idle = child.idleMs();
+      if (idle < timeoutMs) arm(timeoutMs - idle);
+      else onIdle(idle);
+    }, delayMs);
+  };
+  arm(timeoutMs);
+  return { stop: () => clearTimeout(timer) };
 }

@@ -10,10 +10,10 @@ import { geminiAdapter } from './adapters/gemini.ts';
 import { resolveAgentBinary } from './binary.ts';
 import { AgentCliNotFoundError, AgentHookError, AgentSpawnError } from './errors.ts';
 import { emptyUsage } from './events.ts';
-import type { ResultEvent } from './events.ts';
-import { startAgentProcess } from './process.ts';
-import type { AgentProcess } from './process.ts';
-import type { AgentName, AgentResult, AgentRunHooks, AgentRunner, AgentRunRequest, AgentUsage } from './types.ts';
+import { toAgentResult } from './outcome.ts';
+import type { RunRecord, StopReason } from './outcome.ts';
+import { startAgentProcess, watchIdle } from './process.ts';
+import type { AgentName, AgentResult, AgentRunHooks, AgentRunner, AgentRunRequest } from './types.ts';
 
 export interface AgentRunnerOptions {
   /** Binary per CLI. Default: `SWITCHYARD_CLAUDE_PATH` / `SWITCHYARD_CODEX_PATH` / `SWITCHYARD_GEMINI_PATH`, then PATH. */
@@ -45,8 +45,6 @@ export const agentAdapters: Readonly<Record<AgentName, AgentAdapter>> = {
 };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
-
-type StopReason = NonNullable<AgentResult['stopReason']>;
 
 function buildEnv(options: AgentRunnerOptions, request: AgentRunRequest): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...(options.inheritEnv === false ? {} : process.env), ...options.env };
@@ -83,75 +81,62 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
   const killGraceMs = options.killGraceMs ?? 5000;
   const exitAfterResultMs = options.exitAfterResultMs ?? 5000;
 
+  /** Starts the CLI, telling a missing cwd, a missing binary and other spawn failures apart. */
+  async function spawnCli(adapter: AgentAdapter, command: string, request: AgentRunRequest, env: NodeJS.ProcessEnv) {
+    // spawn reports a missing cwd as ENOENT too, which would otherwise read as a missing CLI.
+    if (!isDirectory(request.cwd)) {
+      throw new AgentSpawnError(request.agent, `its cwd ${request.cwd} is not a directory`);
+    }
+    const args = adapter.buildArgs(request);
+    try {
+      return await startAgentProcess({ command, args, cwd: request.cwd, env, killGraceMs });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES') {
+        const reason = `${command} could not be started (${code})`;
+        throw new AgentCliNotFoundError(request.agent, reason, adapter.installHint, { cause: error });
+      }
+      throw new AgentSpawnError(request.agent, (error as Error).message, { cause: error });
+    }
+  }
+
   async function run(request: AgentRunRequest, hooks: AgentRunHooks): Promise<AgentResult> {
     const adapter = agentAdapters[request.agent];
     const env = buildEnv(options, request);
     const command = resolveAgentBinary(adapter, options.paths?.[request.agent], env);
     const startedAt = Date.now();
-    const stoppedEarly = (stopReason: StopReason, errorMessage: string): AgentResult => ({
-      text: '',
+    const record: RunRecord = {
+      result: null,
+      stop: null,
       sessionId: null,
+      text: '',
       usage: emptyUsage(),
       costUsd: null,
-      numTurns: null,
-      durationMs: Date.now() - startedAt,
-      isError: true,
-      stopReason,
-      errorMessage,
-    });
-    if (hooks.signal.aborted) return stoppedEarly('aborted', `${request.agent} was not started: the run was aborted`);
-
-    // spawn reports a missing cwd as ENOENT too, which would otherwise read as a missing CLI.
-    if (!isDirectory(request.cwd))
-      throw new AgentSpawnError(request.agent, `its cwd ${request.cwd} is not a directory`);
-    let child: AgentProcess;
-    try {
-      child = await startAgentProcess({
-        command,
-        args: adapter.buildArgs(request),
-        cwd: request.cwd,
-        env,
-        killGraceMs,
-      });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const reason = `${command} could not be started (${code})`;
-      if (code === 'ENOENT' || code === 'EACCES') {
-        throw new AgentCliNotFoundError(request.agent, reason, adapter.installHint, { cause: error });
-      }
-      throw new AgentSpawnError(request.agent, (error as Error).message, { cause: error });
+      turns: 0,
+    };
+    if (hooks.signal.aborted) {
+      record.stop = { reason: 'aborted', message: `${request.agent} was not started: the run was aborted` };
+      return toAgentResult(request.agent, record, { code: null, signal: null }, '', 0);
     }
 
-    let stop: { reason: StopReason; message: string } | null = null;
-    let result: ResultEvent | null = null;
+    const child = await spawnCli(adapter, command, request, env);
     const requestStop = (reason: StopReason, message: string): void => {
       // After the CLI's own result the work is done: a later stop only cleans up, it does not change the outcome.
-      if (!stop && !result) stop = { reason, message };
+      if (!record.stop && !record.result) record.stop = { reason, message };
       void child.killTree();
     };
-
     const onAbort = (): void => requestStop('aborted', `${request.agent} was stopped: the run was aborted`);
     hooks.signal.addEventListener('abort', onAbort, { once: true });
+    if (hooks.signal.aborted) onAbort(); // aborted while the process was starting
 
     const idleTimeoutMs = request.idleTimeoutMs ?? options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    let watchdog: NodeJS.Timeout | undefined;
-    const armWatchdog = (delayMs: number): void => {
-      watchdog = setTimeout(() => {
-        const idle = child.idleMs();
-        if (idle < idleTimeoutMs) return armWatchdog(idleTimeoutMs - idle);
-        requestStop(
-          'stalled',
-          `${request.agent} stalled: no output for ${Math.round(idle / 1000)} s, its process was killed`,
-        );
-      }, delayMs);
-    };
-    armWatchdog(idleTimeoutMs);
+    const watchdog = watchIdle(child, idleTimeoutMs, (idleMs) =>
+      requestStop(
+        'stalled',
+        `${request.agent} stalled: no output for ${Math.round(idleMs / 1000)} s, its process was killed`,
+      ),
+    );
     let exitTimer: NodeJS.Timeout | undefined;
-
-    let sessionId: string | null = null;
-    let text = '';
-    let usage: AgentUsage = emptyUsage();
-    let costUsd: number | null = null;
     let hookError: AgentHookError | null = null;
     const parser = adapter.createParser();
 
@@ -163,29 +148,28 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
           } catch (error) {
             throw new AgentHookError('onEvent', error);
           }
-          if (event.type === 'session.started' && sessionId === null) {
-            sessionId = event.sessionId;
+          if (event.type === 'session.started' && record.sessionId === null) {
+            record.sessionId = event.sessionId;
             // Awaited before the next line is read: the session id is durable before the agent's work is consumed.
             try {
-              await hooks.onSessionStarted(sessionId);
+              await hooks.onSessionStarted(event.sessionId);
             } catch (error) {
               throw new AgentHookError('onSessionStarted', error);
             }
           } else if (event.type === 'message.text') {
-            text = event.delta ? text + event.text : event.text;
+            record.text = event.delta ? record.text + event.text : event.text;
           } else if (event.type === 'usage') {
-            usage = event.usage;
-            costUsd = event.costUsd;
+            record.usage = event.usage;
+            record.costUsd = event.costUsd;
           } else if (event.type === 'result') {
-            result = event;
+            record.result = event;
             exitTimer ??= setTimeout(() => void child.killTree(), exitAfterResultMs);
           }
         }
-        if (!result && !stop) {
-          const progress = parser.progress();
-          const overBudget = checkBudget(request, progress.turns, progress.costUsd);
-          if (overBudget) requestStop('budget', overBudget);
-        }
+        const progress = parser.progress();
+        record.turns = progress.turns;
+        const overBudget = record.result ? null : checkBudget(request, progress.turns, progress.costUsd);
+        if (overBudget) requestStop('budget', overBudget);
       }
     } catch (error) {
       if (!(error instanceof AgentHookError)) throw error;
@@ -196,34 +180,11 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
     const exit = await child.exited;
     // Whatever the agent left running in its group (a dev server, a `sleep`) goes with it.
     await child.killTree();
-    clearTimeout(watchdog);
+    watchdog.stop();
     clearTimeout(exitTimer);
     hooks.signal.removeEventListener('abort', onAbort);
     if (hookError) throw hookError;
-
-    const durationMs = Date.now() - startedAt;
-    const finalResult: ResultEvent | null = result;
-    if (finalResult) {
-      return {
-        text: finalResult.text,
-        sessionId: finalResult.sessionId ?? sessionId,
-        usage: finalResult.usage,
-        costUsd: finalResult.costUsd,
-        numTurns: finalResult.numTurns,
-        durationMs,
-        isError: finalResult.isError,
-        ...(finalResult.errorMessage === undefined ? {} : { errorMessage: finalResult.errorMessage }),
-      };
-    }
-    const partial = { text, sessionId, usage, costUsd, numTurns: parser.progress().turns, durationMs, isError: true };
-    const finalStop = stop as { reason: StopReason; message: string } | null;
-    if (finalStop) return { ...partial, stopReason: finalStop.reason, errorMessage: finalStop.message };
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const stderr = child.stderrTail().slice(-2000);
-    return {
-      ...partial,
-      errorMessage: `${request.agent} ${how} without a result${stderr ? `; stderr: ${stderr}` : ' (stderr was empty)'}`,
-    };
+    return toAgentResult(request.agent, record, exit, child.stderrTail(), Date.now() - startedAt);
   }
 
   return { run };

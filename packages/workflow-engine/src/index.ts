@@ -6,7 +6,18 @@ export type * from './ports.ts';
 export { TERMINAL_RUN_STATUSES } from './types/workflow.ts';
 export * from './errors.ts';
 
-export { defineWorkflow, validateArgs, definitionSnapshot } from './parser/WorkflowDefinition.ts';
+export {
+  defineWorkflow,
+  validateArgs,
+  definitionSnapshot,
+  argsJsonSchema,
+  isDefinedWorkflow,
+} from './parser/WorkflowDefinition.ts';
+export type { WorkflowConfig, DefinedWorkflow, PhaseInput } from './parser/WorkflowDefinition.ts';
+export { loadTemplate, discoverTemplates } from './parser/loadTemplate.ts';
+export type { LoadTemplateOptions, DiscoveredTemplates } from './parser/loadTemplate.ts';
+export { loadCodeTemplate } from './parser/CodeParser.ts';
+export { parseYamlTemplate, loadYamlTemplate } from './parser/YamlParser.ts';
 
 export { createExecutor } from './execution/WorkflowExecutor.ts';
 export type { ExecutorOptions, StartOptions, WorkflowExecutor } from './execution/WorkflowExecutor.ts';
@@ -19,5 +30,3 @@ export { createFileRunStore } from './storage/FileRunStore.ts';
 export { ExecutionFiles, StepLog } from './storage/FileSystemStorage.ts';
 export type { StepLogType } from './storage/FileSystemStorage.ts';
 export type { RunState } from './storage/runState.ts';
-
-export { loadTemplate, discoverTemplates } from './parser/loadTemplate.ts';

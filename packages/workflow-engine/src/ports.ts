@@ -50,11 +50,16 @@ export interface JournalRecord {
   invalidatedAt: string | null;
 }
 
-export type JournalRecordStart = Pick<JournalRecord, 'stepId' | 'index' | 'name' | 'phase' | 'type' | 'input' | 'attempt'> &
+export type JournalRecordStart = Pick<
+  JournalRecord,
+  'stepId' | 'index' | 'name' | 'phase' | 'type' | 'input' | 'attempt'
+> &
   Partial<Pick<JournalRecord, 'agentSessionId' | 'agentSessionRecordId' | 'startedAt'>>;
 
 /** `status: 'pending'` marks a step interrupted by pause-now or a budget stop: it runs (or resumes) again later. */
-export type JournalRecordUpdate = Partial<Pick<JournalRecord, 'attempt' | 'agentSessionId' | 'agentSessionRecordId'>> & {
+export type JournalRecordUpdate = Partial<
+  Pick<JournalRecord, 'attempt' | 'agentSessionId' | 'agentSessionRecordId'>
+> & {
   status?: 'pending';
 };
 
@@ -143,10 +148,16 @@ export type StepProgress =
   | { kind: 'log'; message: string };
 
 export type WorkflowEvent =
-  | EventBase<'workflow.step.started', { step_id: string; phase: string; name: string; step_type: StepType; attempt: number }>
+  | EventBase<
+      'workflow.step.started',
+      { step_id: string; phase: string; name: string; step_type: StepType; attempt: number }
+    >
   | EventBase<'workflow.step.progress', { step_id: string; phase: string; progress: StepProgress }>
   | EventBase<'workflow.step.completed', { step_id: string; phase: string; status: StepStatus; result: StepResult }>
-  | EventBase<'workflow.execution.status_changed', { status: RunStatus; previous_status: RunStatus; error?: string | null }>
+  | EventBase<
+      'workflow.execution.status_changed',
+      { status: RunStatus; previous_status: RunStatus; error?: string | null }
+    >
   | EventBase<'workflow.execution.phase_changed', { phase: string; previous_phase: string | null }>
   | EventBase<'workflow.comment.created', { step_id: string | null; comment: RunComment }>;
 

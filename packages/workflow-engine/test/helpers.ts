@@ -21,7 +21,11 @@ export async function tempDir(prefix = 'switchyard-test-'): Promise<string> {
 }
 
 /** A definition built in the test, with a real source file so that runs can pin it. */
-export async function inlineDefinition<S extends z.ZodType>(dir: string, id: string, config: WorkflowConfig<S>): Promise<WorkflowDefinition> {
+export async function inlineDefinition<S extends z.ZodType>(
+  dir: string,
+  id: string,
+  config: WorkflowConfig<S>,
+): Promise<WorkflowDefinition> {
   const path = join(dir, `${id}.ts`);
   await writeFile(path, `// ${id}: defined inline by a test\n`);
   return definitionFromConfig(defineWorkflow(config) as never, { type: 'code', path, contentHash: 'inline' });

@@ -16,7 +16,8 @@ export function parseArgValues(schema: JsonSchema, pairs: string[], json: string
     } catch (error) {
       throw new UsageError(`--args-json is not valid JSON: ${(error as Error).message}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--args-json must be a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UsageError('--args-json must be a JSON object');
     Object.assign(args, parsed);
   }
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
@@ -41,7 +42,8 @@ function convert(key: string, raw: string, schema: JsonSchema | undefined): unkn
   const types = typesOf(schema);
   if (types.includes('string') || types.length === 0) return raw;
   if (types.includes('boolean') && (raw === 'true' || raw === 'false')) return raw === 'true';
-  if ((types.includes('number') || types.includes('integer')) && raw.trim() !== '' && !Number.isNaN(Number(raw))) return Number(raw);
+  if ((types.includes('number') || types.includes('integer')) && raw.trim() !== '' && !Number.isNaN(Number(raw)))
+    return Number(raw);
   if (types.includes('array') || types.includes('object')) {
     try {
       return JSON.parse(raw) as unknown;

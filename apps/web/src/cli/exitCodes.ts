@@ -10,7 +10,8 @@ export const EXIT = {
 
 export function exitCodeForStatus(status: RunStatus): number {
   if (status === 'completed') return EXIT.completed;
-  if (status === 'paused' || status === 'waiting' || status === 'pending' || status === 'running') return EXIT.suspended;
+  if (status === 'paused' || status === 'waiting' || status === 'pending' || status === 'running')
+    return EXIT.suspended;
   return EXIT.failed;
 }
 

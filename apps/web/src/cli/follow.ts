@@ -57,9 +57,13 @@ export function followPrinter(out: Writer): EventSink {
           flush(event.data.step_id);
           const started = startedAt.get(event.data.step_id);
           const took = started === undefined ? '' : ` ${formatDuration(Date.now() - started)}`;
-          const error = event.data.result.error && event.data.status !== 'skipped' ? ` — ${event.data.result.error.message}` : '';
-          const reason = event.data.status === 'skipped' && event.data.result.error ? ` (${event.data.result.error.message})` : '';
-          out.write(`  ${MARK[event.data.status]} ${event.data.step_id} ${event.data.status}${took}${error}${reason}\n`);
+          const error =
+            event.data.result.error && event.data.status !== 'skipped' ? ` — ${event.data.result.error.message}` : '';
+          const reason =
+            event.data.status === 'skipped' && event.data.result.error ? ` (${event.data.result.error.message})` : '';
+          out.write(
+            `  ${MARK[event.data.status]} ${event.data.step_id} ${event.data.status}${took}${error}${reason}\n`,
+          );
           break;
         }
         case 'workflow.execution.status_changed':

@@ -33,7 +33,7 @@ function overview(): string {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${firstSentence(c.summary)}`),
     '',
-    'Run `switchyard <command> --help` for a command\'s options.',
+    "Run `switchyard <command> --help` for a command's options.",
     '',
   ].join('\n');
 }

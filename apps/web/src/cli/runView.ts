@@ -49,9 +49,13 @@ export async function runView(store: RunStore, run: WorkflowRun): Promise<RunVie
 }
 
 export function describeRun(view: RunView): string {
-  const lines = [`${view.id}  ${view.name} (${view.template})`, `  status: ${view.status}${view.error ? ` — ${view.error}` : ''}`];
+  const lines = [
+    `${view.id}  ${view.name} (${view.template})`,
+    `  status: ${view.status}${view.error ? ` — ${view.error}` : ''}`,
+  ];
   if (view.phase) lines.push(`  phase:  ${view.phase}`);
-  if (view.waiting_gate) lines.push(`  waiting at the gate of "${view.waiting_gate}": approve with \`switchyard advance ${view.id}\``);
+  if (view.waiting_gate)
+    lines.push(`  waiting at the gate of "${view.waiting_gate}": approve with \`switchyard advance ${view.id}\``);
   if (view.status === 'paused') lines.push(`  resume with \`switchyard resume ${view.id}\``);
   for (const step of view.steps) {
     lines.push(`  ${step.status.padEnd(9)} ${step.phase.padEnd(12)} ${step.id}${step.error ? ` — ${step.error}` : ''}`);

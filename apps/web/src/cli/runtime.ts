@@ -82,7 +82,9 @@ export async function executeInForeground(
       run = await executor.execute(runId, definition);
     }
     if (isHeldElsewhere(run)) {
-      throw new UsageError(`run ${runId} is being executed by ${run.lease?.owner}; pause or cancel it from here instead`);
+      throw new UsageError(
+        `run ${runId} is being executed by ${run.lease?.owner}; pause or cancel it from here instead`,
+      );
     }
     return await report(executor.store, run, io, options, Date.now() - started);
   } finally {

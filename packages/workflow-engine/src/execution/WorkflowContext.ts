@@ -14,8 +14,10 @@ import { RunSuspended } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { describeStepInput, normalizeStepSpec, assertStepId } from './stepSpec.ts';
 import { runStep } from './runStep.ts';
-import type { AgentRunner, AgentSessionStore } from '../ports.ts';
+import type { AgentResult, AgentRunner, AgentSessionStore } from '../ports.ts';
 import { writeStepSummary } from './stepSummary.ts';
+import { addSpend, stepBudget } from './budget.ts';
+import type { Spend } from './budget.ts';
 
 export interface RunContextDeps {
   store: RunStore;
@@ -38,6 +40,8 @@ export class RunContext implements WorkflowContext {
   private lastStepId: string | null = null;
   private commentsSinceStep = 0;
   private readonly checkpoints: CheckpointManager | undefined;
+  /** What this run's agents spent since it was claimed (see budget.ts). */
+  private readonly spent: Spend = { costUsd: 0, turns: 0 };
   /** Set once the run suspends; every later call re-throws it, even if template code swallowed the first. */
   suspension: Suspension | undefined;
 
@@ -86,7 +90,10 @@ export class RunContext implements WorkflowContext {
     return (await this.runNew(id, spec, position, recorded)) as StepResult<T>;
   }
 
-  async skip(id: string, spec: { phase: string; name?: string; reason?: string; type?: StepType }): Promise<StepResult<null>> {
+  async skip(
+    id: string,
+    spec: { phase: string; name?: string; reason?: string; type?: StepType },
+  ): Promise<StepResult<null>> {
     this.throwIfSuspended();
     assertStepId(id);
     this.assertDeclaredPhase(id, spec.phase);
@@ -134,7 +141,11 @@ export class RunContext implements WorkflowContext {
       text,
       type: 'system',
     });
-    if (created) this.emit({ type: 'workflow.comment.created', data: { execution_id: this.runId, step_id: comment.stepId, comment } });
+    if (created)
+      this.emit({
+        type: 'workflow.comment.created',
+        data: { execution_id: this.runId, step_id: comment.stepId, comment },
+      });
   }
 
   getStepResult<T = unknown>(id: string): StepResult<T> | undefined {
@@ -181,15 +192,29 @@ export class RunContext implements WorkflowContext {
 
   // ── running a new step ──────────────────────────────────────────────────────────────────────────────────────
 
-  private async runNew(id: string, spec: StepSpec, position: number, recorded: JournalRecord | undefined): Promise<StepResult> {
+  private async runNew(
+    id: string,
+    requested: StepSpec,
+    position: number,
+    recorded: JournalRecord | undefined,
+  ): Promise<StepResult> {
     const { store } = this.deps;
     await this.guard(() => this.control.atBoundary());
-    await this.guard(() => this.moveToPhase(spec.phase, { gate: true }));
+    await this.guard(() => this.moveToPhase(requested.phase, { gate: true }));
+    const spec = await this.withBudget(id, requested);
     const name = spec.name ?? id;
     const firstAttempt = (recorded?.attempt ?? 0) + 1;
     const startedAt = new Date().toISOString();
     const input = describeStepInput(spec);
-    await store.startStep(this.runId, this.control.lease, { stepId: id, index: position, name, phase: spec.phase, type: spec.type, input, attempt: firstAttempt });
+    await store.startStep(this.runId, this.control.lease, {
+      stepId: id,
+      index: position,
+      name,
+      phase: spec.phase,
+      type: spec.type,
+      input,
+      attempt: firstAttempt,
+    });
     this.run = await store.updateRun(this.runId, this.control.lease, { currentStepIndex: position });
     const log = await this.deps.files?.openStepLog(id);
     await log?.writeInput({ step_id: id, ...input, attempt: firstAttempt });
@@ -212,7 +237,10 @@ export class RunContext implements WorkflowContext {
       agents: this.deps.agents,
       resumeSessionId: recorded?.agentSessionId ?? null,
       progress: (progress: StepProgress) =>
-        this.emit({ type: 'workflow.step.progress', data: { execution_id: this.runId, step_id: id, phase: spec.phase, progress } }),
+        this.emit({
+          type: 'workflow.step.progress',
+          data: { execution_id: this.runId, step_id: id, phase: spec.phase, progress },
+        }),
       onAttempt: async (attempt) => {
         await store.updateStep(this.runId, this.control.lease, id, { attempt });
         emitStarted(attempt);
@@ -222,7 +250,9 @@ export class RunContext implements WorkflowContext {
       },
     }).finally(() => log?.close());
 
-    if (outcome.kind === 'interrupted') return this.interrupted(id, spec, outcome.suspension, startedAt, outcome.attempts);
+    if (spec.type === 'agent' && outcome.kind === 'finished') addSpend(this.spent, outcome.data as AgentResult | null);
+    if (outcome.kind === 'interrupted')
+      return this.interrupted(id, spec, outcome.suspension, startedAt, outcome.attempts);
 
     const result: StepResult = {
       status: outcome.ok ? 'completed' : 'failed',
@@ -238,27 +268,68 @@ export class RunContext implements WorkflowContext {
     return result;
   }
 
+  /** An agent step gets what is left of the run's budget, and does not start once that is spent. */
+  private async withBudget(id: string, spec: StepSpec): Promise<StepSpec> {
+    if (spec.type !== 'agent') return spec;
+    const allowed = stepBudget(spec.budget, this.definition.budget, this.spent);
+    if (allowed.exhausted) {
+      await this.comment(`Paused before step "${id}": ${allowed.exhausted}. Resume to grant another budget's worth.`);
+      this.suspend({ status: 'paused' });
+    }
+    return allowed.budget ? { ...spec, budget: allowed.budget } : spec;
+  }
+
   /** The durability point: the step's result and the run's progress in one store write, then the checkpoint. */
-  private async commit(id: string, position: number, phase: string, outcome: { status: StepResult['status']; result: StepResult; error: StepResult['error'] | null }) {
-    const record = await this.deps.store.finishStep(this.runId, this.control.lease, id, { ...outcome, error: outcome.error ?? null }, {
-      currentStepIndex: position + 1,
-    });
+  private async commit(
+    id: string,
+    position: number,
+    phase: string,
+    outcome: { status: StepResult['status']; result: StepResult; error: StepResult['error'] | null },
+  ) {
+    const record = await this.deps.store.finishStep(
+      this.runId,
+      this.control.lease,
+      id,
+      { ...outcome, error: outcome.error ?? null },
+      {
+        currentStepIndex: position + 1,
+      },
+    );
     this.byId.set(id, record);
     this.byIndex.set(position, record);
     this.run = { ...this.run, currentStepIndex: position + 1 };
     this.lastStepId = id;
     this.commentsSinceStep = 0;
-    this.emit({ type: 'workflow.step.completed', data: { execution_id: this.runId, step_id: id, phase, status: outcome.status, result: outcome.result } });
+    this.emit({
+      type: 'workflow.step.completed',
+      data: { execution_id: this.runId, step_id: id, phase, status: outcome.status, result: outcome.result },
+    });
     await this.saveCheckpoint(id);
   }
 
-  private async interrupted(id: string, spec: StepSpec, suspension: Suspension, startedAt: string, attempts: number): Promise<never> {
+  private async interrupted(
+    id: string,
+    spec: StepSpec,
+    suspension: Suspension,
+    startedAt: string,
+    attempts: number,
+  ): Promise<never> {
     const { store } = this.deps;
     if (suspension.status === 'cancelled') {
       // A step interrupted by its own cancellation is journaled as cancelled: the run ends here.
-      const result: StepResult = { status: 'cancelled', data: null, attempts, startedAt, finishedAt: new Date().toISOString(), error: { code: 'cancelled', message: 'the run was cancelled' } };
+      const result: StepResult = {
+        status: 'cancelled',
+        data: null,
+        attempts,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        error: { code: 'cancelled', message: 'the run was cancelled' },
+      };
       await store.finishStep(this.runId, this.control.lease, id, { status: 'cancelled', result, error: result.error! });
-      this.emit({ type: 'workflow.step.completed', data: { execution_id: this.runId, step_id: id, phase: spec.phase, status: 'cancelled', result } });
+      this.emit({
+        type: 'workflow.step.completed',
+        data: { execution_id: this.runId, step_id: id, phase: spec.phase, status: 'cancelled', result },
+      });
     } else if (suspension.status === 'paused') {
       // Not finished: the step runs again on resume, and an agent step continues its journaled session.
       await store.updateStep(this.runId, this.control.lease, id, { status: 'pending', attempt: attempts });
@@ -291,17 +362,28 @@ export class RunContext implements WorkflowContext {
     if (this.run.currentPhase !== phase) {
       const previous = this.run.currentPhase;
       this.run = await this.deps.store.updateRun(this.runId, this.control.lease, { currentPhase: phase });
-      this.emit({ type: 'workflow.execution.phase_changed', data: { execution_id: this.runId, phase, previous_phase: previous } });
+      this.emit({
+        type: 'workflow.execution.phase_changed',
+        data: { execution_id: this.runId, phase, previous_phase: previous },
+      });
     }
   }
 
-  async setStatus(status: RunStatus, extra: { error?: string | null; output?: unknown; waitingGate?: string | null } = {}): Promise<void> {
+  async setStatus(
+    status: RunStatus,
+    extra: { error?: string | null; output?: unknown; waitingGate?: string | null } = {},
+  ): Promise<void> {
     const previous = this.run.status;
     this.run = await this.deps.store.updateRun(this.runId, this.control.lease, { status, ...extra });
     if (previous !== status) {
       this.emit({
         type: 'workflow.execution.status_changed',
-        data: { execution_id: this.runId, status, previous_status: previous, ...(extra.error ? { error: extra.error } : {}) },
+        data: {
+          execution_id: this.runId,
+          status,
+          previous_status: previous,
+          ...(extra.error ? { error: extra.error } : {}),
+        },
       });
     }
   }

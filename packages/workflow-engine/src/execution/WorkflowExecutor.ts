@@ -53,7 +53,8 @@ export function createExecutor(options: ExecutorOptions) {
   const controlPollMs = options.controlPollMs ?? 250;
   const active = new Map<string, RunControl>();
 
-  const filesOf = (runId: string) => (options.executionsDir ? new ExecutionFiles(options.executionsDir, runId) : undefined);
+  const filesOf = (runId: string) =>
+    options.executionsDir ? new ExecutionFiles(options.executionsDir, runId) : undefined;
 
   async function requireRun(runId: string): Promise<WorkflowRun> {
     const run = await store.getRun(runId);
@@ -63,13 +64,20 @@ export function createExecutor(options: ExecutorOptions) {
 
   function emitStatus(run: WorkflowRun, previous: WorkflowRun['status']): WorkflowRun {
     if (run.status !== previous) {
-      events.emit({ type: 'workflow.execution.status_changed', data: { execution_id: run.id, status: run.status, previous_status: previous } });
+      events.emit({
+        type: 'workflow.execution.status_changed',
+        data: { execution_id: run.id, status: run.status, previous_status: previous },
+      });
     }
     return run;
   }
 
   /** Creates a run: validates args against the template's schema and pins the template. Does not execute it. */
-  async function start(definition: WorkflowDefinition, args: unknown, startOptions: StartOptions = {}): Promise<WorkflowRun> {
+  async function start(
+    definition: WorkflowDefinition,
+    args: unknown,
+    startOptions: StartOptions = {},
+  ): Promise<WorkflowRun> {
     const parsedArgs = validateArgs(definition, args ?? {});
     const runId = startOptions.runId ?? randomUUID();
     const files = filesOf(runId);
@@ -78,7 +86,12 @@ export function createExecutor(options: ExecutorOptions) {
       const sourceText = await readFile(definition.source.path, 'utf8');
       await files.writeSnapshot(definitionSnapshot(definition), parsedArgs, sourceText);
     }
-    return store.createRun({ id: runId, definitionId: definition.id, name: startOptions.name ?? definition.name, args: parsedArgs });
+    return store.createRun({
+      id: runId,
+      definitionId: definition.id,
+      name: startOptions.name ?? definition.name,
+      args: parsedArgs,
+    });
   }
 
   /**
@@ -139,7 +152,11 @@ export function createExecutor(options: ExecutorOptions) {
   }
 
   /** Start and execute in one call. */
-  async function run(definition: WorkflowDefinition, args: unknown, startOptions: StartOptions = {}): Promise<WorkflowRun> {
+  async function run(
+    definition: WorkflowDefinition,
+    args: unknown,
+    startOptions: StartOptions = {},
+  ): Promise<WorkflowRun> {
     const created = await start(definition, args, startOptions);
     return execute(created.id, definition);
   }
@@ -167,7 +184,8 @@ export function createExecutor(options: ExecutorOptions) {
   /** Approves the gate a waiting run stands at; `execute` then carries on. */
   async function advance(runId: string): Promise<WorkflowRun> {
     const before = await requireRun(runId);
-    if (before.status !== 'waiting' || !before.waitingGate) throw new InvalidTransitionError(runId, 'advance', before.status);
+    if (before.status !== 'waiting' || !before.waitingGate)
+      throw new InvalidTransitionError(runId, 'advance', before.status);
     return emitStatus(await store.approveGate(runId, before.waitingGate), before.status);
   }
 
@@ -176,7 +194,11 @@ export function createExecutor(options: ExecutorOptions) {
     const before = await requireRun(runId);
     const index = definition.phases.findIndex((p) => p.id === phase);
     if (index < 0) {
-      throw new InvalidTransitionError(runId, `re-run from phase "${phase}"`, `not a phase of ${definition.id} (${definition.phases.map((p) => p.id).join(', ')})`);
+      throw new InvalidTransitionError(
+        runId,
+        `re-run from phase "${phase}"`,
+        `not a phase of ${definition.id} (${definition.phases.map((p) => p.id).join(', ')})`,
+      );
     }
     const phases = definition.phases.slice(index).map((p) => p.id);
     return emitStatus(await store.invalidatePhases(runId, phases), before.status);

@@ -44,7 +44,8 @@ export function killProcessGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 export function runScript(run: ScriptRun): Promise<ScriptOutcome> {
-  const [file, args] = typeof run.command === 'string' ? ['/bin/sh', ['-c', run.command]] : [run.command[0]!, run.command.slice(1)];
+  const [file, args] =
+    typeof run.command === 'string' ? ['/bin/sh', ['-c', run.command]] : [run.command[0]!, run.command.slice(1)];
   const stdout = new Tail(OUTPUT_TAIL_BYTES);
   const stderr = new Tail(OUTPUT_TAIL_BYTES);
   const finish = (exitCode: number | null, signal: string | null, failure?: string): ScriptOutcome => {
@@ -84,12 +85,14 @@ export function runScript(run: ScriptRun): Promise<ScriptOutcome> {
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
       cleanup();
-      const reason = error.code === 'ENOENT' ? `command not found: ${file}` : `could not start ${file}: ${error.message}`;
+      const reason =
+        error.code === 'ENOENT' ? `command not found: ${file}` : `could not start ${file}: ${error.message}`;
       resolve(finish(null, null, reason));
     });
     child.on('close', (code, signal) => {
       cleanup();
-      if (run.signal.aborted) return resolve(finish(code, signal, `stopped: ${String(run.signal.reason ?? 'aborted')}`));
+      if (run.signal.aborted)
+        return resolve(finish(code, signal, `stopped: ${String(run.signal.reason ?? 'aborted')}`));
       if (code === 0) return resolve(finish(code, signal));
       resolve(finish(code, signal, signal ? `killed by ${signal}` : `exited with code ${code}`));
     });

@@ -58,7 +58,10 @@ export async function runStep(env: StepEnvironment): Promise<StepOutcome> {
       return { kind: 'finished', ok: result.ok, data: result.data, error: result.error, attempts };
     }
     const delay = Math.min(env.retryBaseDelayMs * 2 ** (attempt - env.firstAttempt), MAX_BACKOFF_MS);
-    env.progress({ kind: 'log', message: `attempt ${attempt} failed (${result.error?.message}); retrying in ${delay} ms` });
+    env.progress({
+      kind: 'log',
+      message: `attempt ${attempt} failed (${result.error?.message}); retrying in ${delay} ms`,
+    });
     await sleep(delay, undefined, { signal: env.control }).catch(() => undefined);
     if (env.control.aborted) return { kind: 'interrupted', suspension: env.control.reason as Suspension, attempts };
   }
@@ -70,7 +73,9 @@ function withTimeout(control: AbortSignal, timeoutMs: number | undefined) {
   const onControl = () => controller.abort(control.reason);
   control.addEventListener('abort', onControl, { once: true });
   const timer =
-    timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(`timed out after ${timeoutMs} ms`), timeoutMs);
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(`timed out after ${timeoutMs} ms`), timeoutMs);
   return {
     signal: controller.signal,
     dispose: () => {
@@ -128,19 +133,30 @@ async function runFunction(env: StepEnvironment, attempt: number, signal: AbortS
   });
   aborted.catch(() => undefined);
   try {
-    const value = await Promise.race([Promise.resolve().then(() => env.spec.type === 'function' && env.spec.run(stepContext)), aborted]);
+    const value = await Promise.race([
+      Promise.resolve().then(() => env.spec.type === 'function' && env.spec.run(stepContext)),
+      aborted,
+    ]);
     return { ok: true, data: toJsonValue(value, env.stepId), error: null };
   } catch (error) {
     return { ok: false, data: null, error: timeoutError(signal) ?? errorOf(error) };
   }
 }
 
-async function runAgent(env: StepEnvironment, spec: AgentStepSpec, cwd: string, signal: AbortSignal): Promise<AttemptResult> {
+async function runAgent(
+  env: StepEnvironment,
+  spec: AgentStepSpec,
+  cwd: string,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
   if (!env.agents) {
     return {
       ok: false,
       data: null,
-      error: { code: 'agent_unavailable', message: `no agent runner is configured, so the ${spec.agent} step cannot run` },
+      error: {
+        code: 'agent_unavailable',
+        message: `no agent runner is configured, so the ${spec.agent} step cannot run`,
+      },
     };
   }
   const resuming = env.resumeSessionId;

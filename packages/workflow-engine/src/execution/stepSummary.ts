@@ -5,7 +5,12 @@ import type { ScriptOutput, StepResult, StepSpec } from '../types/step.ts';
 
 const TAIL_LINES = 40;
 
-export async function writeStepSummary(log: StepLog, stepId: string, spec: StepSpec, result: StepResult): Promise<void> {
+export async function writeStepSummary(
+  log: StepLog,
+  stepId: string,
+  spec: StepSpec,
+  result: StepResult,
+): Promise<void> {
   await log.writeOutput(result);
   await log.writeSummary(renderStepSummary(stepId, spec, result));
 }
@@ -27,7 +32,10 @@ export function renderStepSummary(stepId: string, spec: StepSpec, result: StepRe
     lines.push(`- command: \`${typeof spec.command === 'string' ? spec.command : spec.command.join(' ')}\``);
     if (output) {
       lines.push(`- exit code: ${output.exitCode ?? `none (${output.signal ?? 'not started'})`}`);
-      for (const [name, text] of [['stdout', output.stdout], ['stderr', output.stderr]] as const) {
+      for (const [name, text] of [
+        ['stdout', output.stdout],
+        ['stderr', output.stderr],
+      ] as const) {
         if (text.trim()) lines.push('', `## ${name} (last ${TAIL_LINES} lines)`, '', '```', tail(text), '```');
       }
     }

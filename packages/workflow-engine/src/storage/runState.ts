@@ -215,7 +215,8 @@ export function resume(state: RunState): void {
     run.pauseRequested = null;
     return;
   }
-  if (run.status !== 'paused' && run.status !== 'failed') throw new InvalidTransitionError(run.id, 'resume', run.status);
+  if (run.status !== 'paused' && run.status !== 'failed')
+    throw new InvalidTransitionError(run.id, 'resume', run.status);
   run.status = 'pending';
   run.pauseRequested = null;
   run.error = null;

@@ -45,23 +45,52 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       return { run, lease };
     }
 
-    async function journalStep(store: RunStore, runId: string, lease: Lease, stepId: string, index: number, phase = 'build') {
-      await store.startStep(runId, lease, { stepId, index, name: stepId, phase, type: 'function', input: null, attempt: 1 });
-      return store.finishStep(runId, lease, stepId, { status: 'completed', result: result({ stepId }), error: null }, { currentStepIndex: index + 1 });
+    async function journalStep(
+      store: RunStore,
+      runId: string,
+      lease: Lease,
+      stepId: string,
+      index: number,
+      phase = 'build',
+    ) {
+      await store.startStep(runId, lease, {
+        stepId,
+        index,
+        name: stepId,
+        phase,
+        type: 'function',
+        input: null,
+        attempt: 1,
+      });
+      return store.finishStep(
+        runId,
+        lease,
+        stepId,
+        { status: 'completed', result: result({ stepId }), error: null },
+        { currentStepIndex: index + 1 },
+      );
     }
 
     describe('runs', () => {
       it('creates a pending run that reads back with its args', async () => {
         const store = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'Demo run', args: { n: 1, list: ['a'] } });
-        expect(run).toMatchObject({ definitionId: 'demo', name: 'Demo run', status: 'pending', currentPhase: null, epoch: 0 });
+        expect(run).toMatchObject({
+          definitionId: 'demo',
+          name: 'Demo run',
+          status: 'pending',
+          currentPhase: null,
+          epoch: 0,
+        });
         expect(await store.getRun(run.id)).toMatchObject({ id: run.id, args: { n: 1, list: ['a'] } });
       });
 
       it('answers undefined for an unknown run and refuses to change one', async () => {
         const store = await open();
         expect(await store.getRun('00000000-0000-4000-8000-000000000000')).toBeUndefined();
-        await expect(store.requestPause('00000000-0000-4000-8000-000000000000', 'boundary')).rejects.toMatchObject({ code: 'run_not_found' });
+        await expect(store.requestPause('00000000-0000-4000-8000-000000000000', 'boundary')).rejects.toMatchObject({
+          code: 'run_not_found',
+        });
       });
 
       it('lists runs filtered by status and template', async () => {
@@ -102,10 +131,20 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         expect(fresh.epoch).toBeGreaterThan(old.epoch);
         await expect(store.updateRun(run.id, old, { status: 'running' })).rejects.toMatchObject({ code: 'lease_lost' });
         await expect(
-          store.startStep(run.id, old, { stepId: 's', index: 0, name: 's', phase: 'p', type: 'function', input: null, attempt: 1 }),
+          store.startStep(run.id, old, {
+            stepId: 's',
+            index: 0,
+            name: 's',
+            phase: 'p',
+            type: 'function',
+            input: null,
+            attempt: 1,
+          }),
         ).rejects.toMatchObject({ code: 'lease_lost' });
         await expect(store.renewLease(run.id, old, TTL)).rejects.toMatchObject({ code: 'lease_lost' });
-        await expect(store.updateRun(run.id, fresh, { status: 'running' })).resolves.toMatchObject({ status: 'running' });
+        await expect(store.updateRun(run.id, fresh, { status: 'running' })).resolves.toMatchObject({
+          status: 'running',
+        });
       });
 
       it('renews and releases a lease', async () => {
@@ -133,9 +172,20 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         const store = await open();
         const { run, lease } = await claimedRun(store);
         await journalStep(store, run.id, lease, 'first', 0);
-        await store.startStep(run.id, lease, { stepId: 'second', index: 1, name: 'Second', phase: 'test', type: 'script', input: { command: 'true' }, attempt: 1 });
+        await store.startStep(run.id, lease, {
+          stepId: 'second',
+          index: 1,
+          name: 'Second',
+          phase: 'test',
+          type: 'script',
+          input: { command: 'true' },
+          attempt: 1,
+        });
         const journal = await store.getJournal(run.id);
-        expect(journal.map((r) => [r.stepId, r.status])).toEqual([['first', 'completed'], ['second', 'running']]);
+        expect(journal.map((r) => [r.stepId, r.status])).toEqual([
+          ['first', 'completed'],
+          ['second', 'running'],
+        ]);
         expect(journal[0]?.result?.data).toEqual({ stepId: 'first' });
         expect(journal[1]).toMatchObject({ name: 'Second', phase: 'test', type: 'script', input: { command: 'true' } });
         expect((await store.getRun(run.id))?.currentStepIndex).toBe(1);
@@ -144,10 +194,26 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       it('keeps an agent session id on the record, through a restart of the step', async () => {
         const store = await open();
         const { run, lease } = await claimedRun(store);
-        await store.startStep(run.id, lease, { stepId: 'agent', index: 0, name: 'a', phase: 'p', type: 'agent', input: null, attempt: 1 });
+        await store.startStep(run.id, lease, {
+          stepId: 'agent',
+          index: 0,
+          name: 'a',
+          phase: 'p',
+          type: 'agent',
+          input: null,
+          attempt: 1,
+        });
         await store.updateStep(run.id, lease, 'agent', { agentSessionId: 'sess-1' });
         await store.updateStep(run.id, lease, 'agent', { status: 'pending' });
-        const restarted = await store.startStep(run.id, lease, { stepId: 'agent', index: 0, name: 'a', phase: 'p', type: 'agent', input: null, attempt: 2 });
+        const restarted = await store.startStep(run.id, lease, {
+          stepId: 'agent',
+          index: 0,
+          name: 'a',
+          phase: 'p',
+          type: 'agent',
+          input: null,
+          attempt: 2,
+        });
         expect(restarted).toMatchObject({ status: 'running', attempt: 2, agentSessionId: 'sess-1' });
         expect(await store.getJournal(run.id)).toHaveLength(1);
       });
@@ -157,7 +223,15 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         const { run, lease } = await claimedRun(store);
         await journalStep(store, run.id, lease, 'done', 0);
         await expect(
-          store.startStep(run.id, lease, { stepId: 'done', index: 0, name: 'done', phase: 'p', type: 'function', input: null, attempt: 2 }),
+          store.startStep(run.id, lease, {
+            stepId: 'done',
+            index: 0,
+            name: 'done',
+            phase: 'p',
+            type: 'function',
+            input: null,
+            attempt: 2,
+          }),
         ).rejects.toThrow(/already completed/);
       });
 
@@ -172,7 +246,12 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         expect(after).toMatchObject({ status: 'pending', currentPhase: 'build', currentStepIndex: 1 });
         expect((await store.getJournal(run.id)).map((r) => r.stepId)).toEqual(['plan']);
         const history = await store.getJournal(run.id, { includeInvalidated: true });
-        expect(history.filter((r) => r.invalidatedAt !== null).map((r) => r.stepId).sort()).toEqual(['build', 'test']);
+        expect(
+          history
+            .filter((r) => r.invalidatedAt !== null)
+            .map((r) => r.stepId)
+            .sort(),
+        ).toEqual(['build', 'test']);
       });
 
       it('refuses a re-run while a live worker holds the run', async () => {
@@ -190,7 +269,11 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         const { run, lease } = await claimedRun(store);
         await store.updateRun(run.id, lease, { status: 'running' });
         expect(await store.requestPause(run.id, 'now')).toMatchObject({ status: 'running', pauseRequested: 'now' });
-        expect(await store.updateRun(run.id, lease, { status: 'paused' })).toMatchObject({ status: 'paused', pauseRequested: null, lease: null });
+        expect(await store.updateRun(run.id, lease, { status: 'paused' })).toMatchObject({
+          status: 'paused',
+          pauseRequested: null,
+          lease: null,
+        });
       });
 
       it('resumes paused and failed runs, and nothing else', async () => {
@@ -219,7 +302,15 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
         const lease = (await store.claimRun(run.id, 'dying', 30)) as Lease;
         await store.updateRun(run.id, lease, { status: 'running' });
-        await store.startStep(run.id, lease, { stepId: 's', index: 0, name: 's', phase: 'p', type: 'script', input: null, attempt: 1 });
+        await store.startStep(run.id, lease, {
+          stepId: 's',
+          index: 0,
+          name: 's',
+          phase: 'p',
+          type: 'script',
+          input: null,
+          attempt: 1,
+        });
         await sleep(60);
         expect(await store.requestCancel(run.id)).toMatchObject({ status: 'cancelled' });
         expect((await store.getJournal(run.id))[0]?.status).toBe('cancelled');
@@ -230,7 +321,11 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         const { run, lease } = await claimedRun(store);
         await store.updateRun(run.id, lease, { status: 'waiting', waitingGate: 'review' });
         await expect(store.approveGate(run.id, 'deploy')).rejects.toMatchObject({ code: 'invalid_transition' });
-        expect(await store.approveGate(run.id, 'review')).toMatchObject({ status: 'pending', approvedGates: ['review'], waitingGate: null });
+        expect(await store.approveGate(run.id, 'review')).toMatchObject({
+          status: 'pending',
+          approvedGates: ['review'],
+          waitingGate: null,
+        });
         expect(await store.claimRun(run.id, 'next', TTL)).toBeDefined();
       });
     });
@@ -239,8 +334,20 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       it('writes a keyed comment once', async () => {
         const store = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
-        const first = await store.addComment({ runId: run.id, stepId: null, key: 'k#0', text: 'hello', type: 'system' });
-        const again = await store.addComment({ runId: run.id, stepId: null, key: 'k#0', text: 'hello', type: 'system' });
+        const first = await store.addComment({
+          runId: run.id,
+          stepId: null,
+          key: 'k#0',
+          text: 'hello',
+          type: 'system',
+        });
+        const again = await store.addComment({
+          runId: run.id,
+          stepId: null,
+          key: 'k#0',
+          text: 'hello',
+          type: 'system',
+        });
         await store.addComment({ runId: run.id, stepId: 'build', key: null, text: 'by a person', type: 'user' });
         expect(first.created).toBe(true);
         expect(again).toMatchObject({ created: false, comment: { id: first.comment.id } });

@@ -14,7 +14,11 @@ export interface WorkflowContext<Args = unknown> {
   /** Journals a step as skipped (a condition was false), so the board shows it. */
   skip(id: string, spec: { phase: string; name?: string; reason?: string; type?: StepType }): Promise<StepResult<null>>;
   /** A script step in the current phase: `ctx.exec('lint', ['npm', 'run', 'lint'])`. */
-  exec(id: string, command: string | string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<StepResult>;
+  exec(
+    id: string,
+    command: string | string[],
+    options?: { cwd?: string; env?: Record<string, string> },
+  ): Promise<StepResult>;
   /** A pause point between steps: honours a pending pause or cancel request and writes a checkpoint. */
   checkpoint(): Promise<void>;
   /** Adds a comment to the run (or to a step); written once even when `execute` is replayed. */

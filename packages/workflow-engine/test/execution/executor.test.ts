@@ -15,7 +15,14 @@ async function setup() {
   const store = createMemoryRunStore();
   const events = recordingSink();
   const executionsDir = join(dir, 'executions');
-  const executor = createExecutor({ store, events, executionsDir, workingDir: dir, retryBaseDelayMs: 10, controlPollMs: 20 });
+  const executor = createExecutor({
+    store,
+    events,
+    executionsDir,
+    workingDir: dir,
+    retryBaseDelayMs: 10,
+    controlPollMs: 20,
+  });
   return { dir, store, events, executor, executionsDir };
 }
 
@@ -28,12 +35,19 @@ describe('WorkflowExecutor', () => {
       args: z.object({ greeting: z.string().default('hello') }),
       async execute(ctx, args) {
         const made = await ctx.step('make', { phase: 'build', run: () => ({ word: args.greeting }) });
-        const echoed = await ctx.step<ScriptOutput>('echo', { phase: 'test', command: ['node', '-e', 'console.log(JSON.stringify({ ok: true }))'] });
+        const echoed = await ctx.step<ScriptOutput>('echo', {
+          phase: 'test',
+          command: ['node', '-e', 'console.log(JSON.stringify({ ok: true }))'],
+        });
         return { made: made.data, echoed: echoed.data.json };
       },
     });
     const run = await executor.run(definition, {});
-    expect(run).toMatchObject({ status: 'completed', currentPhase: 'test', output: { made: { word: 'hello' }, echoed: { ok: true } } });
+    expect(run).toMatchObject({
+      status: 'completed',
+      currentPhase: 'test',
+      output: { made: { word: 'hello' }, echoed: { ok: true } },
+    });
     const journal = await store.getJournal(run.id);
     expect(journal.map((r) => [r.stepId, r.type, r.status, r.attempt])).toEqual([
       ['make', 'function', 'completed', 1],
@@ -50,7 +64,12 @@ describe('WorkflowExecutor', () => {
       'workflow.execution.status_changed',
     ]);
     const output = events.events.find((e) => e.type === 'workflow.step.progress');
-    expect(output?.data).toMatchObject({ execution_id: run.id, step_id: 'echo', phase: 'test', progress: { kind: 'output', stream: 'stdout' } });
+    expect(output?.data).toMatchObject({
+      execution_id: run.id,
+      step_id: 'echo',
+      phase: 'test',
+      progress: { kind: 'output', stream: 'stdout' },
+    });
   });
 
   it('writes the execution directory: immutable snapshot, step logs and one checkpoint per committed step', async () => {
@@ -65,18 +84,36 @@ describe('WorkflowExecutor', () => {
     });
     const run = await executor.run(definition, {});
     const files = new ExecutionFiles(executionsDir, run.id);
-    expect(await files.readDefinition()).toMatchObject({ id: 'files', name: 'Files', phases: [{ id: 'build', label: 'Build' }] });
+    expect(await files.readDefinition()).toMatchObject({
+      id: 'files',
+      name: 'Files',
+      phases: [{ id: 'build', label: 'Build' }],
+    });
     expect(await files.readArgs()).toEqual({});
-    await expect(files.writeSnapshot(await files.readDefinition(), {}, '')).rejects.toMatchObject({ code: 'snapshot_immutable' });
+    await expect(files.writeSnapshot(await files.readDefinition(), {}, '')).rejects.toMatchObject({
+      code: 'snapshot_immutable',
+    });
     const eventsLog = await readFile(files.logPath('one', 'events'), 'utf8');
     expect(eventsLog).toContain('one-out');
     expect(eventsLog).toContain('"stream":"stderr"');
-    expect(JSON.parse(await readFile(files.logPath('one', 'input'), 'utf8'))).toMatchObject({ type: 'script', command: 'echo one-out; echo one-err >&2' });
-    expect(JSON.parse(await readFile(files.logPath('one', 'output'), 'utf8'))).toMatchObject({ status: 'completed', data: { exitCode: 0 } });
+    expect(JSON.parse(await readFile(files.logPath('one', 'input'), 'utf8'))).toMatchObject({
+      type: 'script',
+      command: 'echo one-out; echo one-err >&2',
+    });
+    expect(JSON.parse(await readFile(files.logPath('one', 'output'), 'utf8'))).toMatchObject({
+      status: 'completed',
+      data: { exitCode: 0 },
+    });
     expect(await readFile(files.logPath('one', 'summary'), 'utf8')).toMatch(/exit code: 0/);
     expect(await readdir(files.checkpointsDir)).toEqual(['000001-one.json', '000002-two.json']);
     const latest = await new CheckpointManager(files.checkpointsDir).loadLatest();
-    expect(latest).toMatchObject({ execution_id: run.id, current_phase: 'build', current_step_index: 2, completed_step_ids: ['one', 'two'], step_results: { two: { data: 2 } } });
+    expect(latest).toMatchObject({
+      execution_id: run.id,
+      current_phase: 'build',
+      current_step_index: 2,
+      completed_step_ids: ['one', 'two'],
+      step_results: { two: { data: 2 } },
+    });
   });
 
   it('replays completed steps from the journal after a pause instead of running them again', async () => {
@@ -87,7 +124,10 @@ describe('WorkflowExecutor', () => {
       phases: ['a', 'b'],
       async execute(ctx) {
         const first = await ctx.step('first', { phase: 'a', run: () => (ran.push('first'), Math.random()) });
-        await ctx.step('pause-me', { phase: 'a', run: async () => (ran.push('pause-me'), await executor.pause(ctx.runId)) && 'asked' });
+        await ctx.step('pause-me', {
+          phase: 'a',
+          run: async () => (ran.push('pause-me'), await executor.pause(ctx.runId)) && 'asked',
+        });
         const third = await ctx.step('third', { phase: 'b', run: () => (ran.push('third'), 3) });
         return { first: first.data, third: third.data };
       },
@@ -147,7 +187,17 @@ describe('WorkflowExecutor', () => {
       name: 'Retry',
       phases: ['a'],
       async execute(ctx) {
-        return (await ctx.step('flaky', { phase: 'a', retries: 2, run: () => { calls++; if (calls < 3) throw new Error(`flake ${calls}`); return 'ok'; } })).data;
+        return (
+          await ctx.step('flaky', {
+            phase: 'a',
+            retries: 2,
+            run: () => {
+              calls++;
+              if (calls < 3) throw new Error(`flake ${calls}`);
+              return 'ok';
+            },
+          })
+        ).data;
       },
     });
     const run = await executor.run(definition, {});
@@ -167,7 +217,11 @@ describe('WorkflowExecutor', () => {
     const run = await executor.run(definition, {});
     expect(run.status).toBe('failed');
     expect(run.error).toContain('timed out after 150 ms');
-    expect((await store.getJournal(run.id))[0]).toMatchObject({ status: 'failed', attempt: 2, error: { code: 'timeout' } });
+    expect((await store.getJournal(run.id))[0]).toMatchObject({
+      status: 'failed',
+      attempt: 2,
+      error: { code: 'timeout' },
+    });
   });
 
   it('continues past a failed step marked continueOnError and returns its failed result', async () => {
@@ -181,7 +235,10 @@ describe('WorkflowExecutor', () => {
       },
     });
     const run = await executor.run(definition, {});
-    expect(run).toMatchObject({ status: 'completed', output: { status: 'failed', code: 3, error: 'exited with code 3' } });
+    expect(run).toMatchObject({
+      status: 'completed',
+      output: { status: 'failed', code: 3, error: 'exited with code 3' },
+    });
   });
 
   it('fails a function step whose value cannot be stored as JSON, saying so', async () => {
@@ -206,7 +263,10 @@ describe('WorkflowExecutor', () => {
       args: z.object({ count: z.number() }),
       async execute() {},
     });
-    await expect(executor.start(definition, { count: 'three' })).rejects.toMatchObject({ code: 'args_invalid', message: expect.stringContaining('args.count') });
+    await expect(executor.start(definition, { count: 'three' })).rejects.toMatchObject({
+      code: 'args_invalid',
+      message: expect.stringContaining('args.count'),
+    });
     expect(await store.listRuns()).toHaveLength(0);
   });
 
@@ -240,7 +300,16 @@ describe('WorkflowExecutor', () => {
       name: 'Pause now',
       phases: ['a'],
       async execute(ctx) {
-        return (await ctx.step('long', { phase: 'a', run: async ({ signal }) => { attempts++; if (attempts === 1) await new Promise((_, reject) => signal.addEventListener('abort', reject)); return 'second time'; } })).data;
+        return (
+          await ctx.step('long', {
+            phase: 'a',
+            run: async ({ signal }) => {
+              attempts++;
+              if (attempts === 1) await new Promise((_, reject) => signal.addEventListener('abort', reject));
+              return 'second time';
+            },
+          })
+        ).data;
       },
     });
     const created = await executor.start(definition, {});
@@ -250,7 +319,10 @@ describe('WorkflowExecutor', () => {
     expect((await running).status).toBe('paused');
     expect((await store.getJournal(created.id))[0]?.status).toBe('pending');
     await executor.resume(created.id);
-    expect(await executor.execute(created.id, definition)).toMatchObject({ status: 'completed', output: 'second time' });
+    expect(await executor.execute(created.id, definition)).toMatchObject({
+      status: 'completed',
+      output: 'second time',
+    });
   });
 
   it('still cancels when template code swallows the interruption', async () => {
@@ -261,7 +333,14 @@ describe('WorkflowExecutor', () => {
       phases: ['a'],
       async execute(ctx) {
         try {
-          await ctx.step('wait', { phase: 'a', run: ({ signal }) => new Promise((_, reject) => { started = true; signal.addEventListener('abort', reject); }) });
+          await ctx.step('wait', {
+            phase: 'a',
+            run: ({ signal }) =>
+              new Promise((_, reject) => {
+                started = true;
+                signal.addEventListener('abort', reject);
+              }),
+          });
         } catch {
           return 'pretended nothing happened';
         }
@@ -291,7 +370,9 @@ describe('WorkflowExecutor', () => {
     await executor.advance(waiting.id);
     const done = await executor.execute(waiting.id, definition);
     expect(done).toMatchObject({ status: 'completed', currentPhase: 'ship', approvedGates: ['review'] });
-    const statuses = events.events.filter((e) => e.type === 'workflow.execution.status_changed').map((e) => e.data.status);
+    const statuses = events.events
+      .filter((e) => e.type === 'workflow.execution.status_changed')
+      .map((e) => e.data.status);
     expect(statuses).toEqual(['running', 'waiting', 'pending', 'running', 'completed']);
   });
 
@@ -314,7 +395,9 @@ describe('WorkflowExecutor', () => {
     expect(counts).toEqual({ plan: 1, build: 2, test: 2 });
     const history = await store.getJournal(run.id, { includeInvalidated: true });
     expect(history.filter((r) => r.invalidatedAt).map((r) => r.stepId)).toEqual(['build', 'test']);
-    await expect(executor.rerun(run.id, 'deploy', definition)).rejects.toThrow(/not a phase of rerun \(plan, build, test\)/);
+    await expect(executor.rerun(run.id, 'deploy', definition)).rejects.toThrow(
+      /not a phase of rerun \(plan, build, test\)/,
+    );
   });
 
   it('writes a comment once even though execute is replayed', async () => {
@@ -344,7 +427,10 @@ describe('WorkflowExecutor', () => {
       args: z.object({ n: z.number() }),
       async execute(ctx, args) {
         const one = await ctx.step<number>('one', { phase: 'a', run: () => (ran.push('one'), args.n * 10) });
-        await ctx.step('stop', { phase: 'a', run: async () => (ran.push('stop'), void (await executor.pause(ctx.runId))) });
+        await ctx.step('stop', {
+          phase: 'a',
+          run: async () => (ran.push('stop'), void (await executor.pause(ctx.runId))),
+        });
         const two = await ctx.step<number>('two', { phase: 'b', run: () => (ran.push('two'), one.data + 1) });
         return two.data;
       },
@@ -373,7 +459,15 @@ describe('WorkflowExecutor', () => {
           const journal = await store.getJournal((await store.listRuns())[0]!.id);
           seen.sessionAtInit = journal[0]?.agentSessionId;
           hooks.onEvent({ type: 'message.text', text: 'hi' });
-          return { text: 'done', sessionId: 'session-42', usage: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 }, costUsd: 0.01, numTurns: 1, durationMs: 5, isError: false };
+          return {
+            text: 'done',
+            sessionId: 'session-42',
+            usage: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 },
+            costUsd: 0.01,
+            numTurns: 1,
+            durationMs: 5,
+            isError: false,
+          };
         },
       },
     });

@@ -12,7 +12,9 @@ import { createMemoryRunStore } from '../../src/storage/MemoryRunStore.ts';
 import type { RunState } from '../../src/storage/runState.ts';
 import { recordingSink, tempDir } from '../helpers.ts';
 
-const TEMPLATE = fileURLToPath(new URL('../../../../.agent/workflows/definitions/simple-pipeline.yaml', import.meta.url));
+const TEMPLATE = fileURLToPath(
+  new URL('../../../../.agent/workflows/definitions/simple-pipeline.yaml', import.meta.url),
+);
 const JOURNAL = fileURLToPath(new URL('../fixtures/journals/simple-pipeline.completed.json', import.meta.url));
 
 /** The recorded run, as a worker would find it if the process died just before marking it completed. */

@@ -9,5 +9,8 @@ runStoreContract('memory', () => ({ store: createMemoryRunStore() }));
 
 runStoreContract('files', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-files-'));
-  return { store: createFileRunStore(join(dir, 'executions')), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    store: createFileRunStore(join(dir, 'executions')),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 });

@@ -10,12 +10,15 @@ function controlExecutor(projectDir: string | undefined) {
 }
 
 function requested(status: string, verb: string, runId: string): string {
-  return status === verb ? `run ${runId} is ${status}\n` : `asked run ${runId} to ${verb === 'paused' ? 'pause' : 'cancel'}; the worker running it will stop it\n`;
+  return status === verb
+    ? `run ${runId} is ${status}\n`
+    : `asked run ${runId} to ${verb === 'paused' ? 'pause' : 'cancel'}; the worker running it will stop it\n`;
 }
 
 export const pauseCommand: Command = {
   name: 'pause',
-  summary: 'Pause a run at its next step boundary, or at once with --now. With --now the running step is stopped and runs again on resume; an agent step continues its session.',
+  summary:
+    'Pause a run at its next step boundary, or at once with --now. With --now the running step is stopped and runs again on resume; an agent step continues its session.',
   usage: 'switchyard pause <run-id> [--now]',
   help: ['    --now             stop the running step now instead of at the next boundary', projectHelp],
   options: { ...projectOption, now: { type: 'boolean' } },

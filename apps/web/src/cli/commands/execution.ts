@@ -13,7 +13,8 @@ const outputHelp = [
   '    --json            print the final run as one JSON document on stdout',
   projectHelp,
 ];
-const exitHelp = 'exit codes: 0 completed, 1 failed or cancelled, 2 bad usage or invalid template, 3 paused or waiting at a gate';
+const exitHelp =
+  'exit codes: 0 completed, 1 failed or cancelled, 2 bad usage or invalid template, 3 paused or waiting at a gate';
 
 function outputFlags(values: Record<string, unknown>) {
   return { follow: values.follow === true, json: values.json === true };
@@ -24,16 +25,28 @@ export const runCommand: Command = {
   summary: `Start a run of a template and execute it here. The template is a file, or a name in .agent/workflows/definitions.\n${exitHelp}`,
   usage: 'switchyard run <template> [--arg key=value]... [--follow] [--json]',
   help: [
-    '-a, --arg key=value   a run argument; numbers, booleans and JSON are converted by the template\'s schema',
+    "-a, --arg key=value   a run argument; numbers, booleans and JSON are converted by the template's schema",
     '    --args-json <json> all arguments as one JSON object',
-    '    --name <name>     the run\'s name on the board',
+    "    --name <name>     the run's name on the board",
     ...outputHelp,
   ],
-  options: { ...projectOption, ...outputOptions, arg: { type: 'string', short: 'a', multiple: true }, 'args-json': { type: 'string' }, name: { type: 'string' } },
+  options: {
+    ...projectOption,
+    ...outputOptions,
+    arg: { type: 'string', short: 'a', multiple: true },
+    'args-json': { type: 'string' },
+    name: { type: 'string' },
+  },
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
-    const definition = await loadTemplate(resolveTemplatePath(project, onePositional(positionals, 'template', this.usage)));
-    const args = parseArgValues(definition.args.jsonSchema, (values.arg as string[] | undefined) ?? [], values['args-json'] as string | undefined);
+    const definition = await loadTemplate(
+      resolveTemplatePath(project, onePositional(positionals, 'template', this.usage)),
+    );
+    const args = parseArgValues(
+      definition.args.jsonSchema,
+      (values.arg as string[] | undefined) ?? [],
+      values['args-json'] as string | undefined,
+    );
     const flags = outputFlags(values);
     const executor = commandLineExecutor(project, io, flags);
     const run = await executor.start(definition, args, { name: values.name as string | undefined });
@@ -55,8 +68,14 @@ export const resumeCommand: Command = {
     const run = await store.getRun(runId);
     if (!run) throw new UsageError(`no run ${runId} in ${project.executionsDir}`);
     if (run.status === 'paused' || run.status === 'failed') await store.resumeRun(runId);
-    else if (run.status === 'waiting') throw new UsageError(`run ${runId} is waiting at the gate of "${run.waitingGate}": approve it with \`switchyard advance ${runId}\``);
-    else if (run.status === 'completed' || run.status === 'cancelled') throw new UsageError(`run ${runId} is ${run.status}; to run phases again use \`switchyard rerun ${runId} --phase <phase>\``);
+    else if (run.status === 'waiting')
+      throw new UsageError(
+        `run ${runId} is waiting at the gate of "${run.waitingGate}": approve it with \`switchyard advance ${runId}\``,
+      );
+    else if (run.status === 'completed' || run.status === 'cancelled')
+      throw new UsageError(
+        `run ${runId} is ${run.status}; to run phases again use \`switchyard rerun ${runId} --phase <phase>\``,
+      );
     return executeInForeground(project, runId, await loadPinnedDefinition(project, runId), io, outputFlags(values));
   },
 };

@@ -44,14 +44,31 @@ export const listCommand: Command = {
     const project = resolveProject(values.project as string | undefined);
     if (values.templates) return listTemplates(project.definitionsDir, values.json === true, io.stdout);
     const status = values.status as RunStatus | undefined;
-    if (status && !RUN_STATUSES.includes(status)) throw new UsageError(`--status ${status}: expected one of ${RUN_STATUSES.join(', ')}`);
+    if (status && !RUN_STATUSES.includes(status))
+      throw new UsageError(`--status ${status}: expected one of ${RUN_STATUSES.join(', ')}`);
     const runs = (await openRunStore(project).listRuns(status ? { status: [status] } : {})).reverse();
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(runs.map((r) => ({ id: r.id, name: r.name, template: r.definitionId, status: r.status, phase: r.currentPhase, created_at: r.createdAt })), null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify(
+          runs.map((r) => ({
+            id: r.id,
+            name: r.name,
+            template: r.definitionId,
+            status: r.status,
+            phase: r.currentPhase,
+            created_at: r.createdAt,
+          })),
+          null,
+          2,
+        )}\n`,
+      );
     } else if (runs.length === 0) {
       io.stdout.write('no runs yet: start one with `switchyard run <template>`\n');
     } else {
-      for (const r of runs) io.stdout.write(`${r.id}  ${r.status.padEnd(9)} ${(r.currentPhase ?? '-').padEnd(12)} ${r.definitionId}  ${r.createdAt}\n`);
+      for (const r of runs)
+        io.stdout.write(
+          `${r.id}  ${r.status.padEnd(9)} ${(r.currentPhase ?? '-').padEnd(12)} ${r.definitionId}  ${r.createdAt}\n`,
+        );
     }
     return 0;
   },
@@ -61,13 +78,20 @@ async function listTemplates(dir: string, json: boolean, out: { write(text: stri
   const { definitions, invalid } = await discoverTemplates(dir);
   if (json) {
     const rows = [
-      ...definitions.map((d) => ({ id: d.id, name: d.name, file: basename(d.source.path), phases: d.phases.map((p) => p.id), error: null })),
+      ...definitions.map((d) => ({
+        id: d.id,
+        name: d.name,
+        file: basename(d.source.path),
+        phases: d.phases.map((p) => p.id),
+        error: null,
+      })),
       ...invalid.map((i) => ({ id: null, name: null, file: basename(i.file), phases: [], error: i.error.message })),
     ];
     out.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  for (const d of definitions) out.write(`${d.id.padEnd(24)} ${d.name} — phases: ${d.phases.map((p) => p.id).join(' → ')}\n`);
+  for (const d of definitions)
+    out.write(`${d.id.padEnd(24)} ${d.name} — phases: ${d.phases.map((p) => p.id).join(' → ')}\n`);
   for (const i of invalid) out.write(`${basename(i.file).padEnd(24)} INVALID: ${i.error.message}\n`);
   if (definitions.length + invalid.length === 0) out.write(`no templates in ${dir}\n`);
   return 0;
@@ -75,15 +99,20 @@ async function listTemplates(dir: string, json: boolean, out: { write(text: stri
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: "Check templates without running them. Every problem is reported with file:line:column and field path; without files, every template in the project's definitions folder is checked.",
+  summary:
+    "Check templates without running them. Every problem is reported with file:line:column and field path; without files, every template in the project's definitions folder is checked.",
   usage: 'switchyard validate [<template>...]',
   help: [projectHelp],
   options: { ...projectOption },
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
-    const files = positionals.length > 0
-      ? positionals.map((p) => resolveTemplatePath(project, p))
-      : await discoverTemplates(project.definitionsDir).then(({ definitions, invalid }) => [...definitions.map((d) => d.source.path), ...invalid.map((i) => i.file)]);
+    const files =
+      positionals.length > 0
+        ? positionals.map((p) => resolveTemplatePath(project, p))
+        : await discoverTemplates(project.definitionsDir).then(({ definitions, invalid }) => [
+            ...definitions.map((d) => d.source.path),
+            ...invalid.map((i) => i.file),
+          ]);
     if (files.length === 0) throw new UsageError(`no templates to validate in ${project.definitionsDir}`);
     let failures = 0;
     for (const file of files.sort()) {
