@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentCliNotFoundError, AgentHookError, AgentSpawnError } from '../src/errors.ts';
@@ -239,6 +239,14 @@ describe('the runner driving fake-claude', () => {
     await expect(run).rejects.toBeInstanceOf(AgentCliNotFoundError);
     await expect(run).rejects.toThrow(/claude CLI not found.*npm install -g @anthropic-ai\/claude-code/);
     await expect(run).rejects.toMatchObject({ code: 'agent_cli_not_found', agent: 'claude' });
+  });
+
+  it('reports a binary the kernel cannot start as a missing CLI', async () => {
+    const broken = path.join(tempDir(), 'claude');
+    writeFileSync(broken, '#!/nonexistent/interpreter\n', { mode: 0o755 });
+    const run = createAgentRunner({ paths: { claude: broken } }).run(request('text'), recordingHooks().hooks);
+    await expect(run).rejects.toMatchObject({ code: 'agent_cli_not_found' });
+    await expect(run).rejects.toThrow(/could not be started \(ENOENT\)/);
   });
 
   it('says a missing cwd is the problem, not a missing CLI', async () => {
