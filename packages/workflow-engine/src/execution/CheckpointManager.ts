@@ -66,15 +66,32 @@ export function buildCheckpoint(run: WorkflowRun, journal: JournalRecord[], now:
 
 export class CheckpointManager {
   private sequence: number | undefined;
+  private queued: { build: () => Checkpoint; stepId: string } | undefined;
+  private writing: Promise<void> | undefined;
 
   constructor(readonly dir: string) {}
 
-  async save(checkpoint: Checkpoint, stepId: string): Promise<string> {
-    this.sequence ??= (await this.files()).length;
-    this.sequence += 1;
-    const path = join(this.dir, `${String(this.sequence).padStart(6, '0')}-${stepId}.json`);
-    await writeFileAtomic(path, JSON.stringify(checkpoint, null, 2));
-    return path;
+  /**
+   * Writes the checkpoint built by `build` after the one in flight. When steps commit faster than the disk takes
+   * their checkpoints, a newer one replaces one still waiting: each file is complete, the newest is always
+   * written, and a run of a thousand quick steps does not write a thousand growing files.
+   */
+  save(build: () => Checkpoint, stepId: string): Promise<void> {
+    this.queued = { build, stepId };
+    this.writing ??= this.drain().finally(() => (this.writing = undefined));
+    return this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queued) {
+      // Taken before the first await, so the checkpoint that started the drain is the first one written.
+      const { build, stepId } = this.queued;
+      this.queued = undefined;
+      this.sequence ??= (await this.files()).length;
+      this.sequence += 1;
+      const path = join(this.dir, `${String(this.sequence).padStart(6, '0')}-${stepId}.json`);
+      await writeFileAtomic(path, JSON.stringify(build()));
+    }
   }
 
   async loadLatest(): Promise<Checkpoint | undefined> {

@@ -42,6 +42,7 @@ export class RunContext implements WorkflowContext {
   private readonly checkpoints: CheckpointManager | undefined;
   /** What this run's agents spent since it was claimed (see budget.ts). */
   private readonly spent: Spend = { costUsd: 0, turns: 0 };
+  private readonly writes = new Set<Promise<void>>();
   /** Set once the run suspends; every later call re-throws it, even if template code swallowed the first. */
   suspension: Suspension | undefined;
 
@@ -115,6 +116,7 @@ export class RunContext implements WorkflowContext {
       attempt: 0,
     });
     await this.commit(id, position, spec.phase, { status: 'skipped', result, error: null });
+    this.saveCheckpoint(id);
     return result;
   }
 
@@ -127,7 +129,7 @@ export class RunContext implements WorkflowContext {
   async checkpoint(): Promise<void> {
     this.throwIfSuspended();
     await this.guard(() => this.control.atBoundary());
-    await this.saveCheckpoint(this.lastStepId ?? 'start');
+    this.saveCheckpoint(this.lastStepId ?? 'start');
   }
 
   async comment(text: string, options: { stepId?: string } = {}): Promise<void> {
@@ -216,8 +218,8 @@ export class RunContext implements WorkflowContext {
       attempt: firstAttempt,
     });
     this.run = await store.updateRun(this.runId, this.control.lease, { currentStepIndex: position });
-    const log = await this.deps.files?.openStepLog(id);
-    await log?.writeInput({ step_id: id, ...input, attempt: firstAttempt });
+    const log = this.deps.files?.stepLog(id);
+    if (log) this.inBackground(log.writeInput({ step_id: id, ...input, attempt: firstAttempt }));
     const emitStarted = (attempt: number) =>
       this.emit({
         type: 'workflow.step.started',
@@ -248,7 +250,8 @@ export class RunContext implements WorkflowContext {
       onAgentSession: async (sessionId) => {
         await store.updateStep(this.runId, this.control.lease, id, { agentSessionId: sessionId });
       },
-    }).finally(() => log?.close());
+    });
+    if (log) this.inBackground(log.close());
 
     if (spec.type === 'agent' && outcome.kind === 'finished') addSpend(this.spent, outcome.data as AgentResult | null);
     if (outcome.kind === 'interrupted')
@@ -263,7 +266,8 @@ export class RunContext implements WorkflowContext {
     };
     if (outcome.error) result.error = outcome.error;
     await this.commit(id, position, spec.phase, { status: result.status, result, error: outcome.error });
-    if (log) await writeStepSummary(log, id, spec, result);
+    this.saveCheckpoint(id);
+    if (log) this.inBackground(writeStepSummary(log, id, spec, result));
     if (!outcome.ok && !spec.continueOnError) throw new StepFailedError(id, outcome.error?.message ?? 'failed');
     return result;
   }
@@ -279,7 +283,7 @@ export class RunContext implements WorkflowContext {
     return allowed.budget ? { ...spec, budget: allowed.budget } : spec;
   }
 
-  /** The durability point: the step's result and the run's progress in one store write, then the checkpoint. */
+  /** The durability point: the step's result and the run's progress in one store write. */
   private async commit(
     id: string,
     position: number,
@@ -304,7 +308,6 @@ export class RunContext implements WorkflowContext {
       type: 'workflow.step.completed',
       data: { execution_id: this.runId, step_id: id, phase, status: outcome.status, result: outcome.result },
     });
-    await this.saveCheckpoint(id);
   }
 
   private async interrupted(
@@ -348,16 +351,17 @@ export class RunContext implements WorkflowContext {
   }
 
   /**
-   * Entering a new phase. A manual gate is checked when a step that must really run enters it; steps replayed
-   * from the journal passed their gates already.
+   * Moving to a step's phase. A step that must really run waits while any manual gate up to and including its
+   * phase is unapproved — a gated phase with no steps of its own still stops the run before the next phase.
+   * Steps replayed from the journal passed their gates already.
    */
   private async moveToPhase(phase: string, options: { gate: boolean }): Promise<void> {
-    const entering = phase !== this.currentPhase;
     this.currentPhase = phase;
-    const declared = this.definition.phases.find((p) => p.id === phase);
-    if (entering && options.gate && declared?.gate === 'manual' && !this.run.approvedGates.includes(phase)) {
-      await this.setStatus('waiting', { waitingGate: phase });
-      this.suspend({ status: 'waiting', gate: phase });
+    const upTo = this.definition.phases.slice(0, this.definition.phases.findIndex((p) => p.id === phase) + 1);
+    const closed = upTo.find((p) => p.gate === 'manual' && !this.run.approvedGates.includes(p.id));
+    if (options.gate && closed) {
+      await this.setStatus('waiting', { waitingGate: closed.id });
+      this.suspend({ status: 'waiting', gate: closed.id });
     }
     if (this.run.currentPhase !== phase) {
       const previous = this.run.currentPhase;
@@ -409,10 +413,36 @@ export class RunContext implements WorkflowContext {
     }
   }
 
-  private async saveCheckpoint(stepId: string): Promise<void> {
+  /**
+   * Checkpoints and logs are written after the commit, off the step's path: the journal is the run's truth, so a
+   * crash loses at most the newest of these files, never a step. They are in order per file and all on disk
+   * before the run's worker lets it go ({@link RunContext.flush}).
+   */
+  private saveCheckpoint(stepId: string): void {
     if (!this.checkpoints) return;
-    const journal = [...this.byIndex.values()].sort((a, b) => a.index - b.index);
-    await this.checkpoints.save(buildCheckpoint(this.run, journal, new Date()), stepId);
+    const run = this.run;
+    const journal = [...this.byIndex.values()];
+    const build = () =>
+      buildCheckpoint(
+        run,
+        journal.sort((a, b) => a.index - b.index),
+        new Date(),
+      );
+    this.inBackground(this.checkpoints.save(build, stepId));
+  }
+
+  private inBackground(write: Promise<unknown>): void {
+    const tracked = write.then(
+      () => undefined,
+      (error: unknown) => this.deps.onLog?.(this.runId, `could not write a log or checkpoint file: ${String(error)}`),
+    );
+    this.writes.add(tracked);
+    void tracked.finally(() => this.writes.delete(tracked));
+  }
+
+  /** Waits for every background write of this run. */
+  async flush(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all(this.writes);
   }
 
   private emit(event: Parameters<EventSink['emit']>[0]): void {

@@ -15,6 +15,7 @@ import { RunControl } from './RunControl.ts';
 import { RunSuspended } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { RunContext } from './WorkflowContext.ts';
+import { toJsonValue } from './runStep.ts';
 
 export interface ExecutorOptions {
   store: RunStore;
@@ -130,24 +131,26 @@ export function createExecutor(options: ExecutorOptions) {
       await control.atBoundary();
       await ctx.setStatus('running');
       const output = await definition.execute(ctx, run.args);
+      // Logs and checkpoints are on disk before anyone hears that the run stopped.
+      await ctx.flush();
       // Template code may have caught the suspension; the run is suspended all the same.
-      if (ctx.suspension) return await suspended(ctx, control, ctx.suspension);
-      await ctx.setStatus('completed', { output: output === undefined ? null : JSON.parse(JSON.stringify(output)) });
+      if (ctx.suspension) return await suspended(ctx, ctx.suspension);
+      await ctx.setStatus('completed', { output: toJsonValue(output, `${definition.id}'s execute`) });
     } catch (error) {
+      await ctx.flush();
       const suspension = ctx.suspension ?? (error instanceof RunSuspended ? error.suspension : undefined);
-      if (suspension) return await suspended(ctx, control, suspension);
+      if (suspension) return await suspended(ctx, suspension);
       if (control.suspension?.status === 'lease_lost') return requireRun(runId);
       await ctx.setStatus('failed', { error: describeFailure(error) }).catch(() => undefined);
     }
     return requireRun(runId);
   }
 
-  async function suspended(ctx: RunContext, control: RunControl, suspension: Suspension): Promise<WorkflowRun> {
+  async function suspended(ctx: RunContext, suspension: Suspension): Promise<WorkflowRun> {
     // A worker that lost its lease writes nothing more: the run belongs to someone else now.
     if (suspension.status === 'lease_lost') return requireRun(ctx.runId);
     if (suspension.status === 'paused') await ctx.setStatus('paused');
     if (suspension.status === 'cancelled') await ctx.setStatus('cancelled');
-    void control;
     return requireRun(ctx.runId);
   }
 

@@ -11,8 +11,7 @@ export async function writeStepSummary(
   spec: StepSpec,
   result: StepResult,
 ): Promise<void> {
-  await log.writeOutput(result);
-  await log.writeSummary(renderStepSummary(stepId, spec, result));
+  await Promise.all([log.writeOutput(result), log.writeSummary(renderStepSummary(stepId, spec, result))]);
 }
 
 export function renderStepSummary(stepId: string, spec: StepSpec, result: StepResult): string {

@@ -87,38 +87,71 @@ export class ExecutionFiles {
     return join(this.dir, 'source', basename(definition.source.path));
   }
 
-  async openStepLog(stepId: string): Promise<StepLog> {
-    await mkdir(this.logsDir(stepId), { recursive: true });
-    return new StepLog((type) => this.logPath(stepId, type));
+  stepLog(stepId: string): StepLog {
+    return new StepLog(this.logsDir(stepId), (type) => this.logPath(stepId, type));
   }
 }
 
 /** One step's log files: JSON documents written whole, events appended as they arrive. */
+/**
+ * One step's log files: JSON documents written whole, events appended as they arrive. Usable at once: the
+ * directory is made in the background and every write waits for it; events arriving before it exists are held.
+ */
 export class StepLog {
+  private readonly ready: Promise<void>;
   private events: WriteStream | undefined;
+  private held: string[] = [];
+  private failure: Error | undefined;
 
-  constructor(private readonly pathOf: (type: StepLogType) => string) {}
+  constructor(
+    dir: string,
+    private readonly pathOf: (type: StepLogType) => string,
+  ) {
+    this.ready = mkdir(dir, { recursive: true }).then(() => undefined);
+  }
 
   writeInput(input: unknown): Promise<void> {
-    return writeFileAtomic(this.pathOf('input'), JSON.stringify(input, null, 2));
+    return this.ready.then(() => writeFileAtomic(this.pathOf('input'), JSON.stringify(input, null, 2)));
   }
 
   writeOutput(output: unknown): Promise<void> {
-    return writeFileAtomic(this.pathOf('output'), JSON.stringify(output, null, 2));
+    return this.ready.then(() => writeFileAtomic(this.pathOf('output'), JSON.stringify(output, null, 2)));
   }
 
   writeSummary(markdown: string): Promise<void> {
-    return writeFileAtomic(this.pathOf('summary'), markdown);
+    return this.ready.then(() => writeFileAtomic(this.pathOf('summary'), markdown));
   }
 
   appendEvent(event: Record<string, unknown>): void {
-    this.events ??= createWriteStream(this.pathOf('events'), { flags: 'a' });
-    this.events.write(`${JSON.stringify({ ts: new Date().toISOString(), ...event })}\n`);
+    const line = `${JSON.stringify({ ts: new Date().toISOString(), ...event })}\n`;
+    if (this.events) {
+      this.events.write(line);
+      return;
+    }
+    this.held.push(line);
+    if (this.held.length === 1)
+      void this.ready.then(
+        () => this.openEvents(),
+        () => undefined,
+      );
   }
 
+  private openEvents(): void {
+    if (!this.events) {
+      this.events = createWriteStream(this.pathOf('events'), { flags: 'a' });
+      this.events.on('error', (error) => (this.failure ??= error));
+    }
+    for (const line of this.held) this.events.write(line);
+    this.held = [];
+  }
+
+  /** Waits until everything appended is on disk; rejects if a write failed. */
   async close(): Promise<void> {
+    await this.ready;
+    if (this.held.length > 0) this.openEvents();
     const events = this.events;
     this.events = undefined;
     if (events) await new Promise<void>((resolve) => events.end(resolve));
+    if (this.failure) throw this.failure;
   }
 }

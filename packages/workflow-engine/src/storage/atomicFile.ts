@@ -8,9 +8,13 @@ import { dirname } from 'node:path';
  */
 export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await mkdir(dirname(path), { recursive: true });
   try {
-    await writeFile(temp, content);
+    await writeFile(temp, content).catch(async (error: NodeJS.ErrnoException) => {
+      // The directory is created on first use only: a mkdir per write would double the cost of small files.
+      if (error.code !== 'ENOENT') throw error;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temp, content);
+    });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -376,6 +376,22 @@ describe('WorkflowExecutor', () => {
     expect(statuses).toEqual(['running', 'waiting', 'pending', 'running', 'completed']);
   });
 
+  it('stops at a gated phase that has no steps of its own before the next phase starts', async () => {
+    const { dir, executor } = await setup();
+    const definition = await inlineDefinition(dir, 'empty-gate', {
+      name: 'Empty gate',
+      phases: ['build', { id: 'review', gate: 'manual' }, 'ship'],
+      async execute(ctx) {
+        await ctx.step('build', { phase: 'build', run: () => 1 });
+        await ctx.step('ship', { phase: 'ship', run: () => 2 });
+      },
+    });
+    const waiting = await executor.run(definition, {});
+    expect(waiting).toMatchObject({ status: 'waiting', waitingGate: 'review', currentPhase: 'build' });
+    await executor.advance(waiting.id);
+    expect(await executor.execute(waiting.id, definition)).toMatchObject({ status: 'completed', currentPhase: 'ship' });
+  });
+
   it('re-runs from a phase: earlier phases keep their results, later ones run again', async () => {
     const { dir, executor, store } = await setup();
     const counts: Record<string, number> = {};

@@ -1,0 +1,224 @@
+/**
+ * The database: state for fast board queries. Large and append-only things (logs, artifacts, checkpoints) live on
+ * disk under `.agent/workflows/executions/`. One schema for PGlite and PostgreSQL; migrations are generated from
+ * it by drizzle-kit and committed.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const timestamps = {
+  created_at: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  updated_at: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+};
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+export const projects = pgTable('projects', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  /** The project's directory; its `.agent/` holds templates and executions. */
+  path: text('path').notNull().unique(),
+  ...timestamps,
+});
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  username: text('username').notNull().unique(),
+  ...timestamps,
+});
+
+export const agentSessions = pgTable(
+  'agent_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    project_id: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    user_id: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    agent: text('agent').notNull(),
+    /** The CLI's own session id, once it reports one. */
+    cli_session_id: text('cli_session_id'),
+    cwd: text('cwd').notNull(),
+    ...timestamps,
+  },
+  (t) => [index('agent_sessions_project_idx').on(t.project_id)],
+);
+
+export const workflowDefinitions = pgTable(
+  'workflow_definitions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    project_id: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    /** The template's id: the slug of its file name (`fix-bug`). */
+    identifier: text('identifier').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    type: text('type', { enum: ['code', 'yaml'] }).notNull(),
+    path: text('path').notNull(),
+    phases: jsonb('phases').notNull().default([]),
+    args_schema: jsonb('args_schema').notNull().default({}),
+    content_hash: text('content_hash').notNull(),
+    is_template: boolean('is_template').notNull().default(true),
+    times_used: integer('times_used').notNull().default(0),
+    /** Why the template cannot be loaded, for an invalid one; listed, never hidden. */
+    error: text('error'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('workflow_definitions_project_identifier_idx').on(t.project_id, t.identifier)],
+);
+
+export const workflowRuns = pgTable(
+  'workflow_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    project_id: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    workflow_definition_id: uuid('workflow_definition_id')
+      .notNull()
+      .references(() => workflowDefinitions.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    args: jsonb('args').notNull().default({}),
+    status: text('status', {
+      enum: ['pending', 'running', 'paused', 'waiting', 'completed', 'failed', 'cancelled'],
+    })
+      .notNull()
+      .default('pending'),
+    current_phase: text('current_phase'),
+    current_step_index: integer('current_step_index').notNull().default(0),
+    error: text('error'),
+    output: jsonb('output'),
+    approved_gates: jsonb('approved_gates').$type<string[]>().notNull().default([]),
+    waiting_gate: text('waiting_gate'),
+    pause_requested: text('pause_requested', { enum: ['boundary', 'now'] }),
+    cancel_requested: boolean('cancel_requested').notNull().default(false),
+    lease_owner: text('lease_owner'),
+    lease_expires_at: at('lease_expires_at'),
+    /** Bumped on every claim; writes carry it so a worker that lost the run is fenced out. */
+    lease_epoch: integer('lease_epoch').notNull().default(0),
+    created_by: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    started_at: at('started_at'),
+    paused_at: at('paused_at'),
+    completed_at: at('completed_at'),
+    cancelled_at: at('cancelled_at'),
+    ...timestamps,
+  },
+  (t) => [
+    index('workflow_runs_board_idx').on(t.project_id, t.status, t.created_at.desc()),
+    index('workflow_runs_definition_idx').on(t.workflow_definition_id),
+    index('workflow_runs_claim_idx').on(t.status, t.created_at),
+  ],
+);
+
+export const workflowRunSteps = pgTable(
+  'workflow_run_steps',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workflow_run_id: uuid('workflow_run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    step_id: text('step_id').notNull(),
+    /** Position in the run's call order; replay checks it. */
+    step_index: integer('step_index').notNull(),
+    name: text('name').notNull(),
+    phase: text('phase').notNull(),
+    type: text('type', { enum: ['agent', 'script', 'function'] }).notNull(),
+    status: text('status', { enum: ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] }).notNull(),
+    attempt: integer('attempt').notNull().default(1),
+    input: jsonb('input'),
+    /** The step's full result (`StepResult`): what `ctx.step` returns on replay. */
+    output: jsonb('output'),
+    error: jsonb('error'),
+    log_directory_path: text('log_directory_path'),
+    agent_session_id: uuid('agent_session_id').references(() => agentSessions.id, { onDelete: 'set null' }),
+    cli_session_id: text('cli_session_id'),
+    started_at: at('started_at'),
+    finished_at: at('finished_at'),
+    /** Set when a re-run superseded this record; kept as history. */
+    invalidated_at: at('invalidated_at'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('workflow_run_steps_active_idx')
+      .on(t.workflow_run_id, t.step_id)
+      .where(sql`${t.invalidated_at} is null`),
+    index('workflow_run_steps_run_idx').on(t.workflow_run_id, t.step_index),
+  ],
+);
+
+export const workflowComments = pgTable(
+  'workflow_comments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workflow_run_id: uuid('workflow_run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    workflow_run_step_id: uuid('workflow_run_step_id').references(() => workflowRunSteps.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    comment_type: text('comment_type', { enum: ['user', 'system', 'agent'] }).notNull(),
+    created_by: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** The engine's deterministic key, so a replayed `ctx.comment` is written once. */
+    dedupe_key: text('dedupe_key'),
+    ...timestamps,
+  },
+  (t) => [
+    index('workflow_comments_run_idx').on(t.workflow_run_id, t.created_at),
+    uniqueIndex('workflow_comments_dedupe_idx')
+      .on(t.workflow_run_id, t.dedupe_key)
+      .where(sql`${t.dedupe_key} is not null`),
+  ],
+);
+
+export const workflowArtifacts = pgTable(
+  'workflow_artifacts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workflow_run_step_id: uuid('workflow_run_step_id')
+      .notNull()
+      .references(() => workflowRunSteps.id, { onDelete: 'cascade' }),
+    workflow_comment_id: uuid('workflow_comment_id').references(() => workflowComments.id, { onDelete: 'set null' }),
+    /** The uploader's file name, kept for display; never used as a path. */
+    name: text('name').notNull(),
+    /** Relative to the run's execution directory, server-generated. */
+    file_path: text('file_path').notNull(),
+    file_type: text('file_type').notNull(),
+    mime_type: text('mime_type').notNull(),
+    size_bytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    index('workflow_artifacts_step_idx').on(t.workflow_run_step_id),
+    index('workflow_artifacts_comment_idx').on(t.workflow_comment_id),
+  ],
+);
+
+/** Every event, in order: the WebSocket's catch-up source and the cross-process channel. */
+export const workflowEvents = pgTable(
+  'workflow_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    project_id: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    workflow_run_id: uuid('workflow_run_id').references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    data: jsonb('data').notNull(),
+    created_at: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [index('workflow_events_project_idx').on(t.project_id, t.id)],
+);
