@@ -1,0 +1,54 @@
+/**
+ * PGlite is one process per data directory: a second opener would corrupt it. The directory gets a lock file
+ * naming its holder; a lock whose process is gone (kill -9) is taken over.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+export class DataDirLockedError extends Error {
+  readonly code = 'data_dir_locked';
+  constructor(
+    readonly dir: string,
+    readonly holder: { pid: number; host: string; command: string; since: string },
+  ) {
+    super(
+      `the database in ${dir} is in use by process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since}); ` +
+        'stop it, or talk to it through its HTTP API, or set DATABASE_URL to share a PostgreSQL database',
+    );
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'switchyard.lock');
+  const me = {
+    pid: process.pid,
+    host: hostname(),
+    command: process.argv.slice(1, 3).join(' '),
+    since: new Date().toISOString(),
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, JSON.stringify(me), { flag: 'wx' });
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as DataDirLockedError['holder'];
+      const sameHost = holder.host === me.host;
+      if (holder.pid === process.pid && sameHost) throw new DataDirLockedError(dir, holder);
+      if (holder.pid && sameHost && isAlive(holder.pid)) throw new DataDirLockedError(dir, holder);
+      await rm(path, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}
