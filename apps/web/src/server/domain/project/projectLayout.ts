@@ -1,0 +1,20 @@
+/** Where a project keeps its Switchyard data: everything under `<project>/.agent/`. */
+import { join, resolve } from 'node:path';
+
+export interface ProjectLayout {
+  dir: string;
+  definitionsDir: string;
+  executionsDir: string;
+  /** The embedded database's data directory. */
+  databaseDir: string;
+}
+
+export function projectLayout(dir: string): ProjectLayout {
+  const projectDir = resolve(dir);
+  return {
+    dir: projectDir,
+    definitionsDir: join(projectDir, '.agent', 'workflows', 'definitions'),
+    executionsDir: join(projectDir, '.agent', 'workflows', 'executions'),
+    databaseDir: join(projectDir, '.agent', 'db'),
+  };
+}
