@@ -30,3 +30,7 @@ export { createFileRunStore } from './storage/FileRunStore.ts';
 export { ExecutionFiles, StepLog } from './storage/FileSystemStorage.ts';
 export type { StepLogType } from './storage/FileSystemStorage.ts';
 export type { RunState } from './storage/runState.ts';
+/** The run state machine every store shares; a store of its own applies these under its own locking. */
+export * as runTransitions from './storage/runState.ts';
+export { createStateRunStore, systemClock } from './storage/stateRunStore.ts';
+export type { Clock, RunStateRepository } from './storage/stateRunStore.ts';

@@ -46,6 +46,18 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+let migratedPgliteDump: Promise<Blob> | undefined;
+
+/** A migrated empty database, dumped once per test file: cloning it is ~5 times faster than creating one. */
+function migratedPglite(): Promise<Blob> {
+  migratedPgliteDump ??= openDatabase({}).then(async (handle) => {
+    const dump = await handle.dump!();
+    await handle.close();
+    return dump;
+  });
+  return migratedPgliteDump;
+}
+
 export interface DatabaseKind {
   name: 'pglite' | 'postgres';
   open(): Promise<DatabaseHandle & { drop(): Promise<void> }>;
@@ -55,7 +67,7 @@ export const DATABASE_KINDS: DatabaseKind[] = [
   {
     name: 'pglite',
     async open() {
-      const handle = await openDatabase({});
+      const handle = await openDatabase({ loadDataDir: await migratedPglite() });
       return { ...handle, drop: () => handle.close() };
     },
   },

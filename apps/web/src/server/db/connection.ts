@@ -31,6 +31,8 @@ export interface DatabaseHandle {
   location: string;
   /** Runs `listener` for every NOTIFY on `channel` (PostgreSQL; PGlite has one process, so events stay in it). */
   listen?(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  /** PGlite only: the data directory as a tarball, which `loadDataDir` starts a copy from. */
+  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -39,16 +41,18 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite's data directory; without it (and without a url), an in-memory database. */
   dataDir?: string;
+  /** A PGlite data directory dump to start an in-memory database from (tests clone a migrated one: ~0.8 s, not ~4 s). */
+  loadDataDir?: Blob;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  return options.url ? openPostgres(options.url) : openPglite(options.dataDir);
+  return options.url ? openPostgres(options.url) : openPglite(options.dataDir, options.loadDataDir);
 }
 
-async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<DatabaseHandle> {
   const unlock = dataDir ? await lockDataDir(dataDir) : async () => undefined;
   try {
-    const client = dataDir ? new PGlite(dataDir) : new PGlite();
+    const client = dataDir ? new PGlite(dataDir) : new PGlite({ loadDataDir });
     await client.waitReady;
     const db = drizzlePglite(client, { schema }) as unknown as AppDatabase;
     await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
@@ -56,6 +60,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
       db,
       kind: 'pglite',
       location: dataDir ?? 'memory',
+      dump: () => client.dumpDataDir('none'),
       async close() {
         await client.close();
         await unlock();
@@ -86,14 +91,52 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     kind: 'postgres',
     location: redact(url),
     async listen(channel, listener) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) listener(message.payload ?? '');
-      });
-      await client.query(`listen "${channel}"`);
-      return () => client.end();
+      return listenWithReconnect(url, channel, listener);
     },
     close: () => pool.end(),
+  };
+}
+
+/**
+ * A LISTEN connection that survives the server restarting or dropping it: a lost connection is re-opened with
+ * back-off instead of crashing the process on an unhandled 'error'. Notifications sent while it was down are lost,
+ * which the WebSocket's resync covers.
+ */
+async function listenWithReconnect(
+  url: string,
+  channel: string,
+  listener: (payload: string) => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  async function connect(delayMs: number): Promise<void> {
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', (message) => {
+      if (message.channel === channel) listener(message.payload ?? '');
+    });
+    next.on('error', () => reconnect(next, delayMs));
+    next.on('end', () => reconnect(next, delayMs));
+    await next.connect();
+    await next.query(`listen "${channel.replace(/"/g, '""')}"`);
+    client = next;
+  }
+
+  function reconnect(failed: pg.Client, delayMs: number): void {
+    if (closed || client !== failed) return;
+    client = undefined;
+    failed.end().catch(() => undefined);
+    retryTimer = setTimeout(() => {
+      connect(Math.min(delayMs * 2, 10_000)).catch(() => reconnect(failed, delayMs * 2));
+    }, delayMs);
+    retryTimer.unref();
+  }
+
+  await connect(250);
+  return async () => {
+    closed = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    await client?.end().catch(() => undefined);
   };
 }

@@ -1,0 +1,380 @@
+/**
+ * The run store on the database, PGlite or PostgreSQL. It has the memory and file stores' semantics because it
+ * runs the same state machine (`runState.ts` in the engine): a change reads the run and its journal under a row
+ * lock, applies the transition, and writes back what changed in the same transaction. Reads that need no lock —
+ * a run, a journal, a listing — are plain queries, and the next runnable run is found with `SKIP LOCKED` so
+ * concurrent workers never queue behind each other.
+ */
+import { join } from 'node:path';
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import { createStateRunStore, RunNotFoundError, runTransitions, systemClock } from '@switchyard/workflow-engine';
+import type {
+  AgentSessionStore,
+  Clock,
+  JournalRecord,
+  RunComment,
+  RunState,
+  RunStateRepository,
+  RunStore,
+  WorkflowRun,
+} from '@switchyard/workflow-engine';
+import type { AppDatabase } from './connection.ts';
+import { agentSessions, workflowComments, workflowDefinitions, workflowRuns, workflowRunSteps } from './schema.ts';
+
+export interface DatabaseRunStoreOptions {
+  /** The project new runs belong to, and the only one listed and claimed from. Without it: every project's runs. */
+  projectId?: string;
+  /** Where step logs go, recorded on each step row: `<executionsDir>/<runId>/logs/<stepId>`. */
+  executionsDir?: string;
+  clock?: Clock;
+}
+
+type RunRow = typeof workflowRuns.$inferSelect;
+type StepRow = typeof workflowRunSteps.$inferSelect;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Run ids are uuids here; anything else names no run (and must not reach PostgreSQL's uuid parser). */
+const isRunId = (value: string) => UUID.test(value);
+
+function iso(value: string): string;
+function iso(value: string | null): string | null;
+function iso(value: string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+const definitionIdentifier = sql<string>`(select ${workflowDefinitions.identifier} from ${workflowDefinitions} where ${workflowDefinitions.id} = ${workflowRuns.workflow_definition_id})`;
+
+const runColumns = { row: workflowRuns, identifier: definitionIdentifier };
+
+function toRun(row: RunRow, identifier: string): WorkflowRun {
+  return {
+    id: row.id,
+    definitionId: identifier,
+    name: row.name,
+    args: row.args,
+    status: row.status,
+    currentPhase: row.current_phase,
+    currentStepIndex: row.current_step_index,
+    error: row.error,
+    approvedGates: row.approved_gates,
+    waitingGate: row.waiting_gate,
+    pauseRequested: row.pause_requested ?? null,
+    cancelRequested: row.cancel_requested,
+    lease:
+      row.lease_owner && row.lease_expires_at
+        ? { owner: row.lease_owner, epoch: row.lease_epoch, expiresAt: Date.parse(iso(row.lease_expires_at)) }
+        : null,
+    epoch: row.lease_epoch,
+    createdAt: iso(row.created_at),
+    startedAt: iso(row.started_at),
+    pausedAt: iso(row.paused_at),
+    completedAt: iso(row.completed_at),
+    cancelledAt: iso(row.cancelled_at),
+    output: row.output ?? null,
+  };
+}
+
+/** The columns a transition may change. */
+function runChanges(run: WorkflowRun) {
+  return {
+    name: run.name,
+    status: run.status,
+    current_phase: run.currentPhase,
+    current_step_index: run.currentStepIndex,
+    error: run.error,
+    output: run.output ?? null,
+    approved_gates: run.approvedGates,
+    waiting_gate: run.waitingGate,
+    pause_requested: run.pauseRequested,
+    cancel_requested: run.cancelRequested,
+    lease_owner: run.lease?.owner ?? null,
+    lease_expires_at: run.lease ? new Date(run.lease.expiresAt).toISOString() : null,
+    lease_epoch: run.epoch,
+    started_at: run.startedAt,
+    paused_at: run.pausedAt,
+    completed_at: run.completedAt,
+    cancelled_at: run.cancelledAt,
+    updated_at: new Date().toISOString(),
+  };
+}
+
+function toRecord(row: StepRow): JournalRecord {
+  return {
+    runId: row.workflow_run_id,
+    stepId: row.step_id,
+    index: row.step_index,
+    name: row.name,
+    phase: row.phase,
+    type: row.type,
+    status: row.status,
+    attempt: row.attempt,
+    input: row.input ?? null,
+    result: (row.output ?? null) as JournalRecord['result'],
+    error: (row.error ?? null) as JournalRecord['error'],
+    agentSessionId: row.cli_session_id,
+    agentSessionRecordId: row.agent_session_id,
+    startedAt: iso(row.started_at) ?? iso(row.created_at),
+    finishedAt: iso(row.finished_at),
+    invalidatedAt: iso(row.invalidated_at),
+  };
+}
+
+function stepColumns(record: JournalRecord, logDirectory: string | null) {
+  return {
+    step_id: record.stepId,
+    step_index: record.index,
+    name: record.name,
+    phase: record.phase,
+    type: record.type,
+    status: record.status,
+    attempt: record.attempt,
+    input: record.input ?? null,
+    output: record.result ?? null,
+    error: record.error ?? null,
+    cli_session_id: record.agentSessionId,
+    agent_session_id: record.agentSessionRecordId,
+    log_directory_path: logDirectory,
+    started_at: record.startedAt,
+    finished_at: record.finishedAt,
+    invalidated_at: record.invalidatedAt,
+  };
+}
+
+function toComment(row: typeof workflowComments.$inferSelect, stepId: string | null): RunComment {
+  return {
+    id: row.id,
+    runId: row.workflow_run_id,
+    stepId,
+    key: row.dedupe_key,
+    text: row.text,
+    type: row.comment_type,
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStoreOptions = {}): RunStore {
+  const clock = options.clock ?? systemClock;
+  const inProject = options.projectId ? eq(workflowRuns.project_id, options.projectId) : undefined;
+  const logDirectory = (runId: string, stepId: string) =>
+    options.executionsDir ? join(options.executionsDir, runId, 'logs', stepId) : null;
+
+  /** A template identifier's row in this project; a run of a template not synced yet registers a bare one. */
+  async function definitionRowId(identifier: string): Promise<string> {
+    const projectId = options.projectId;
+    if (!projectId) throw new Error('this run store has no project: it cannot create runs');
+    await db
+      .insert(workflowDefinitions)
+      .values({ project_id: projectId, identifier, name: identifier, type: 'code', path: '', content_hash: '' })
+      .onConflictDoNothing({ target: [workflowDefinitions.project_id, workflowDefinitions.identifier] });
+    const [row] = await db
+      .select({ id: workflowDefinitions.id })
+      .from(workflowDefinitions)
+      .where(and(eq(workflowDefinitions.project_id, projectId), eq(workflowDefinitions.identifier, identifier)));
+    return row!.id;
+  }
+
+  async function readRun(tx: AppDatabase, runId: string, lock: boolean): Promise<WorkflowRun | undefined> {
+    if (!isRunId(runId)) return undefined;
+    const query = tx.select(runColumns).from(workflowRuns).where(eq(workflowRuns.id, runId));
+    const [found] = lock ? await query.for('update') : await query;
+    return found && toRun(found.row, found.identifier);
+  }
+
+  async function readJournalRows(tx: AppDatabase, runId: string): Promise<StepRow[]> {
+    return tx
+      .select()
+      .from(workflowRunSteps)
+      .where(eq(workflowRunSteps.workflow_run_id, runId))
+      .orderBy(asc(workflowRunSteps.created_at), asc(workflowRunSteps.step_index));
+  }
+
+  /**
+   * Applies a transition to a locked run and writes back the run row and every journal record it touched.
+   * Comments are not loaded: the one transition on them, `addComment`, is a single insert of its own below.
+   */
+  async function changeLocked<T>(tx: AppDatabase, run: WorkflowRun, change: (state: RunState) => T): Promise<T> {
+    const rows = await readJournalRows(tx, run.id);
+    const records = rows.map(toRecord);
+    const rowIdOf = new Map(records.map((record, i) => [record, rows[i]!.id]));
+    const before = new Map(records.map((record) => [record, JSON.stringify(record)]));
+    const runBefore = JSON.stringify(run);
+    const state: RunState = { run, journal: records, comments: [] };
+
+    const result = change(state);
+
+    if (JSON.stringify(state.run) !== runBefore) {
+      await tx.update(workflowRuns).set(runChanges(state.run)).where(eq(workflowRuns.id, run.id));
+    }
+    for (const record of state.journal) {
+      const rowId = rowIdOf.get(record);
+      const values = stepColumns(record, logDirectory(run.id, record.stepId));
+      if (rowId === undefined) {
+        await tx.insert(workflowRunSteps).values({ ...values, workflow_run_id: run.id });
+      } else if (before.get(record) !== JSON.stringify(record)) {
+        await tx
+          .update(workflowRunSteps)
+          .set({ ...values, updated_at: new Date().toISOString() })
+          .where(eq(workflowRunSteps.id, rowId));
+        if (record.agentSessionRecordId && record.agentSessionId) {
+          await tx
+            .update(agentSessions)
+            .set({ cli_session_id: record.agentSessionId })
+            .where(eq(agentSessions.id, record.agentSessionRecordId));
+        }
+      }
+    }
+    return result;
+  }
+
+  const repo: RunStateRepository = {
+    async insert(state) {
+      const definitionId = await definitionRowId(state.run.definitionId);
+      await db.insert(workflowRuns).values({
+        ...runChanges(state.run),
+        id: state.run.id,
+        project_id: options.projectId!,
+        workflow_definition_id: definitionId,
+        args: state.run.args ?? {},
+        created_at: state.run.createdAt,
+      });
+    },
+    async read(runId) {
+      const run = await readRun(db, runId, false);
+      if (!run) return undefined;
+      const journal = (await readJournalRows(db, runId)).map(toRecord);
+      return { run, journal, comments: await listComments(runId) };
+    },
+    async ids() {
+      const rows = await db
+        .select({ id: workflowRuns.id })
+        .from(workflowRuns)
+        .where(inProject)
+        .orderBy(asc(workflowRuns.created_at));
+      return rows.map((r) => r.id);
+    },
+    async update(runId, change) {
+      return db.transaction(async (tx) => {
+        const run = await readRun(tx as unknown as AppDatabase, runId, true);
+        if (!run) throw new RunNotFoundError(runId);
+        return changeLocked(tx as unknown as AppDatabase, run, change);
+      });
+    },
+  };
+
+  async function listComments(runId: string): Promise<RunComment[]> {
+    if (!isRunId(runId)) throw new RunNotFoundError(runId);
+    const rows = await db
+      .select({ comment: workflowComments, stepId: workflowRunSteps.step_id })
+      .from(workflowComments)
+      .leftJoin(workflowRunSteps, eq(workflowRunSteps.id, workflowComments.workflow_run_step_id))
+      .where(eq(workflowComments.workflow_run_id, runId))
+      .orderBy(asc(workflowComments.created_at), asc(workflowComments.id));
+    return rows.map((r) => toComment(r.comment, r.stepId));
+  }
+
+  const base = createStateRunStore(repo, clock);
+  return {
+    ...base,
+
+    getRun: (runId) => readRun(db, runId, false),
+
+    async listRuns(filter = {}) {
+      const conditions: (SQL | undefined)[] = [inProject];
+      if (filter.status) conditions.push(inArray(workflowRuns.status, filter.status));
+      if (filter.definitionId) conditions.push(sql`${definitionIdentifier} = ${filter.definitionId}`);
+      const rows = await db
+        .select(runColumns)
+        .from(workflowRuns)
+        .where(and(...conditions))
+        .orderBy(asc(workflowRuns.created_at), asc(workflowRuns.id));
+      return rows.map((r) => toRun(r.row, r.identifier));
+    },
+
+    async claimNextRun(owner, ttlMs) {
+      const now = clock.now();
+      return db.transaction(async (transaction) => {
+        const tx = transaction as unknown as AppDatabase;
+        const [candidate] = await tx
+          .select(runColumns)
+          .from(workflowRuns)
+          .where(
+            and(
+              inProject,
+              inArray(workflowRuns.status, ['pending', 'running']),
+              or(isNull(workflowRuns.lease_owner), lte(workflowRuns.lease_expires_at, now.toISOString())),
+            ),
+          )
+          .orderBy(asc(workflowRuns.created_at))
+          .limit(1)
+          .for('update', { skipLocked: true });
+        if (!candidate) return undefined;
+        const run = toRun(candidate.row, candidate.identifier);
+        const lease = await changeLocked(tx, run, (state) => runTransitions.claim(state, owner, ttlMs, now.getTime()));
+        return lease && { run: structuredClone(run), lease };
+      });
+    },
+
+    async getJournal(runId, journalOptions = {}) {
+      if (!(await readRun(db, runId, false))) throw new RunNotFoundError(runId);
+      const records = (await readJournalRows(db, runId)).map(toRecord);
+      if (journalOptions.includeInvalidated) return records;
+      return records.filter((r) => r.invalidatedAt === null).sort((a, b) => a.index - b.index);
+    },
+
+    async addComment(input) {
+      if (!(await readRun(db, input.runId, false))) throw new RunNotFoundError(input.runId);
+      const stepRowId = input.stepId ? await activeStepRowId(input.runId, input.stepId) : null;
+      const inserted = await db.execute(sql`
+        insert into ${workflowComments} (workflow_run_id, workflow_run_step_id, text, comment_type, dedupe_key)
+        values (${input.runId}, ${stepRowId}, ${input.text}, ${input.type}, ${input.key})
+        on conflict (workflow_run_id, dedupe_key) where dedupe_key is not null do nothing
+        returning id`);
+      const created = (inserted as unknown as { rows: { id: string }[] }).rows.length > 0;
+      const [row] = await db
+        .select()
+        .from(workflowComments)
+        .where(
+          created
+            ? eq(workflowComments.id, (inserted as unknown as { rows: { id: string }[] }).rows[0]!.id)
+            : and(eq(workflowComments.workflow_run_id, input.runId), eq(workflowComments.dedupe_key, input.key!)),
+        );
+      return { comment: toComment(row!, input.stepId), created };
+    },
+
+    listComments,
+  };
+
+  async function activeStepRowId(runId: string, stepId: string): Promise<string | null> {
+    const [row] = await db
+      .select({ id: workflowRunSteps.id })
+      .from(workflowRunSteps)
+      .where(
+        and(
+          eq(workflowRunSteps.workflow_run_id, runId),
+          eq(workflowRunSteps.step_id, stepId),
+          isNull(workflowRunSteps.invalidated_at),
+        ),
+      );
+    return row?.id ?? null;
+  }
+}
+
+/** Creates the `agent_sessions` row before an agent process starts, in the run's project. */
+export function createDatabaseAgentSessionStore(db: AppDatabase): AgentSessionStore {
+  return {
+    async createSession({ runId, agent, cwd }) {
+      const [run] = await db
+        .select({ projectId: workflowRuns.project_id })
+        .from(workflowRuns)
+        .where(eq(workflowRuns.id, runId));
+      if (!run) throw new RunNotFoundError(runId);
+      const [row] = await db
+        .insert(agentSessions)
+        .values({ project_id: run.projectId, agent, cwd })
+        .returning({ id: agentSessions.id });
+      return row!.id;
+    },
+  };
+}

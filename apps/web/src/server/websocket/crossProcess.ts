@@ -1,0 +1,205 @@
+/**
+ * Events across processes on one PostgreSQL: every server and worker publishes on its own bus and NOTIFYs the
+ * others, which re-publish the event on their local bus (with their own ids) so their WebSocket clients see it.
+ * NOTIFY carries at most 8,000 bytes, so a large event is stored in `workflow_events` and sent by reference.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { queryRows } from '../db/connection.ts';
+import type { DatabaseHandle } from '../db/connection.ts';
+import type { EventBus, OutgoingEvent } from './eventBus.ts';
+
+export const EVENTS_CHANNEL = 'switchyard_events';
+
+/** Payloads above this go by reference; the margin under NOTIFY's 8,000 bytes leaves room for the channel name. */
+export const NOTIFY_LIMIT_BYTES = 7_000;
+
+export type EventBridgeErrorCode =
+  /** The event was published here but could not be sent to the other processes. */
+  | 'event_not_shared'
+  /** A notification on the channel was not one this bridge understands. */
+  | 'notification_invalid'
+  /** A notification referred to a `workflow_events` row that could not be read. */
+  | 'event_ref_missing';
+
+export class EventBridgeError extends Error {
+  constructor(
+    readonly code: EventBridgeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EventBridgeError';
+  }
+}
+
+export interface EventBridgeOptions {
+  /** Told of events that could not cross; by default a process warning. Local delivery never depends on it. */
+  onError?(error: EventBridgeError): void;
+}
+
+export interface EventBridge {
+  /** Publishes locally and to the other processes; subscribes and replays on the local bus. */
+  bus: EventBus;
+  /** Sends what is still queued, then stops listening. Later publishes stay local. */
+  close(): Promise<void>;
+}
+
+const eventSchema = z.object({
+  type: z.string(),
+  data: z.looseObject({ execution_id: z.string() }),
+});
+
+const notificationSchema = z.union([
+  z.object({ origin: z.string(), project_id: z.string(), event: eventSchema }),
+  z.object({ origin: z.string(), ref: z.number().int().positive() }),
+]);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function warn(error: EventBridgeError): void {
+  process.emitWarning(error.message, { code: `SWITCHYARD_${error.code.toUpperCase()}` });
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === '23503') return true;
+  }
+  return false;
+}
+
+/**
+ * Bridges `local` to the other processes on `database` with LISTEN/NOTIFY. On PGlite (one process) it returns
+ * `local` unchanged. Notifications leave in publication order, one at a time, and are re-published in arrival
+ * order, so each process's events keep their order everywhere.
+ */
+export async function bridgeEventBus(
+  local: EventBus,
+  database: DatabaseHandle,
+  options: EventBridgeOptions = {},
+): Promise<EventBridge> {
+  if (database.kind === 'pglite' || !database.listen) return { bus: local, close: async () => undefined };
+  const { db } = database;
+  const report = options.onError ?? warn;
+  const origin = randomUUID();
+  let outgoing: Promise<void> = Promise.resolve();
+  let incoming: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  async function notify(payload: string): Promise<void> {
+    await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${payload})`);
+  }
+
+  /** Stores the event and notifies its row id in one statement, so the row is committed before anyone reads it. */
+  async function notifyByReference(projectId: string, event: OutgoingEvent, runId: string | null): Promise<boolean> {
+    const rows = await queryRows<{ id: number }>(
+      db,
+      sql`with stored as (
+            insert into workflow_events (project_id, workflow_run_id, type, data)
+            select p.id,
+                   (select r.id from workflow_runs r where r.id = ${runId}::uuid and r.project_id = p.id),
+                   ${event.type}, ${JSON.stringify(event.data)}::jsonb
+            from projects p where p.id = ${projectId}::uuid
+            returning id
+          )
+          select id, pg_notify(${EVENTS_CHANNEL}, json_build_object('origin', ${origin}::text, 'ref', id)::text)
+          from stored`,
+    );
+    return rows.length > 0;
+  }
+
+  async function send(projectId: string, payload: string): Promise<void> {
+    if (Buffer.byteLength(payload) <= NOTIFY_LIMIT_BYTES) return notify(payload);
+    const { event } = JSON.parse(payload) as { event: OutgoingEvent };
+    const runId = UUID.test(event.data.execution_id) ? event.data.execution_id : null;
+    let stored = false;
+    if (UUID.test(projectId)) {
+      try {
+        stored = await notifyByReference(projectId, event, runId);
+      } catch (error) {
+        // The run was deleted between the lookup and the insert: keep the event, without its run.
+        if (!isForeignKeyViolation(error)) throw error;
+        stored = await notifyByReference(projectId, event, null);
+      }
+    }
+    // No project row means no client anywhere can subscribe to it, so nothing is lost beyond this process.
+    if (!stored) {
+      throw new EventBridgeError('event_not_shared', `event ${event.type} names no stored project (${projectId})`);
+    }
+  }
+
+  async function receive(payload: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      parsed = undefined;
+    }
+    const message = notificationSchema.safeParse(parsed);
+    if (!message.success) {
+      report(new EventBridgeError('notification_invalid', `ignored a notification on ${EVENTS_CHANNEL}`));
+      return;
+    }
+    if (message.data.origin === origin) return;
+    if ('project_id' in message.data) {
+      local.publish(message.data.project_id, message.data.event);
+      return;
+    }
+    const [row] = await queryRows<{ project_id: string; type: string; data: unknown }>(
+      db,
+      sql`select project_id, type, data from workflow_events where id = ${message.data.ref}`,
+    );
+    const event = eventSchema.safeParse(row ? { type: row.type, data: row.data } : undefined);
+    if (!row || !event.success) {
+      report(
+        new EventBridgeError('event_ref_missing', `workflow_events row ${message.data.ref} is missing or invalid`),
+      );
+      return;
+    }
+    local.publish(row.project_id, event.data);
+  }
+
+  function failed(code: EventBridgeErrorCode, what: string) {
+    return (error: unknown) =>
+      report(
+        error instanceof EventBridgeError
+          ? error
+          : new EventBridgeError(code, `${what}: ${String(error)}`, { cause: error }),
+      );
+  }
+
+  const unlisten = await database.listen(EVENTS_CHANNEL, (payload) => {
+    incoming = incoming.then(() => receive(payload)).catch(failed('event_ref_missing', 'could not read an event'));
+  });
+
+  const bus: EventBus = {
+    bootId: local.bootId,
+    get lastId() {
+      return local.lastId;
+    },
+    subscribe: (projectId, listener) => local.subscribe(projectId, listener),
+    since: (projectId, lastId) => local.since(projectId, lastId),
+    publish(projectId, event) {
+      const numbered = local.publish(projectId, event);
+      if (closed) return numbered;
+      // Serialised now, so a caller that later mutates `data` cannot change what the others receive.
+      const payload = JSON.stringify({ origin, project_id: projectId, event: { type: event.type, data: event.data } });
+      outgoing = outgoing
+        .then(() => send(projectId, payload))
+        .catch(failed('event_not_shared', `could not share event ${numbered.id} (${event.type})`));
+      return numbered;
+    },
+  };
+
+  return {
+    bus,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await outgoing;
+      await unlisten();
+      await incoming;
+    },
+  };
+}
