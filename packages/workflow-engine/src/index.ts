@@ -28,6 +28,7 @@ export { createMemoryRunStore } from './storage/MemoryRunStore.ts';
 export type { MemoryRunStore } from './storage/MemoryRunStore.ts';
 export { createFileRunStore } from './storage/FileRunStore.ts';
 export { ExecutionFiles, StepLog } from './storage/FileSystemStorage.ts';
+export { writeFileAtomic } from './storage/atomicFile.ts';
 export type { StepLogType } from './storage/FileSystemStorage.ts';
 export type { RunState } from './storage/runState.ts';
 /** The run state machine every store shares; a store of its own applies these under its own locking. */

@@ -7,11 +7,13 @@ import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
 import { listCommand, statusCommand, validateCommand } from './commands/inspect.ts';
+import { migrateCommand, serveCommand } from './commands/serve.ts';
 import { UsageError } from './errors.ts';
 import { EXIT, exitCodeForError } from './exitCodes.ts';
 import type { Io } from './runtime.ts';
 
 const COMMANDS: Command[] = [
+  serveCommand,
   runCommand,
   resumeCommand,
   statusCommand,
@@ -21,6 +23,7 @@ const COMMANDS: Command[] = [
   cancelCommand,
   advanceCommand,
   rerunCommand,
+  migrateCommand,
 ];
 
 function overview(): string {

@@ -10,7 +10,7 @@ import { InvalidTransitionError, RunNotFoundError, WorkflowError } from '../erro
 import { definitionSnapshot, validateArgs } from '../parser/WorkflowDefinition.ts';
 import type { AgentRunner, AgentSessionStore, EventSink, RunStore } from '../ports.ts';
 import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
-import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
+import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import { RunControl } from './RunControl.ts';
 import { RunSuspended } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
@@ -97,10 +97,15 @@ export function createExecutor(options: ExecutorOptions) {
 
   /**
    * Claims the run and drives it as far as it goes. Returns the run as it stands afterwards; a run that is not
-   * runnable (held by another worker, paused, finished) is returned untouched.
+   * runnable (held by another worker, paused, finished) is returned untouched. A worker pool that claimed the run
+   * itself (`claimNextRun`) hands its lease over instead.
    */
-  async function execute(runId: string, definition: WorkflowDefinition): Promise<WorkflowRun> {
-    const lease = await store.claimRun(runId, workerId, leaseTtlMs);
+  async function execute(
+    runId: string,
+    definition: WorkflowDefinition,
+    executeOptions: { lease?: Lease } = {},
+  ): Promise<WorkflowRun> {
+    const lease = executeOptions.lease ?? (await store.claimRun(runId, workerId, leaseTtlMs));
     if (!lease) return requireRun(runId);
     const control = new RunControl(store, runId, lease, { leaseTtlMs, pollMs: controlPollMs });
     active.set(runId, control);

@@ -3,7 +3,7 @@
  * handler turns each into `{ error: { code, message, details } }` with a status chosen by its code.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export interface FieldIssue {
   /** Field path like `args.retries` or `workflow_run_step_id`; empty for the whole body. */

@@ -1,0 +1,76 @@
+/** `switchyard serve` and `switchyard migrate`: the server, and the database schema on its own. */
+import { startServer } from '../../server/serve.ts';
+import { openDatabase } from '../../server/db/connection.ts';
+import { projectLayout } from '../../server/domain/project/projectLayout.ts';
+import type { Command } from '../command.ts';
+import { projectHelp, projectOption } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { resolveProject } from '../project.ts';
+
+function integerOption(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max)
+    throw new UsageError(`--${name} ${String(value)}: expected a whole number from ${min} to ${max}`);
+  return number;
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary:
+    'Start the server: the REST API and WebSocket on http://127.0.0.1:4400, and workers that execute runs. Runs left running by a stopped server are resumed.',
+  usage: 'switchyard serve [--port N] [--host H] [--concurrency N]',
+  help: [
+    '    --port <n>        the port (default: $PORT or 4400; 0 picks a free one)',
+    '    --host <host>     the address to bind (default: $HOST or 127.0.0.1); another address needs SWITCHYARD_TOKEN',
+    '    --concurrency <n> runs executed at once by this server (default 4)',
+    projectHelp,
+    'environment: DATABASE_URL=postgres://… uses PostgreSQL instead of the embedded database in .agent/db/',
+  ],
+  options: {
+    ...projectOption,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
+  async run({ values }, io) {
+    const project = resolveProject(values.project as string | undefined);
+    const server = await startServer({
+      projectDir: project.dir,
+      port: integerOption(values.port ?? process.env.PORT, 'port', 0, 65_535),
+      host: (values.host as string | undefined) ?? process.env.HOST,
+      concurrency: integerOption(values.concurrency, 'concurrency', 1, 256),
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      token: process.env.SWITCHYARD_TOKEN || undefined,
+      log: (line) => io.stdout.write(`${line}\n`),
+    });
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        io.stdout.write('stopping: waiting for running steps to reach a boundary…\n');
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await server.close();
+    return 0;
+  },
+};
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: "Apply the database migrations (the server also applies them at start). Prints the database's location.",
+  usage: 'switchyard migrate',
+  help: [projectHelp, 'environment: DATABASE_URL=postgres://… migrates PostgreSQL instead of the embedded database'],
+  options: { ...projectOption },
+  async run({ values }, io) {
+    const project = resolveProject(values.project as string | undefined);
+    const url = process.env.DATABASE_URL || undefined;
+    const database = await openDatabase(url ? { url } : { dataDir: projectLayout(project.dir).databaseDir });
+    await database.close();
+    io.stdout.write(`migrations applied to ${database.kind} ${database.location}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,38 @@
+/** Reading templates (workflow definitions) for the API, invalid ones included with their error. */
+import { asc, eq } from 'drizzle-orm';
+import type { AppDatabase } from '../../../db/connection.ts';
+import { rowJson } from '../../../db/rowJson.ts';
+import { projects, workflowDefinitions } from '../../../db/schema.ts';
+import { notFound } from '../../../http/apiError.ts';
+
+export type WorkflowDefinitionRow = typeof workflowDefinitions.$inferSelect;
+
+/** A definition as the API sends it: the table's snake_case columns, plus `valid` so a client need not infer it. */
+export type WorkflowDefinitionView = WorkflowDefinitionRow & { valid: boolean };
+
+interface Deps {
+  db: AppDatabase;
+}
+
+export function workflowDefinitionView(row: WorkflowDefinitionRow): WorkflowDefinitionView {
+  return { ...rowJson(row), valid: row.error === null };
+}
+
+/** A project's definitions ordered by name; an unknown project is a 404 rather than an empty list. */
+export async function getWorkflowDefinitions(deps: Deps, projectId: string): Promise<WorkflowDefinitionView[]> {
+  const [project] = await deps.db.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId));
+  if (!project) throw notFound('project', projectId);
+  const rows = await deps.db
+    .select()
+    .from(workflowDefinitions)
+    .where(eq(workflowDefinitions.project_id, projectId))
+    .orderBy(asc(workflowDefinitions.name), asc(workflowDefinitions.identifier));
+  return rows.map(workflowDefinitionView);
+}
+
+/** One definition by id, or a 404. */
+export async function getWorkflowDefinition(deps: Deps, id: string): Promise<WorkflowDefinitionView> {
+  const [row] = await deps.db.select().from(workflowDefinitions).where(eq(workflowDefinitions.id, id));
+  if (!row) throw notFound('workflow definition', id);
+  return workflowDefinitionView(row);
+}

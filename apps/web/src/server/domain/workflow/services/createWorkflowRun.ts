@@ -1,0 +1,66 @@
+import { eq, sql } from 'drizzle-orm';
+import { ArgsValidationError, loadTemplate, TemplateError } from '@switchyard/workflow-engine';
+import { workflowDefinitions } from '../../../db/schema.ts';
+import { ApiError, invalidFields } from '../../../http/apiError.ts';
+import { notFoundIn } from '../../workflow-comment/services/createComment.ts';
+import type { WorkflowServiceDeps } from './deps.ts';
+import { getWorkflowRunById } from './getWorkflowRunById.ts';
+import type { RunDetail } from './getWorkflowRunById.ts';
+
+export interface CreateWorkflowRunInput {
+  projectId: string;
+  workflowDefinitionId: string;
+  name?: string | undefined;
+  args?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Starts a run: checks the template belongs to the project and loads, validates `args` against its schema (each
+ * bad field named as `args.<field>`), pins the template to the run and hands the run to the workers.
+ */
+export async function createWorkflowRun(deps: WorkflowServiceDeps, input: CreateWorkflowRunInput): Promise<RunDetail> {
+  const field = 'workflow_definition_id';
+  const [row] = await deps.db
+    .select()
+    .from(workflowDefinitions)
+    .where(eq(workflowDefinitions.id, input.workflowDefinitionId));
+  if (!row) throw notFoundIn(field, 'workflow definition', input.workflowDefinitionId);
+  if (row.project_id !== input.projectId) {
+    throw invalidFields([{ field, message: `template ${row.identifier} belongs to another project` }]);
+  }
+  if (row.error !== null) {
+    throw new ApiError(422, 'template_invalid', `template ${row.identifier} is invalid: ${row.error}`, {
+      fields: [{ field, message: row.error }],
+    });
+  }
+  const project = await deps.runtime.projectOfDefinition(row);
+  const definition = await loadTemplate(row.path).catch((error: unknown) => {
+    if (error instanceof TemplateError) {
+      throw new ApiError(422, 'template_invalid', error.message, { fields: [{ field, message: error.message }] });
+    }
+    throw error;
+  });
+  const executor = deps.runtime.executorFor(project);
+  let run;
+  try {
+    run = await executor.start(definition, input.args ?? {}, { name: input.name });
+  } catch (error) {
+    if (error instanceof ArgsValidationError) {
+      throw invalidFields(
+        error.issues.map((issue) => ({ field: issue.path ? `args.${issue.path}` : 'args', message: issue.message })),
+        'args_invalid',
+      );
+    }
+    throw error;
+  }
+  await deps.db
+    .update(workflowDefinitions)
+    .set({ times_used: sql`${workflowDefinitions.times_used} + 1` })
+    .where(eq(workflowDefinitions.id, row.id));
+  deps.bus.publish(project.id, {
+    type: 'workflow.execution.status_changed',
+    data: { execution_id: run.id, status: run.status, previous_status: null },
+  });
+  deps.wakeWorkers();
+  return getWorkflowRunById(deps, run.id);
+}

@@ -1,0 +1,22 @@
+import { rm } from 'node:fs/promises';
+import { eq } from 'drizzle-orm';
+import { ExecutionFiles, InvalidTransitionError } from '@switchyard/workflow-engine';
+import { workflowRuns } from '../../../db/schema.ts';
+import { projectLayout } from '../../project/projectLayout.ts';
+import { requireRun } from '../../workflow-comment/services/createComment.ts';
+import type { WorkflowServiceDeps } from './deps.ts';
+
+/**
+ * Deletes a run that is not executing: its row (steps, comments and artifacts cascade) and then its execution
+ * directory (snapshot, logs, checkpoints, artifact files).
+ */
+export async function deleteWorkflowRun(deps: WorkflowServiceDeps, runId: string): Promise<void> {
+  const run = await requireRun(deps.db, runId);
+  const current = await deps.runtime.store.getRun(runId);
+  if (current?.lease && current.lease.expiresAt > Date.now()) {
+    throw new InvalidTransitionError(runId, 'delete', 'being executed: cancel it first');
+  }
+  await deps.db.delete(workflowRuns).where(eq(workflowRuns.id, runId));
+  const files = new ExecutionFiles(projectLayout(run.project_path).executionsDir, runId);
+  await rm(files.dir, { recursive: true, force: true });
+}

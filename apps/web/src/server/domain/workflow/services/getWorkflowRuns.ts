@@ -1,0 +1,45 @@
+import { and, count, desc, eq, inArray } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { RunStatus } from '@switchyard/workflow-engine';
+import type { AppDatabase } from '../../../db/connection.ts';
+import { workflowRuns } from '../../../db/schema.ts';
+import { runViews } from '../runView.ts';
+import type { RunView } from '../runView.ts';
+
+export interface RunListFilter {
+  projectId: string;
+  status?: RunStatus[];
+  phase?: string;
+  workflowDefinitionId?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface RunPage {
+  data: RunView[];
+  pagination: { total: number; limit: number; offset: number };
+}
+
+/** The board's query: a project's runs, newest first, filtered and paginated, each with steps and counts. */
+export async function getWorkflowRuns(deps: { db: AppDatabase }, filter: RunListFilter): Promise<RunPage> {
+  const conditions: SQL[] = [eq(workflowRuns.project_id, filter.projectId)];
+  if (filter.status?.length) conditions.push(inArray(workflowRuns.status, filter.status));
+  if (filter.phase) conditions.push(eq(workflowRuns.current_phase, filter.phase));
+  if (filter.workflowDefinitionId)
+    conditions.push(eq(workflowRuns.workflow_definition_id, filter.workflowDefinitionId));
+  const where = and(...conditions);
+  const [rows, [total]] = await Promise.all([
+    deps.db
+      .select()
+      .from(workflowRuns)
+      .where(where)
+      .orderBy(desc(workflowRuns.created_at), desc(workflowRuns.id))
+      .limit(filter.limit)
+      .offset(filter.offset),
+    deps.db.select({ n: count() }).from(workflowRuns).where(where),
+  ]);
+  return {
+    data: await runViews(deps.db, rows),
+    pagination: { total: Number(total?.n ?? 0), limit: filter.limit, offset: filter.offset },
+  };
+}

@@ -1,0 +1,30 @@
+/** `/api/projects`: list projects, register a directory as one. */
+import { isAbsolute } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppDatabase } from '../db/connection.ts';
+import { createProject, getProjects } from '../domain/project/services/ensureProject.ts';
+import { parseInput } from '../http/apiError.ts';
+
+export interface ProjectRoutesOptions {
+  db: AppDatabase;
+  defaultProjectId: string;
+}
+
+const CreateProjectBody = z.strictObject({
+  path: z.string().min(1).refine(isAbsolute, 'must be an absolute path'),
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
+/** `GET /api/projects` → 200 `{ data: Project[] }`; `POST /api/projects` → 201 (new) or 200 (known path). */
+export async function projectRoutes(app: FastifyInstance, opts: ProjectRoutesOptions): Promise<void> {
+  const deps = { db: opts.db };
+
+  app.get('/api/projects', async () => ({ data: await getProjects(deps) }));
+
+  app.post('/api/projects', async (request, reply) => {
+    const body = parseInput(CreateProjectBody, request.body);
+    const { project, created } = await createProject(deps, body);
+    return reply.status(created ? 201 : 200).send({ data: project });
+  });
+}

@@ -1,0 +1,52 @@
+/** `/api/workflow-steps`: one step of a run, and its log files (events followed live while the step runs). */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppDatabase } from '../db/connection.ts';
+import { getStep } from '../domain/workflow-step/services/getStep.ts';
+import { readStepLog, STEP_LOG_TYPES } from '../domain/workflow-step/services/readStepLog.ts';
+import { parseInput } from '../http/apiError.ts';
+
+export interface WorkflowStepRoutesOptions {
+  db: AppDatabase;
+  defaultProjectId: string;
+}
+
+const IdParams = z.object({ id: z.uuid() });
+const LogParams = z.object({ id: z.uuid(), type: z.enum(STEP_LOG_TYPES) });
+const LogQuery = z.object({ follow: z.enum(['true', 'false']).optional() });
+
+/**
+ * `GET /api/workflow-steps/:id` → 200 `{ data: Step & { agent_session } }`;
+ * `GET /api/workflow-steps/:id/logs/:type` → 200 with the file (`?follow=false` stops `events` being followed).
+ */
+export async function workflowStepRoutes(app: FastifyInstance, opts: WorkflowStepRoutesOptions): Promise<void> {
+  const deps = { db: opts.db };
+
+  app.get('/api/workflow-steps/:id', async (request) => {
+    const { id } = parseInput(IdParams, request.params);
+    return { data: await getStep(deps, id) };
+  });
+
+  app.get('/api/workflow-steps/:id/logs/:type', async (request, reply) => {
+    const { id, type } = parseInput(LogParams, request.params);
+    const { follow } = parseInput(LogQuery, request.query);
+    // The response's close (not the request's, which fires once its empty body is read) means the client left.
+    const disconnected = new AbortController();
+    reply.raw.on('close', () => {
+      console.log('res close', reply.raw.writableFinished, reply.raw.socket?.destroyed);
+      disconnected.abort();
+    });
+    reply.raw.socket?.on('close', () => console.log('socket close'));
+    const log = await readStepLog(deps, id, type, {
+      follow: follow !== 'false',
+      signal: disconnected.signal,
+      // Runs from inside the piped body, so after Fastify's writeHead (and any onSend hooks): safe to flush.
+      onFirstWait: () => reply.raw.flushHeaders(),
+    });
+    reply.header('content-type', log.contentType);
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    if (log.length !== undefined) reply.header('content-length', log.length);
+    return reply.send(log.body);
+  });
+}

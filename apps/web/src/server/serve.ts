@@ -1,0 +1,118 @@
+/**
+ * Starting Switchyard's server: database (embedded PGlite in `<project>/.agent/db/`, or PostgreSQL with a URL),
+ * the project and its templates, events, the worker pool, then HTTP. `close()` undoes it in reverse.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { writeFileAtomic } from '@switchyard/workflow-engine';
+import { buildApp } from './app.ts';
+import { openDatabase } from './db/connection.ts';
+import type { DatabaseHandle } from './db/connection.ts';
+import { ensureProject } from './domain/project/services/ensureProject.ts';
+import { projectLayout } from './domain/project/projectLayout.ts';
+import { syncTemplates, watchTemplates } from './domain/workflow-definition/services/syncTemplates.ts';
+import { createWorkflowRuntime } from './domain/workflow/workflowRuntime.ts';
+import type { WorkflowRuntimeOptions } from './domain/workflow/workflowRuntime.ts';
+import { bridgeEventBus } from './websocket/crossProcess.ts';
+import { createEventBus } from './websocket/memoryEventBus.ts';
+import { releaseStaleLeases } from './workers/recovery.ts';
+import { startWorkerPool } from './workers/workerPool.ts';
+
+export interface ServeOptions {
+  projectDir: string;
+  port?: number;
+  host?: string;
+  /** `postgres://…`; without it the embedded database in the project's `.agent/db/`. */
+  databaseUrl?: string;
+  concurrency?: number;
+  token?: string;
+  maxUploadBytes?: number;
+  /** Engine tuning, for tests. */
+  runtime?: Partial<Pick<WorkflowRuntimeOptions, 'agents' | 'leaseTtlMs' | 'controlPollMs' | 'retryBaseDelayMs'>>;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  projectId: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export class ServeError extends Error {
+  readonly code = 'serve_refused';
+}
+
+/** Where a running server announces itself, so the command line can talk to it instead of opening the database. */
+export const serverFile = (projectDir: string) => join(projectLayout(projectDir).databaseDir, 'server.json');
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => undefined);
+  if (!LOOPBACK.has(host) && !options.token) {
+    throw new ServeError(
+      `refusing to listen on ${host} without a token: anyone who can reach it could run commands on this machine. ` +
+        'Set SWITCHYARD_TOKEN (clients then send Authorization: Bearer <token>), or listen on 127.0.0.1',
+    );
+  }
+  const layout = projectLayout(options.projectDir);
+  const database = await openDatabase(
+    options.databaseUrl ? { url: options.databaseUrl } : { dataDir: layout.databaseDir },
+  );
+  const cleanups: (() => Promise<unknown> | unknown)[] = [() => database.close()];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const { db } = database;
+    const project = await ensureProject({ db }, layout.dir);
+    const synced = await syncTemplates({ db }, project);
+    log(
+      `templates: ${synced.valid.length} valid${synced.invalid.length ? `, ${synced.invalid.length} invalid (${synced.invalid.join(', ')})` : ''}`,
+    );
+    cleanups.push(watchTemplates({ db }, project));
+
+    const bridge = await bridgeEventBus(createEventBus(), database);
+    cleanups.push(() => bridge.close());
+    const runtime = createWorkflowRuntime({ db, bus: bridge.bus, ...options.runtime });
+    if (database.kind === 'pglite') {
+      // This process holds the data directory's lock: any lease in it belongs to a process that is gone.
+      const released = await releaseStaleLeases(db);
+      if (released > 0) log(`recovering ${released} run(s) left running by a stopped server`);
+    }
+    const workers = startWorkerPool(runtime, { concurrency: options.concurrency });
+    cleanups.push(() => workers.stop());
+
+    const app = await buildApp({
+      database,
+      db,
+      bus: bridge.bus,
+      runtime,
+      wakeWorkers: () => workers.wake(),
+      defaultProjectId: project.id,
+      token: options.token,
+      maxUploadBytes: options.maxUploadBytes,
+    });
+    cleanups.push(() => app.close());
+    const address = await app.listen({ port: options.port ?? 4400, host });
+    const url = address.replace('[::1]', 'localhost');
+    if (database.kind === 'pglite') {
+      await writeFileAtomic(
+        serverFile(layout.dir),
+        JSON.stringify({ pid: process.pid, url, started_at: new Date().toISOString() }),
+      );
+      cleanups.push(() => rm(serverFile(layout.dir), { force: true }));
+    }
+    log(
+      `switchyard listening on ${url} — project ${project.name} (${layout.dir}), database ${database.kind} ${database.location}`,
+    );
+    return { url, app, database, projectId: project.id, close: closeAll };
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+}

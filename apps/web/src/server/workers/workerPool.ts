@@ -1,0 +1,106 @@
+/**
+ * The in-process workers of `switchyard serve` (and `switchyard worker`): claim runnable runs from the database —
+ * new, resumed, approved, or left `running` by a process that died (its lease expired) — and execute them by
+ * replay, up to `concurrency` at a time. A claim is `FOR UPDATE SKIP LOCKED` with a fenced lease, so a run never
+ * runs in two workers at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowRun } from '@switchyard/workflow-engine';
+import type { WorkflowRuntime } from '../domain/workflow/workflowRuntime.ts';
+
+export interface WorkerPoolOptions {
+  concurrency?: number;
+  /** How often an idle pool looks for work it was not told about (another process's runs, expired leases). */
+  idlePollMs?: number;
+  onError?: (error: unknown, runId?: string) => void;
+}
+
+export interface WorkerPool {
+  /** Look for work now (a run was created, resumed or approved here). */
+  wake(): void;
+  /** Runs executing here now. */
+  readonly active: number;
+  /** Stops claiming and waits up to `graceMs` for the runs executing here to stop on their own. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOptions = {}): WorkerPool {
+  const concurrency = options.concurrency ?? 4;
+  const idlePollMs = options.idlePollMs ?? 1_000;
+  const onError = options.onError ?? ((error, runId) => console.error(`worker: run ${runId ?? '-'}:`, error));
+  const running = new Set<Promise<void>>();
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let wakeRequested = false;
+
+  async function executeClaimed(run: WorkflowRun, lease: NonNullable<WorkflowRun['lease']>): Promise<void> {
+    const project = await runtime.projectOfRun(run.id);
+    if (!project) return;
+    const executor = runtime.executorFor(project);
+    let definition;
+    try {
+      definition = await runtime.pinnedDefinition(project, run.id);
+    } catch (error) {
+      // A run whose pinned template cannot be loaded can never make progress: fail it visibly.
+      await executor.store
+        .updateRun(run.id, lease, {
+          status: 'failed',
+          error: `cannot load the run's pinned template: ${String(error)}`,
+        })
+        .catch((e: unknown) => onError(e, run.id));
+      await executor.store.releaseLease(run.id, lease).catch(() => undefined);
+      return;
+    }
+    await executor.execute(run.id, definition, { lease });
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      if (running.size >= concurrency) {
+        await Promise.race(running);
+        continue;
+      }
+      let claimed;
+      try {
+        claimed = await runtime.store.claimNextRun(runtime.workerId, runtime.leaseTtlMs);
+      } catch (error) {
+        onError(error);
+      }
+      if (claimed) {
+        const { run, lease } = claimed;
+        const task = executeClaimed(run, lease)
+          .catch((error: unknown) => onError(error, run.id))
+          .finally(() => running.delete(task));
+        running.add(task);
+        continue;
+      }
+      if (wakeRequested) {
+        wakeRequested = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        void sleep(idlePollMs).then(resolve);
+      });
+      wakeUp = undefined;
+    }
+  }
+
+  const looping = loop();
+
+  return {
+    wake() {
+      wakeRequested = true;
+      wakeUp?.();
+    },
+    get active() {
+      return running.size;
+    },
+    async stop(graceMs = 10_000) {
+      stopped = true;
+      wakeUp?.();
+      await looping;
+      await Promise.race([Promise.allSettled([...running]), sleep(graceMs)]);
+    },
+  };
+}
