@@ -1,6 +1,8 @@
 /**
  * `engine.step_overhead_ms`: what the engine adds around a step that does nothing — journaling, events, lease
- * and control checks — measured as the duration of `ctx.step` for 1,000 no-op function steps, per store.
+ * and control checks — measured as the duration of `ctx.step` for 1,000 no-op function steps, per store. On the
+ * databases every step is several transactions, so they run fewer steps (`steps` says how many) to keep the
+ * bench short.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,8 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { createExecutor, createFileRunStore, createMemoryRunStore, defineWorkflow } from '@switchyard/workflow-engine';
 import type { RunStore, WorkflowDefinition } from '@switchyard/workflow-engine';
 import { definitionFromConfig } from '../packages/workflow-engine/src/parser/WorkflowDefinition.ts';
+import { isSkipped } from './database.ts';
+import type { BenchDatabases, Skipped } from './database.ts';
 import { distribution, ratio } from './stats.ts';
 import type { Distribution } from './stats.ts';
+
+/** Steps per run on the databases: ~1/3 of the in-memory count, since each step there is a few transactions. */
+const DATABASE_STEPS = 300;
 
 async function timedDefinition(
   dir: string,
@@ -69,7 +76,25 @@ function spawnTrue(times: number): Distribution {
   return distribution(durations);
 }
 
-export async function benchEngine() {
+/** The step overhead with the database run store, in a project of its own; `steps` says how many were run. */
+async function measureDatabase(
+  databases: BenchDatabases,
+  kind: keyof BenchDatabases,
+  log: (line: string) => void,
+): Promise<(Distribution & { steps: number }) | Skipped> {
+  const database = databases[kind];
+  if (isSkipped(database)) return database;
+  log(`engine: ${DATABASE_STEPS} no-op steps on ${kind}`);
+  const store = await database.runStore();
+  const figure = await measure({ store: () => store, files: false, steps: DATABASE_STEPS, kind: 'function' });
+  return { ...figure, steps: DATABASE_STEPS };
+}
+
+const ratioTo = (figure: Distribution | Skipped, base: Distribution) =>
+  isSkipped(figure) ? null : ratio(figure.median, base.median);
+
+export async function benchEngine(databases: BenchDatabases, log: (line: string) => void) {
+  log('engine: in-memory, checkpoint files, file store, script steps');
   const memory = await measure({ store: () => createMemoryRunStore(), files: false, steps: 1000, kind: 'function' });
   const checkpointFiles = await measure({
     store: () => createMemoryRunStore(),
@@ -85,12 +110,18 @@ export async function benchEngine() {
   });
   const scriptStep = await measure({ store: () => createMemoryRunStore(), files: false, steps: 100, kind: 'script' });
   const spawnFloor = spawnTrue(100);
+  const pglite = await measureDatabase(databases, 'pglite', log);
+  const postgres = await measureDatabase(databases, 'postgres', log);
   return {
     'engine.step_overhead_ms': {
       in_memory: memory,
       checkpoint_files: checkpointFiles,
       file_store: fileStore,
+      pglite,
+      postgres,
       ratio_checkpoint_files_vs_in_memory: ratio(checkpointFiles.median, memory.median),
+      ratio_pglite_to_memory: ratioTo(pglite, memory),
+      ratio_postgres_to_memory: ratioTo(postgres, memory),
     },
     'engine.script_step_ms': {
       true_command: scriptStep,

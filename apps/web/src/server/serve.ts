@@ -25,6 +25,8 @@ export interface ServeOptions {
   host?: string;
   /** `postgres://…`; without it the embedded database in the project's `.agent/db/`. */
   databaseUrl?: string;
+  /** An open database to use instead (tests); the server closes it with itself. */
+  database?: DatabaseHandle;
   concurrency?: number;
   token?: string;
   maxUploadBytes?: number;
@@ -60,9 +62,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     );
   }
   const layout = projectLayout(options.projectDir);
-  const database = await openDatabase(
-    options.databaseUrl ? { url: options.databaseUrl } : { dataDir: layout.databaseDir },
-  );
+  const database =
+    options.database ??
+    (await openDatabase(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: layout.databaseDir }));
   const cleanups: (() => Promise<unknown> | unknown)[] = [() => database.close()];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -100,7 +102,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     cleanups.push(() => app.close());
     const address = await app.listen({ port: options.port ?? 4400, host });
     const url = address.replace('[::1]', 'localhost');
-    if (database.kind === 'pglite') {
+    if (database.kind === 'pglite' && !options.database) {
       await writeFileAtomic(
         serverFile(layout.dir),
         JSON.stringify({ pid: process.pid, url, started_at: new Date().toISOString() }),

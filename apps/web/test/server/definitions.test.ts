@@ -52,6 +52,7 @@ describe.each(DATABASE_KINDS)('templates on $name', (kind: DatabaseKind) => {
     handle.db.select().from(workflowDefinitions).where(eq(workflowDefinitions.project_id, projectId));
   const row = async (identifier: string) => (await rows()).find((r) => r.identifier === identifier);
 
+  // Opening a database takes seconds when the machine's two cores are shared with other test files.
   beforeAll(async () => {
     handle = await kind.open();
     const dir = await realpath(await mkdtemp(join(tmpdir(), 'switchyard-templates-')));
@@ -69,7 +70,7 @@ describe.each(DATABASE_KINDS)('templates on $name', (kind: DatabaseKind) => {
     registerErrorHandler(app);
     await app.register(workflowDefinitionRoutes, { db: handle.db, defaultProjectId: project.id });
     await app.ready();
-  });
+  }, 60_000);
 
   afterEach(() => {
     for (const stop of stops.splice(0)) stop();

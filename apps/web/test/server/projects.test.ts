@@ -16,6 +16,7 @@ describe.each(DATABASE_KINDS)('projects on $name', (kind: DatabaseKind) => {
   let app: FastifyInstance;
   let root: string;
 
+  // Opening a database takes seconds when the machine's two cores are shared with other test files.
   beforeAll(async () => {
     handle = await kind.open();
     root = await realpath(await mkdtemp(join(tmpdir(), 'switchyard-projects-')));
@@ -24,7 +25,7 @@ describe.each(DATABASE_KINDS)('projects on $name', (kind: DatabaseKind) => {
     registerErrorHandler(app);
     await app.register(projectRoutes, { db: handle.db, defaultProjectId: home.id });
     await app.ready();
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await app?.close();

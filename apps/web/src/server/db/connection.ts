@@ -61,15 +61,21 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
       kind: 'pglite',
       location: dataDir ?? 'memory',
       dump: () => client.dumpDataDir('none'),
-      async close() {
+      close: once(async () => {
         await client.close();
         await unlock();
-      },
+      }),
     };
   } catch (error) {
     await unlock();
     throw error;
   }
+}
+
+/** Closing twice (a server and the test that gave it the database) is harmless. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
 }
 
 function redact(url: string): string {
@@ -93,7 +99,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     async listen(channel, listener) {
       return listenWithReconnect(url, channel, listener);
     },
-    close: () => pool.end(),
+    close: once(() => pool.end()),
   };
 }
 

@@ -32,11 +32,7 @@ export async function workflowStepRoutes(app: FastifyInstance, opts: WorkflowSte
     const { follow } = parseInput(LogQuery, request.query);
     // The response's close (not the request's, which fires once its empty body is read) means the client left.
     const disconnected = new AbortController();
-    reply.raw.on('close', () => {
-      console.log('res close', reply.raw.writableFinished, reply.raw.socket?.destroyed);
-      disconnected.abort();
-    });
-    reply.raw.socket?.on('close', () => console.log('socket close'));
+    reply.raw.on('close', () => disconnected.abort());
     const log = await readStepLog(deps, id, type, {
       follow: follow !== 'false',
       signal: disconnected.signal,

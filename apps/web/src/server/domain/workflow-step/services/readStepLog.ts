@@ -89,8 +89,13 @@ export async function readStepLog(
       step_id: stepRowId,
     });
   }
-  const { size } = await handle.stat();
-  return { contentType, body: handle.createReadStream(), length: size, following: false };
+  try {
+    const { size } = await handle.stat();
+    return { contentType, body: handle.createReadStream(), length: size, following: false };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }
 
 async function locateStepLog(deps: Deps, stepRowId: string, type: StepLogType) {

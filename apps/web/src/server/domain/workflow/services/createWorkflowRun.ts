@@ -47,7 +47,7 @@ export async function createWorkflowRun(deps: WorkflowServiceDeps, input: Create
   } catch (error) {
     if (error instanceof ArgsValidationError) {
       throw invalidFields(
-        error.issues.map((issue) => ({ field: issue.path ? `args.${issue.path}` : 'args', message: issue.message })),
+        error.issues.map((issue) => ({ field: issue.path || 'args', message: issue.message })),
         'args_invalid',
       );
     }
