@@ -76,14 +76,13 @@ export const DATABASE_KINDS: DatabaseKind[] = [
         {
           name: 'postgres' as const,
           async open() {
-            const name = `switchyard_test_${randomBytes(6).toString('hex')}`;
-            await admin((client) => client.query(`create database ${name}`));
-            const handle = await openDatabase({ url: withDatabase(TEST_DATABASE_URL, name) });
+            const database = await createPostgresDatabase();
+            const handle = await openDatabase({ url: database.url });
             return {
               ...handle,
               async drop() {
                 await handle.close();
-                await admin((client) => client.query(`drop database if exists ${name} with (force)`));
+                await database.drop();
               },
             };
           },
@@ -91,3 +90,15 @@ export const DATABASE_KINDS: DatabaseKind[] = [
       ]
     : []),
 ];
+
+/** A fresh, empty PostgreSQL database of its own, for a test that hands a URL to another process. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `switchyard_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`create database ${name}`));
+  return {
+    url: withDatabase(TEST_DATABASE_URL, name),
+    drop: () => admin((client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
+
+export const POSTGRES_REACHABLE = reachable;

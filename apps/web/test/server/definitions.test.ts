@@ -239,7 +239,9 @@ describe.each(DATABASE_KINDS)('templates on $name', (kind: DatabaseKind) => {
     expect(response.statusCode).toBe(200);
     const data: { name: string; valid: boolean; error: string | null; project_id: string }[] = response.json().data;
     const names = data.map((d) => d.name);
-    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const lower = names.map((name) => name.toLowerCase());
+    expect(lower).toEqual([...lower].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(names.indexOf('broken.yaml')).toBeLessThan(names.indexOf('Implement feature'));
     expect(data.find((d) => d.name === 'broken.yaml')).toMatchObject({ valid: false, error: expect.any(String) });
     expect(data.find((d) => d.name === 'Simple pipeline v2')).toMatchObject({ valid: true, error: null });
     expect(data.every((d) => d.project_id === project.id)).toBe(true);

@@ -68,6 +68,7 @@ describe.each(DATABASE_KINDS)('projects on $name', (kind: DatabaseKind) => {
     expect(response.statusCode).toBe(201);
     expect(response.json().data).toMatchObject({ name: 'created-by-api', path: dir });
     expect(response.json().data.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.json().data.created_at).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
   });
 
   it('answers 200 with the existing project when the path is already registered', async () => {

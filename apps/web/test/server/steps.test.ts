@@ -144,6 +144,8 @@ describe.each(DATABASE_KINDS)('workflow steps on $name', (kind: DatabaseKind) =>
       agent_session_id: sessionId,
       agent_session: { id: sessionId, agent: 'claude', cli_session_id: 'cli-123', project_id: seeded.projectId },
     });
+    expect(step.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(step.agent_session.updated_at).toMatch(/Z$/);
   });
 
   it('returns a null agent session for a step that ran no agent', async () => {

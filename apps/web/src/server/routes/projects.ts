@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppDatabase } from '../db/connection.ts';
+import { rowJson } from '../db/rowJson.ts';
 import { createProject, getProjects } from '../domain/project/services/ensureProject.ts';
 import { parseInput } from '../http/apiError.ts';
 
@@ -20,11 +21,11 @@ const CreateProjectBody = z.strictObject({
 export async function projectRoutes(app: FastifyInstance, opts: ProjectRoutesOptions): Promise<void> {
   const deps = { db: opts.db };
 
-  app.get('/api/projects', async () => ({ data: await getProjects(deps) }));
+  app.get('/api/projects', async () => ({ data: (await getProjects(deps)).map(rowJson) }));
 
   app.post('/api/projects', async (request, reply) => {
     const body = parseInput(CreateProjectBody, request.body);
     const { project, created } = await createProject(deps, body);
-    return reply.status(created ? 201 : 200).send({ data: project });
+    return reply.status(created ? 201 : 200).send({ data: rowJson(project) });
   });
 }

@@ -41,7 +41,6 @@ export async function workflowStepRoutes(app: FastifyInstance, opts: WorkflowSte
     });
     reply.header('content-type', log.contentType);
     reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
     if (log.length !== undefined) reply.header('content-length', log.length);
     return reply.send(log.body);
   });

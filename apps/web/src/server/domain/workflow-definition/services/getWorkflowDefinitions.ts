@@ -1,5 +1,5 @@
 /** Reading templates (workflow definitions) for the API, invalid ones included with their error. */
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { rowJson } from '../../../db/rowJson.ts';
 import { projects, workflowDefinitions } from '../../../db/schema.ts';
@@ -14,11 +14,12 @@ interface Deps {
   db: AppDatabase;
 }
 
+/** Row → API JSON: timestamps as ISO 8601, and `valid` (no error). */
 export function workflowDefinitionView(row: WorkflowDefinitionRow): WorkflowDefinitionView {
   return { ...rowJson(row), valid: row.error === null };
 }
 
-/** A project's definitions ordered by name; an unknown project is a 404 rather than an empty list. */
+/** A project's definitions ordered by name (ignoring case); an unknown project is a 404 rather than an empty list. */
 export async function getWorkflowDefinitions(deps: Deps, projectId: string): Promise<WorkflowDefinitionView[]> {
   const [project] = await deps.db.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId));
   if (!project) throw notFound('project', projectId);
@@ -26,7 +27,8 @@ export async function getWorkflowDefinitions(deps: Deps, projectId: string): Pro
     .select()
     .from(workflowDefinitions)
     .where(eq(workflowDefinitions.project_id, projectId))
-    .orderBy(asc(workflowDefinitions.name), asc(workflowDefinitions.identifier));
+    // Case-insensitive, and by code point so PGlite and a PostgreSQL with any default collation agree.
+    .orderBy(sql`lower(${workflowDefinitions.name}) collate "C"`, asc(workflowDefinitions.identifier));
   return rows.map(workflowDefinitionView);
 }
 

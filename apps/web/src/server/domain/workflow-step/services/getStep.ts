@@ -1,6 +1,7 @@
 /** One step of a run, as the API sends it: the table's row plus its agent session, if the step had one. */
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
+import { rowJson } from '../../../db/rowJson.ts';
 import { agentSessions, workflowRunSteps } from '../../../db/schema.ts';
 import { notFound } from '../../../http/apiError.ts';
 
@@ -8,7 +9,7 @@ export type StepRow = typeof workflowRunSteps.$inferSelect;
 export type AgentSessionRow = typeof agentSessions.$inferSelect;
 export type StepView = StepRow & { agent_session: AgentSessionRow | null };
 
-/** The step row joined with its `agent_sessions` row (or null); an unknown id is a 404. */
+/** The step row joined with its `agent_sessions` row (or null), timestamps in ISO 8601; an unknown id is a 404. */
 export async function getStep(deps: { db: AppDatabase }, id: string): Promise<StepView> {
   const [row] = await deps.db
     .select({ step: workflowRunSteps, agent_session: agentSessions })
@@ -16,5 +17,5 @@ export async function getStep(deps: { db: AppDatabase }, id: string): Promise<St
     .leftJoin(agentSessions, eq(agentSessions.id, workflowRunSteps.agent_session_id))
     .where(eq(workflowRunSteps.id, id));
   if (!row) throw notFound('workflow step', id);
-  return { ...row.step, agent_session: row.agent_session };
+  return { ...rowJson(row.step), agent_session: row.agent_session && rowJson(row.agent_session) };
 }

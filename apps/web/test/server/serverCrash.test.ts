@@ -1,0 +1,138 @@
+/**
+ * The server process is killed with SIGKILL in the middle of a run and started again: the run completes, no step
+ * that had completed runs again, and a WebSocket client of the new server sees the run's remaining events.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createPostgresDatabase, POSTGRES_REACHABLE } from './databases.ts';
+import { makeProject, serverClient } from './serverHarness.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+function startServerProcess(projectDir: string, env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--project', projectDir], {
+    env: { ...process.env, SWITCHYARD_LEASE_TTL_MS: '2000', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+    });
+  });
+}
+
+const kinds = [
+  { name: 'pglite', database: async () => ({ env: {}, drop: async () => undefined }) },
+  ...(POSTGRES_REACHABLE
+    ? [
+        {
+          name: 'postgres',
+          database: async () => {
+            const database = await createPostgresDatabase();
+            return { env: { DATABASE_URL: database.url }, drop: database.drop };
+          },
+        },
+      ]
+    : []),
+];
+
+describe.each(kinds)('a server killed mid-run on $name', (kind) => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    cleanups.length = 0;
+  });
+
+  it('is started again and completes the run without re-running completed steps, and events resume', async () => {
+    const projectDir = await makeProject();
+    cleanups.push(() => rm(projectDir, { recursive: true, force: true }));
+    const database = await kind.database();
+    cleanups.push(database.drop);
+
+    const first = await startServerProcess(projectDir, database.env);
+    cleanups.push(async () => first.child.kill('SIGKILL'));
+    let api = serverClient(first.url, projectDir);
+    const counter = join(projectDir, 'counter.txt');
+    const created = await api.api<{ id: string }>('POST', '/api/workflow-executions', {
+      workflow_definition_id: await api.definitionId('counted'),
+      args: { counter, pause_seconds: 3 },
+    });
+    expect(created.status).toBe(201);
+    const runId = created.body.id;
+    await api.waitForRun(runId, (r) => r.steps.some((s) => s.step_id === 'second' && s.status === 'running'));
+    const projectId = (await api.api<{ data: { id: string }[] }>('GET', '/api/projects')).body.data[0]!.id;
+    const boot = await new Promise<{ boot_id: string; last_event_id: number }>((resolve) => {
+      const socket = new WebSocket(`${first.url.replace('http', 'ws')}/ws`);
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'subscribe', project_id: projectId })));
+      socket.once('message', (raw) => {
+        socket.close();
+        resolve(JSON.parse(String(raw)) as { boot_id: string; last_event_id: number });
+      });
+    });
+
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+
+    const second = await startServerProcess(projectDir, database.env);
+    cleanups.push(async () => second.child.kill('SIGKILL'));
+    api = serverClient(second.url, projectDir);
+    const messages: { id?: number; type: string; data?: Record<string, unknown> }[] = [];
+    const socket = new WebSocket(`${second.url.replace('http', 'ws')}/ws`);
+    cleanups.push(async () => socket.close());
+    socket.on('message', (raw) => messages.push(JSON.parse(String(raw)) as (typeof messages)[number]));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(
+      JSON.stringify({
+        type: 'subscribe',
+        project_id: projectId,
+        boot_id: boot.boot_id,
+        last_event_id: boot.last_event_id,
+      }),
+    );
+
+    const run = await api.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status), 30_000);
+    expect(run.status).toBe('completed');
+    const ran = (await readFile(counter, 'utf8')).trim().split('\n');
+    expect(ran.filter((step) => step === 'first')).toHaveLength(1);
+    expect(ran.filter((step) => step === 'third')).toHaveLength(1);
+    // The step the kill interrupted had not completed: it runs again (at least once), nothing else does.
+    expect(ran.filter((step) => step === 'second').length).toBeGreaterThanOrEqual(1);
+
+    const deadline = Date.now() + 5_000;
+    while (!messages.some((m) => m.data?.execution_id === runId && m.data.status === 'completed')) {
+      if (Date.now() > deadline) throw new Error(`no completion event after restart: ${JSON.stringify(messages)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // A client whose last id belongs to the killed server is told to resync, then gets live events.
+    expect(messages.map((m) => m.type)).toContain('resync');
+    expect(
+      messages.some(
+        (m) => m.type === 'workflow.step.completed' && m.data?.execution_id === runId && m.data.step_id === 'third',
+      ),
+    ).toBe(true);
+  }, 90_000);
+});
