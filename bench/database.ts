@@ -74,10 +74,29 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * pg's `pool.end()` resolves before its sockets have closed; a `drop … with (force)` then would terminate them and
+ * crash the bench with an unhandled pool 'error'. So the drop waits (up to 5 s) for the pool's connections to go.
+ */
+async function waitForDisconnects(client: pg.Client, database: string): Promise<void> {
+  for (let waited = 0; waited < 5_000; waited += 50) {
+    const { rows } = await client.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where datname = $1',
+      [database],
+    );
+    if (rows[0]!.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function openPostgres(): Promise<BenchDatabase> {
   const name = `switchyard_bench_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`create database ${name}`));
-  const drop = () => admin((client) => client.query(`drop database if exists ${name} with (force)`)).then(() => {});
+  const drop = () =>
+    admin(async (client) => {
+      await waitForDisconnects(client, name);
+      await client.query(`drop database if exists ${name} with (force)`);
+    });
   try {
     const url = new URL(TEST_DATABASE_URL);
     url.pathname = `/${name}`;

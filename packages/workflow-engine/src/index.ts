@@ -34,4 +34,4 @@ export type { RunState } from './storage/runState.ts';
 /** The run state machine every store shares; a store of its own applies these under its own locking. */
 export * as runTransitions from './storage/runState.ts';
 export { createStateRunStore, systemClock } from './storage/stateRunStore.ts';
-export type { Clock, RunStateRepository } from './storage/stateRunStore.ts';
+export type { Clock, JournalScope, RunStateRepository } from './storage/stateRunStore.ts';

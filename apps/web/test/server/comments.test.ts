@@ -8,6 +8,7 @@ import { registerErrorHandler } from '../../src/server/http/apiError.ts';
 import { workflowArtifactRoutes } from '../../src/server/routes/workflow-artifacts.ts';
 import { workflowCommentRoutes } from '../../src/server/routes/workflow-comments.ts';
 import type { EventBus, NumberedEvent, OutgoingEvent } from '../../src/server/websocket/eventBus.ts';
+import { rowJson } from '../../src/server/db/rowJson.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import type { DatabaseKind } from './databases.ts';
 import { seedRun } from './fixtures.ts';
@@ -128,7 +129,7 @@ describe.each(DATABASE_KINDS)('comments on $name', (kind: DatabaseKind) => {
     const { data } = response.json();
     expect(data.map((c: { id: string }) => c.id)).toEqual([first.id, second.id]);
     expect(data[0].artifacts).toEqual([]);
-    expect(data[1].artifacts).toEqual([JSON.parse(JSON.stringify(artifact))]);
+    expect(data[1].artifacts).toEqual([rowJson(artifact!)]);
   });
 
   it('narrows the list to one step when asked, leaving run-level comments out', async () => {

@@ -264,7 +264,7 @@ describe.each(DATABASE_KINDS)('templates on $name', (kind: DatabaseKind) => {
     const response = await app.inject({ url: `/api/workflow-definitions/${stored!.id}` });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json().data).toMatchObject({
+    expect(response.json()).toMatchObject({
       id: stored!.id,
       identifier: 'simple-pipeline',
       type: 'yaml',

@@ -66,9 +66,9 @@ describe.each(DATABASE_KINDS)('projects on $name', (kind: DatabaseKind) => {
     const response = await app.inject({ method: 'POST', url: '/api/projects', payload: { path: dir } });
 
     expect(response.statusCode).toBe(201);
-    expect(response.json().data).toMatchObject({ name: 'created-by-api', path: dir });
-    expect(response.json().data.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(response.json().data.created_at).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    expect(response.json()).toMatchObject({ name: 'created-by-api', path: dir });
+    expect(response.json().id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.json().created_at).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
   });
 
   it('answers 200 with the existing project when the path is already registered', async () => {
@@ -79,7 +79,7 @@ describe.each(DATABASE_KINDS)('projects on $name', (kind: DatabaseKind) => {
 
     expect(created.statusCode).toBe(201);
     expect(again.statusCode).toBe(200);
-    expect(again.json().data).toMatchObject({ id: created.json().data.id, name: 'First' });
+    expect(again.json()).toMatchObject({ id: created.json().id, name: 'First' });
   });
 
   it('lists every project with its snake_case columns', async () => {

@@ -108,7 +108,7 @@ describe.each(DATABASE_KINDS)('workflow steps on $name', (kind: DatabaseKind) =>
     const response = await app.inject({ url: `/api/workflow-steps/${seeded.stepIds.build}` });
 
     expect(response.statusCode).toBe(200);
-    const step = response.json().data;
+    const step = response.json();
     expect(Object.keys(step).sort()).toEqual(
       [
         'id',
@@ -152,7 +152,7 @@ describe.each(DATABASE_KINDS)('workflow steps on $name', (kind: DatabaseKind) =>
     const response = await app.inject({ url: `/api/workflow-steps/${seeded.stepIds.deploy}` });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json().data).toMatchObject({ step_id: 'deploy', agent_session_id: null, agent_session: null });
+    expect(response.json()).toMatchObject({ step_id: 'deploy', agent_session_id: null, agent_session: null });
   });
 
   it.each(Object.keys(LOGS) as StepLogType[])('serves the %s log with its content type', async (type) => {

@@ -14,10 +14,17 @@ export interface RunStateRepository {
   ids(): Promise<string[]>;
   /**
    * Applies `change` to the run's state atomically. Transitions check before they mutate, so a change that
-   * throws has written nothing.
+   * throws has written nothing. `reads` says which journal records the change looks at, so a repository that
+   * loads state from a database need not load the whole journal for every step; others may ignore it.
    */
-  update<T>(runId: string, change: (state: RunState) => T): Promise<T>;
+  update<T>(runId: string, change: (state: RunState) => T, reads?: JournalScope): Promise<T>;
 }
+
+/** The journal records a change reads: none, one step id's records, or all of them (the default). */
+export type JournalScope = { journal: 'none' } | { journal: 'step'; stepId: string } | { journal: 'all' };
+
+const RUN_ONLY: JournalScope = { journal: 'none' };
+const ofStep = (stepId: string): JournalScope => ({ journal: 'step', stepId });
 
 export interface Clock {
   now(): Date;
@@ -59,30 +66,38 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
     },
 
     async claimRun(runId, owner, ttlMs) {
-      return repo.update(runId, (state) => transitions.claim(state, owner, ttlMs, nowMs()));
+      return repo.update(runId, (state) => transitions.claim(state, owner, ttlMs, nowMs()), RUN_ONLY);
     },
     async claimNextRun(owner, ttlMs) {
       for (const id of await repo.ids()) {
-        const claimed = await repo.update(id, (state) => {
-          const lease = transitions.claim(state, owner, ttlMs, nowMs());
-          return lease && { run: copy(state.run), lease };
-        });
+        const claimed = await repo.update(
+          id,
+          (state) => {
+            const lease = transitions.claim(state, owner, ttlMs, nowMs());
+            return lease && { run: copy(state.run), lease };
+          },
+          RUN_ONLY,
+        );
         if (claimed) return claimed;
       }
       return undefined;
     },
     async renewLease(runId, lease, ttlMs) {
-      return repo.update(runId, (state) => transitions.renew(state, lease, ttlMs, nowMs()));
+      return repo.update(runId, (state) => transitions.renew(state, lease, ttlMs, nowMs()), RUN_ONLY);
     },
     async releaseLease(runId, lease) {
-      await repo.update(runId, (state) => transitions.release(state, lease));
+      await repo.update(runId, (state) => transitions.release(state, lease), RUN_ONLY);
     },
 
     async updateRun(runId, lease, progress) {
-      return repo.update(runId, (state) => {
-        transitions.applyProgress(state, lease, progress, clock.now());
-        return copy(state.run);
-      });
+      return repo.update(
+        runId,
+        (state) => {
+          transitions.applyProgress(state, lease, progress, clock.now());
+          return copy(state.run);
+        },
+        RUN_ONLY,
+      );
     },
 
     async getJournal(runId, options = {}) {
@@ -91,22 +106,32 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
       return copy(records);
     },
     async startStep(runId, lease, start) {
-      return repo.update(runId, (state) => copy(transitions.startStep(state, lease, start, clock.now())));
+      return repo.update(
+        runId,
+        (state) => copy(transitions.startStep(state, lease, start, clock.now())),
+        ofStep(start.stepId),
+      );
     },
     async updateStep(runId, lease, stepId, update) {
-      return repo.update(runId, (state) => copy(transitions.updateStep(state, lease, stepId, update)));
+      return repo.update(runId, (state) => copy(transitions.updateStep(state, lease, stepId, update)), ofStep(stepId));
     },
     async finishStep(runId, lease, stepId, outcome, progress) {
-      return repo.update(runId, (state) =>
-        copy(transitions.finishStep(state, lease, stepId, outcome, progress, clock.now())),
+      return repo.update(
+        runId,
+        (state) => copy(transitions.finishStep(state, lease, stepId, outcome, progress, clock.now())),
+        ofStep(stepId),
       );
     },
 
     async requestPause(runId, mode) {
-      return repo.update(runId, (state) => {
-        transitions.requestPause(state, mode, nowMs());
-        return copy(state.run);
-      });
+      return repo.update(
+        runId,
+        (state) => {
+          transitions.requestPause(state, mode, nowMs());
+          return copy(state.run);
+        },
+        RUN_ONLY,
+      );
     },
     async requestCancel(runId) {
       return repo.update(runId, (state) => {
@@ -115,16 +140,24 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
       });
     },
     async resumeRun(runId) {
-      return repo.update(runId, (state) => {
-        transitions.resume(state);
-        return copy(state.run);
-      });
+      return repo.update(
+        runId,
+        (state) => {
+          transitions.resume(state);
+          return copy(state.run);
+        },
+        RUN_ONLY,
+      );
     },
     async approveGate(runId, phase) {
-      return repo.update(runId, (state) => {
-        transitions.approveGate(state, phase);
-        return copy(state.run);
-      });
+      return repo.update(
+        runId,
+        (state) => {
+          transitions.approveGate(state, phase);
+          return copy(state.run);
+        },
+        RUN_ONLY,
+      );
     },
     async invalidatePhases(runId, phases) {
       return repo.update(runId, (state) => {

@@ -124,9 +124,10 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       it('lets another worker claim a run whose lease expired, and fences the old holder out', async () => {
         const store = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
-        const old = (await store.claimRun(run.id, 'old', 30)) as Lease;
+        // Long enough that a loaded machine's database answers the next claim before it expires.
+        const old = (await store.claimRun(run.id, 'old', 400)) as Lease;
         expect(await store.claimRun(run.id, 'new', TTL)).toBeUndefined();
-        await sleep(60);
+        await sleep(500);
         const fresh = (await store.claimRun(run.id, 'new', TTL)) as Lease;
         expect(fresh.epoch).toBeGreaterThan(old.epoch);
         await expect(store.updateRun(run.id, old, { status: 'running' })).rejects.toMatchObject({ code: 'lease_lost' });
@@ -300,7 +301,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       it('marks the steps of a dead worker cancelled when its run is cancelled', async () => {
         const store = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
-        const lease = (await store.claimRun(run.id, 'dying', 30)) as Lease;
+        const lease = (await store.claimRun(run.id, 'dying', 400)) as Lease;
         await store.updateRun(run.id, lease, { status: 'running' });
         await store.startStep(run.id, lease, {
           stepId: 's',
@@ -311,7 +312,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
           input: null,
           attempt: 1,
         });
-        await sleep(60);
+        await sleep(500);
         expect(await store.requestCancel(run.id)).toMatchObject({ status: 'cancelled' });
         expect((await store.getJournal(run.id))[0]?.status).toBe('cancelled');
       });

@@ -13,6 +13,7 @@ import type {
   AgentSessionStore,
   Clock,
   JournalRecord,
+  JournalScope,
   RunComment,
   RunState,
   RunStateRepository,
@@ -32,6 +33,8 @@ export interface DatabaseRunStoreOptions {
 
 type RunRow = typeof workflowRuns.$inferSelect;
 type StepRow = typeof workflowRunSteps.$inferSelect;
+
+const ALL: JournalScope = { journal: 'all' };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -182,20 +185,29 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
     return found && toRun(found.row, found.identifier);
   }
 
-  async function readJournalRows(tx: AppDatabase, runId: string): Promise<StepRow[]> {
+  async function readJournalRows(tx: AppDatabase, runId: string, scope: JournalScope = ALL): Promise<StepRow[]> {
+    if (scope.journal === 'none') return [];
+    const ofRun = eq(workflowRunSteps.workflow_run_id, runId);
     return tx
       .select()
       .from(workflowRunSteps)
-      .where(eq(workflowRunSteps.workflow_run_id, runId))
+      .where(scope.journal === 'step' ? and(ofRun, eq(workflowRunSteps.step_id, scope.stepId)) : ofRun)
       .orderBy(asc(workflowRunSteps.created_at), asc(workflowRunSteps.step_index));
   }
 
   /**
-   * Applies a transition to a locked run and writes back the run row and every journal record it touched.
-   * Comments are not loaded: the one transition on them, `addComment`, is a single insert of its own below.
+   * Applies a transition to a locked run and writes back the run row and every journal record it touched. Only
+   * the journal records the transition reads are loaded (a step's own, for the per-step writes), so a step costs
+   * the same however long the run. Comments are not loaded: the one transition on them, `addComment`, is a
+   * single insert of its own below.
    */
-  async function changeLocked<T>(tx: AppDatabase, run: WorkflowRun, change: (state: RunState) => T): Promise<T> {
-    const rows = await readJournalRows(tx, run.id);
+  async function changeLocked<T>(
+    tx: AppDatabase,
+    run: WorkflowRun,
+    change: (state: RunState) => T,
+    reads?: JournalScope,
+  ): Promise<T> {
+    const rows = await readJournalRows(tx, run.id, reads);
     const records = rows.map(toRecord);
     const rowIdOf = new Map(records.map((record, i) => [record, rows[i]!.id]));
     const before = new Map(records.map((record) => [record, JSON.stringify(record)]));
@@ -254,11 +266,11 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
         .orderBy(asc(workflowRuns.created_at));
       return rows.map((r) => r.id);
     },
-    async update(runId, change) {
+    async update(runId, change, reads) {
       return db.transaction(async (tx) => {
         const run = await readRun(tx as unknown as AppDatabase, runId, true);
         if (!run) throw new RunNotFoundError(runId);
-        return changeLocked(tx as unknown as AppDatabase, run, change);
+        return changeLocked(tx as unknown as AppDatabase, run, change, reads);
       });
     },
   };
@@ -311,7 +323,9 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
           .for('update', { skipLocked: true });
         if (!candidate) return undefined;
         const run = toRun(candidate.row, candidate.identifier);
-        const lease = await changeLocked(tx, run, (state) => runTransitions.claim(state, owner, ttlMs, now.getTime()));
+        const lease = await changeLocked(tx, run, (state) => runTransitions.claim(state, owner, ttlMs, now.getTime()), {
+          journal: 'none',
+        });
         return lease && { run: structuredClone(run), lease };
       });
     },

@@ -84,6 +84,9 @@ function redact(url: string): string {
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection that the server drops (restart, `drop database … with (force)`) is reported here; without
+  // a listener the 'error' event would end the process. The pool replaces the connection on the next query.
+  pool.on('error', () => undefined);
   try {
     const db = drizzlePg(pool, { schema }) as unknown as AppDatabase;
     await migratePg(db as never, { migrationsFolder: MIGRATIONS_DIR });

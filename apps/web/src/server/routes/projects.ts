@@ -17,7 +17,7 @@ const CreateProjectBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
 });
 
-/** `GET /api/projects` → 200 `{ data: Project[] }`; `POST /api/projects` → 201 (new) or 200 (known path). */
+/** `GET /api/projects` → 200 `{ data: Project[] }`; `POST /api/projects` → 201 the project (new) or 200 (known path). */
 export async function projectRoutes(app: FastifyInstance, opts: ProjectRoutesOptions): Promise<void> {
   const deps = { db: opts.db };
 
@@ -26,6 +26,6 @@ export async function projectRoutes(app: FastifyInstance, opts: ProjectRoutesOpt
   app.post('/api/projects', async (request, reply) => {
     const body = parseInput(CreateProjectBody, request.body);
     const { project, created } = await createProject(deps, body);
-    return reply.status(created ? 201 : 200).send({ data: rowJson(project) });
+    return reply.status(created ? 201 : 200).send(rowJson(project));
   });
 }

@@ -6,6 +6,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { IdParams, uuid } from '../http/wireSchemas.ts';
 import type { AppDatabase } from '../db/connection.ts';
 import { ApiError, invalidFields, parseInput } from '../http/apiError.ts';
 import type { FieldIssue } from '../http/apiError.ts';
@@ -22,10 +23,6 @@ import {
 import type { StagedFile } from '../domain/workflow-artifact/services/uploadArtifact.ts';
 import { requireRun } from '../domain/workflow-comment/services/createComment.ts';
 
-// PostgreSQL's uuid type takes any 8-4-4-4-12 hex string, so the API does not insist on an RFC 4122 version.
-const uuid = () => z.guid({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a uuid') });
-
-const IdParams = z.object({ id: uuid() });
 const UploadFields = z.object({ workflow_run_step_id: uuid() });
 const AttachBody = z.object({ workflow_comment_id: uuid() });
 

@@ -1,6 +1,7 @@
 /** `POST/GET /api/workflow-executions/:id/comments`: a run's comments, at run level or on one of its steps. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { uuid } from '../http/wireSchemas.ts';
 import type { AppDatabase } from '../db/connection.ts';
 import { parseInput } from '../http/apiError.ts';
 import type { EventBus } from '../websocket/eventBus.ts';
@@ -8,9 +9,6 @@ import { createComment } from '../domain/workflow-comment/services/createComment
 import { getComments } from '../domain/workflow-comment/services/getComments.ts';
 
 export const MAX_COMMENT_LENGTH = 20_000;
-
-// PostgreSQL's uuid type takes any 8-4-4-4-12 hex string, so the API does not insist on an RFC 4122 version.
-const uuid = () => z.guid({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a uuid') });
 
 const RunParams = z.object({ id: uuid() });
 

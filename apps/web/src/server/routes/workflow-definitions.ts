@@ -1,6 +1,7 @@
 /** `/api/workflow-definitions`: a project's templates, invalid ones listed with their error. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { IdParams, uuid } from '../http/wireSchemas.ts';
 import type { AppDatabase } from '../db/connection.ts';
 import {
   getWorkflowDefinition,
@@ -14,12 +15,11 @@ export interface WorkflowDefinitionRoutesOptions {
   defaultProjectId: string;
 }
 
-const ListQuery = z.object({ project_id: z.uuid().optional() });
-const IdParams = z.object({ id: z.uuid() });
+const ListQuery = z.object({ project_id: uuid().optional() });
 
 /**
  * `GET /api/workflow-definitions?project_id=` → 200 `{ data: Definition[] }` ordered by name;
- * `GET /api/workflow-definitions/:id` → 200 `{ data: Definition }`.
+ * `GET /api/workflow-definitions/:id` → 200 the definition.
  */
 export async function workflowDefinitionRoutes(
   app: FastifyInstance,
@@ -34,6 +34,6 @@ export async function workflowDefinitionRoutes(
 
   app.get('/api/workflow-definitions/:id', async (request) => {
     const { id } = parseInput(IdParams, request.params);
-    return { data: await getWorkflowDefinition(deps, id) };
+    return getWorkflowDefinition(deps, id);
   });
 }

@@ -1,6 +1,7 @@
 /** `/api/workflow-steps`: one step of a run, and its log files (events followed live while the step runs). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { IdParams, uuid } from '../http/wireSchemas.ts';
 import type { AppDatabase } from '../db/connection.ts';
 import { getStep } from '../domain/workflow-step/services/getStep.ts';
 import { readStepLog, STEP_LOG_TYPES } from '../domain/workflow-step/services/readStepLog.ts';
@@ -11,12 +12,11 @@ export interface WorkflowStepRoutesOptions {
   defaultProjectId: string;
 }
 
-const IdParams = z.object({ id: z.uuid() });
-const LogParams = z.object({ id: z.uuid(), type: z.enum(STEP_LOG_TYPES) });
+const LogParams = z.object({ id: uuid(), type: z.enum(STEP_LOG_TYPES) });
 const LogQuery = z.object({ follow: z.enum(['true', 'false']).optional() });
 
 /**
- * `GET /api/workflow-steps/:id` → 200 `{ data: Step & { agent_session } }`;
+ * `GET /api/workflow-steps/:id` → 200 the step with its `agent_session`;
  * `GET /api/workflow-steps/:id/logs/:type` → 200 with the file (`?follow=false` stops `events` being followed).
  */
 export async function workflowStepRoutes(app: FastifyInstance, opts: WorkflowStepRoutesOptions): Promise<void> {
@@ -24,7 +24,7 @@ export async function workflowStepRoutes(app: FastifyInstance, opts: WorkflowSte
 
   app.get('/api/workflow-steps/:id', async (request) => {
     const { id } = parseInput(IdParams, request.params);
-    return { data: await getStep(deps, id) };
+    return getStep(deps, id);
   });
 
   app.get('/api/workflow-steps/:id/logs/:type', async (request, reply) => {
