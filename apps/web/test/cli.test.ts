@@ -43,7 +43,8 @@ const isAlive = (pid: number) => {
   }
 };
 
-describe('switchyard command line', () => {
+// Each command that reaches runs opens the project's embedded database (a few seconds on a loaded machine).
+describe('switchyard command line', { timeout: 120_000 }, () => {
   it('runs the simple-pipeline example end to end and prints the run as JSON', async () => {
     const project = await tempProject();
     const result = await cli(

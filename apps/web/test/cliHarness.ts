@@ -1,11 +1,12 @@
 /** Runs the real `switchyard` command line as a child process, as a user would. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import { serverFile } from '../src/server/serve.ts';
 
 export const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -62,7 +63,8 @@ export async function tempProject(templates: Record<string, string> = {}): Promi
   return dir;
 }
 
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+/** Waits for `check`; by default as long as a first command takes to create a project's embedded database on a busy machine. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -74,4 +76,16 @@ export function runIdFrom(output: string): string {
   const match = /started run ([0-9a-f-]{36})/.exec(output);
   if (!match) throw new Error(`no run id in output:\n${output}`);
   return match[1]!;
+}
+
+/**
+ * A run as the API of the process holding the project's embedded database shows it (a command line executing a
+ * run shares it so), or undefined while no process announces one.
+ */
+export async function runFromHolder(project: string, runId: string): Promise<Record<string, unknown> | undefined> {
+  const announced = await readFile(serverFile(project), 'utf8').catch(() => undefined);
+  if (!announced) return undefined;
+  const { url } = JSON.parse(announced) as { url: string };
+  const response = await fetch(`${url}/api/workflow-executions/${runId}`).catch(() => undefined);
+  return response?.ok ? ((await response.json()) as Record<string, unknown>) : undefined;
 }

@@ -29,7 +29,8 @@ export default defineWorkflow({
 
 const starts = (log: string, i: number) => log.split('\n').filter((line) => line === `start ${i}`).length;
 
-describe('crash recovery', () => {
+// Each command opens the project's embedded database (a few seconds on a loaded machine).
+describe('crash recovery', { timeout: 120_000 }, () => {
   for (const k of [0, 2, 4]) {
     it(`resumes a run whose process was killed with SIGKILL during step ${k}: earlier steps ran once, same output`, async () => {
       const project = await tempProject({ 'crash.ts': CRASH_TEMPLATE });

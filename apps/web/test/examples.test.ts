@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fakeClaudePath, readFakeAgentLog } from '@switchyard/agent-cli-sdk/testing';
 import { describe, expect, it } from 'vitest';
-import { cli, EXAMPLES_DIR, runIdFrom, startCli, tempProject, until } from './cliHarness.ts';
+import { cli, EXAMPLES_DIR, runFromHolder, runIdFrom, startCli, tempProject, until } from './cliHarness.ts';
 
 function fakeAgentEnv(project: string, extra: Record<string, string> = {}) {
   return { SWITCHYARD_CLAUDE_PATH: fakeClaudePath, FAKE_AGENT_ARGV_LOG: join(project, 'agent-argv.jsonl'), ...extra };
@@ -20,7 +20,8 @@ interface RunJson {
   steps: { id: string; status: string; output: { text?: string; sessionId?: string } | null }[];
 }
 
-describe('examples', () => {
+// Each command opens the project's embedded database (a few seconds on a loaded machine).
+describe('examples', { timeout: 120_000 }, () => {
   it('implement-feature: agent, function and script steps across four phases', async () => {
     const project = await tempProject();
     const env = fakeAgentEnv(project);
@@ -114,12 +115,9 @@ describe('examples', () => {
     );
     const runId = runIdFrom(first.stdout());
     await until(async () => {
-      const state = JSON.parse(
-        await readFile(join(project, '.agent', 'workflows', 'executions', runId, 'state.json'), 'utf8'),
-      );
-      return state.journal.some(
-        (r: { stepId: string; agentSessionId: string | null }) => r.stepId === 'research-codebase' && r.agentSessionId,
-      );
+      const run = (await runFromHolder(project, runId)) as
+        { steps: { step_id: string; cli_session_id: string | null }[] } | undefined;
+      return run?.steps.some((s) => s.step_id === 'research-codebase' && s.cli_session_id) ?? false;
     }, 'the session id to be journaled');
     first.child.kill('SIGKILL');
     await first.done;

@@ -104,8 +104,8 @@ export interface RunStore {
 
   /** Active journal records in call order; with `includeInvalidated`, the superseded ones too. */
   getJournal(runId: string, options?: { includeInvalidated?: boolean }): Promise<JournalRecord[]>;
-  /** Records a step as running (creating or restarting its active record). */
-  startStep(runId: string, lease: Lease, record: JournalRecordStart): Promise<JournalRecord>;
+  /** Records a step as running (creating or restarting its active record), with the run's `progress` in the same write. */
+  startStep(runId: string, lease: Lease, record: JournalRecordStart, progress?: RunProgress): Promise<JournalRecord>;
   updateStep(runId: string, lease: Lease, stepId: string, update: JournalRecordUpdate): Promise<JournalRecord>;
   /**
    * The durability point of a step: its result and the run's progress, committed together.

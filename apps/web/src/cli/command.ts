@@ -1,7 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.ts';
-import type { Io } from './runtime.ts';
+import type { Writer } from './follow.ts';
+
+export interface Io {
+  stdout: Writer;
+  stderr: Writer;
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,8 +1,9 @@
 /**
  * `--follow`: prints a run's progress as it happens — phases, steps with their durations, script output and
- * agent text — from the engine's events.
+ * agent text — from the engine's events when the run executes here, from polled snapshots through a server.
  */
 import type { EventSink, StepProgress, WorkflowEvent } from '@switchyard/workflow-engine';
+import type { ApiRun, ApiStep } from './apiRun.ts';
 
 export interface Writer {
   write(text: string): void;
@@ -81,4 +82,44 @@ export function followPrinter(out: Writer): EventSink {
 
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * `--follow` through a server: progress from successive snapshots of a run (polled), so phases, steps and their
+ * durations, but no script output or agent text — those stay in the steps' logs.
+ */
+export function snapshotPrinter(out: Writer): (run: ApiRun) => void {
+  let phase: string | null = null;
+  let status: string | null = null;
+  const printed = new Map<string, 'started' | 'finished'>();
+  const enterPhase = (next: string) => {
+    if (next !== phase) out.write(`── ${next}\n`);
+    phase = next;
+  };
+
+  return (run) => {
+    for (const step of run.steps) {
+      const key = `${step.id}:${step.attempt}`;
+      const seen = printed.get(key);
+      const finished = step.status !== 'running' && step.status !== 'pending';
+      if (seen === 'finished' || (seen === 'started' && !finished)) continue;
+      enterPhase(step.phase);
+      if (!seen) out.write(`  ▶ ${step.name} (${step.type})${step.attempt > 1 ? ` attempt ${step.attempt}` : ''}\n`);
+      printed.set(key, finished ? 'finished' : 'started');
+      if (finished) out.write(`  ${MARK[step.status]} ${step.step_id} ${step.status}${tookAndWhy(step)}\n`);
+    }
+    if (run.current_phase) enterPhase(run.current_phase);
+    if (run.status !== status && run.status !== 'running' && run.status !== 'pending')
+      out.write(`● ${run.status}${run.error ? `: ${run.error}` : ''}\n`);
+    status = run.status;
+  };
+}
+
+function tookAndWhy(step: ApiStep): string {
+  const took =
+    step.started_at && step.finished_at
+      ? ` ${formatDuration(Date.parse(step.finished_at) - Date.parse(step.started_at))}`
+      : '';
+  if (!step.error) return took;
+  return step.status === 'skipped' ? `${took} (${step.error.message})` : `${took} — ${step.error.message}`;
 }

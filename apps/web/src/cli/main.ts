@@ -2,7 +2,7 @@
  * `switchyard`: the command line. One catch at the edge maps typed errors to exit codes and clear messages;
  * a stack trace is shown only with SWITCHYARD_DEBUG=1.
  */
-import type { Command } from './command.ts';
+import type { Command, Io } from './command.ts';
 import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
@@ -10,7 +10,6 @@ import { listCommand, statusCommand, validateCommand } from './commands/inspect.
 import { migrateCommand, serveCommand } from './commands/serve.ts';
 import { UsageError } from './errors.ts';
 import { EXIT, exitCodeForError } from './exitCodes.ts';
-import type { Io } from './runtime.ts';
 
 const COMMANDS: Command[] = [
   serveCommand,

@@ -1,33 +1,18 @@
-/**
- * Where a project keeps its Switchyard data (`<project>/.agent/`), and how the command line opens it.
- */
+/** Where a project keeps its Switchyard data (`<project>/.agent/`), and how the command line finds templates. */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createFileRunStore } from '@switchyard/workflow-engine';
-import type { RunStore } from '@switchyard/workflow-engine';
+import { projectLayout } from '../server/domain/project/projectLayout.ts';
+import type { ProjectLayout } from '../server/domain/project/projectLayout.ts';
 import { UsageError } from './errors.ts';
 
-export interface Project {
-  dir: string;
-  definitionsDir: string;
-  executionsDir: string;
-}
+export type Project = ProjectLayout;
 
 export function resolveProject(dir: string | undefined): Project {
   const projectDir = resolve(dir ?? process.cwd());
   if (!existsSync(projectDir) || !statSync(projectDir).isDirectory()) {
     throw new UsageError(`--project ${dir}: no such directory`);
   }
-  return {
-    dir: projectDir,
-    definitionsDir: join(projectDir, '.agent', 'workflows', 'definitions'),
-    executionsDir: join(projectDir, '.agent', 'workflows', 'executions'),
-  };
-}
-
-/** The run store of the command line: files beside each run until a database is configured. */
-export function openRunStore(project: Project): RunStore {
-  return createFileRunStore(project.executionsDir);
+  return projectLayout(projectDir);
 }
 
 const TEMPLATE_EXTENSIONS = ['.ts', '.mts', '.yaml', '.yml'];

@@ -1,5 +1,8 @@
 /** A run as the command line shows it: one JSON document for `--json`, a few lines for people. */
 import type { JournalRecord, RunStore, WorkflowRun } from '@switchyard/workflow-engine';
+import type { Io } from './command.ts';
+import { exitCodeForStatus } from './exitCodes.ts';
+import { formatDuration } from './follow.ts';
 
 export interface RunView {
   id: string;
@@ -61,4 +64,21 @@ export function describeRun(view: RunView): string {
     lines.push(`  ${step.status.padEnd(9)} ${step.phase.padEnd(12)} ${step.id}${step.error ? ` — ${step.error}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The end of a command that executed or followed a run: the run in the requested form, and its exit code. */
+export function reportRun(view: RunView, io: Io, options: { follow: boolean; json: boolean }, tookMs: number): number {
+  if (options.json) io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+  else if (options.follow)
+    io.stdout.write(`${view.status} in ${formatDuration(tookMs)} — run ${view.id}\n${nextStepHint(view)}`);
+  else io.stdout.write(describeRun(view));
+  return exitCodeForStatus(view.status);
+}
+
+function nextStepHint(view: RunView): string {
+  if (view.status === 'paused') return `resume with: switchyard resume ${view.id}\n`;
+  if (view.status === 'waiting')
+    return `approve the gate of "${view.waiting_gate}" with: switchyard advance ${view.id}\n`;
+  if (view.status === 'failed') return `after fixing the cause, retry with: switchyard resume ${view.id}\n`;
+  return '';
 }

@@ -208,16 +208,13 @@ export class RunContext implements WorkflowContext {
     const firstAttempt = (recorded?.attempt ?? 0) + 1;
     const startedAt = new Date().toISOString();
     const input = describeStepInput(spec);
-    await store.startStep(this.runId, this.control.lease, {
-      stepId: id,
-      index: position,
-      name,
-      phase: spec.phase,
-      type: spec.type,
-      input,
-      attempt: firstAttempt,
-    });
-    this.run = await store.updateRun(this.runId, this.control.lease, { currentStepIndex: position });
+    await store.startStep(
+      this.runId,
+      this.control.lease,
+      { stepId: id, index: position, name, phase: spec.phase, type: spec.type, input, attempt: firstAttempt },
+      { currentStepIndex: position },
+    );
+    this.run = { ...this.run, currentStepIndex: position };
     const log = this.deps.files?.stepLog(id);
     if (log) this.inBackground(log.writeInput({ step_id: id, ...input, attempt: firstAttempt }));
     const emitStarted = (attempt: number) =>

@@ -131,7 +131,13 @@ function requireActiveRecord(state: RunState, stepId: string): JournalRecord {
   return record;
 }
 
-export function startStep(state: RunState, lease: Lease, start: JournalRecordStart, now: Date): JournalRecord {
+export function startStep(
+  state: RunState,
+  lease: Lease,
+  start: JournalRecordStart,
+  now: Date,
+  progress?: RunProgress,
+): JournalRecord {
   assertHolder(state, lease);
   const existing = activeRecord(state, start.stepId);
   if (existing?.status === 'completed' || existing?.status === 'skipped') {
@@ -157,6 +163,7 @@ export function startStep(state: RunState, lease: Lease, start: JournalRecordSta
   };
   if (existing) Object.assign(existing, record);
   else state.journal.push(record);
+  if (progress) applyProgress(state, lease, progress, now);
   return existing ?? record;
 }
 

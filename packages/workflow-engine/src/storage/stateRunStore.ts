@@ -105,10 +105,10 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
       const records = options.includeInvalidated ? state.journal : transitions.activeJournal(state);
       return copy(records);
     },
-    async startStep(runId, lease, start) {
+    async startStep(runId, lease, start, progress) {
       return repo.update(
         runId,
-        (state) => copy(transitions.startStep(state, lease, start, clock.now())),
+        (state) => copy(transitions.startStep(state, lease, start, clock.now(), progress)),
         ofStep(start.stepId),
       );
     },

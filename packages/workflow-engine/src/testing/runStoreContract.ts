@@ -192,6 +192,19 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         expect((await store.getRun(run.id))?.currentStepIndex).toBe(1);
       });
 
+      it("moves the run's progress in the same write as a started step", async () => {
+        const store = await open();
+        const { run, lease } = await claimedRun(store);
+        const record = await store.startStep(
+          run.id,
+          lease,
+          { stepId: 'plan', index: 0, name: 'plan', phase: 'plan', type: 'function', input: null, attempt: 1 },
+          { currentStepIndex: 0, currentPhase: 'plan' },
+        );
+        expect(record).toMatchObject({ stepId: 'plan', status: 'running' });
+        expect(await store.getRun(run.id)).toMatchObject({ currentPhase: 'plan', currentStepIndex: 0 });
+      });
+
       it('keeps an agent session id on the record, through a restart of the step', async () => {
         const store = await open();
         const { run, lease } = await claimedRun(store);

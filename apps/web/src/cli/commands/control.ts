@@ -1,13 +1,8 @@
 /** Commands that ask a run to stop: pause and cancel. They work on a run executing in another process too. */
-import { createExecutor } from '@switchyard/workflow-engine';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
-import { openRunStore, resolveProject } from '../project.ts';
-
-function controlExecutor(projectDir: string | undefined) {
-  const project = resolveProject(projectDir);
-  return createExecutor({ store: openRunStore(project), executionsDir: project.executionsDir });
-}
+import { resolveProject } from '../project.ts';
+import { withProjectRuns } from '../projectRuns.ts';
 
 function requested(status: string, verb: string, runId: string): string {
   return status === verb
@@ -24,8 +19,9 @@ export const pauseCommand: Command = {
   options: { ...projectOption, now: { type: 'boolean' } },
   async run({ values, positionals }, io) {
     const runId = onePositional(positionals, 'run id', this.usage);
-    const run = await controlExecutor(values.project as string | undefined).pause(runId, { now: values.now === true });
-    io.stdout.write(requested(run.status, 'paused', runId));
+    const project = resolveProject(values.project as string | undefined);
+    const status = await withProjectRuns(project, io, (runs) => runs.pause(runId, values.now === true));
+    io.stdout.write(requested(status, 'paused', runId));
     return 0;
   },
 };
@@ -38,8 +34,9 @@ export const cancelCommand: Command = {
   options: { ...projectOption },
   async run({ values, positionals }, io) {
     const runId = onePositional(positionals, 'run id', this.usage);
-    const run = await controlExecutor(values.project as string | undefined).cancel(runId);
-    io.stdout.write(requested(run.status, 'cancelled', runId));
+    const project = resolveProject(values.project as string | undefined);
+    const status = await withProjectRuns(project, io, (runs) => runs.cancel(runId));
+    io.stdout.write(requested(status, 'cancelled', runId));
     return 0;
   },
 };

@@ -1,11 +1,14 @@
-/** Commands that execute a run in the foreground: run, resume, advance, rerun. */
-import { loadTemplate } from '@switchyard/workflow-engine';
+/**
+ * Commands that execute a run: run, resume, advance, rerun. On the database they execute it here, in the
+ * foreground; through a server, its workers do and the command follows the run until it stops.
+ */
+import { loadTemplate, validateArgs } from '@switchyard/workflow-engine';
 import { parseArgValues } from '../argValues.ts';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { openRunStore, resolveProject, resolveTemplatePath } from '../project.ts';
-import { commandLineExecutor, executeInForeground, loadPinnedDefinition } from '../runtime.ts';
+import { resolveProject, resolveTemplatePath } from '../project.ts';
+import { withProjectRuns } from '../projectRuns.ts';
 
 const outputOptions = { follow: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } } as const;
 const outputHelp = [
@@ -22,7 +25,7 @@ function outputFlags(values: Record<string, unknown>) {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: `Start a run of a template and execute it here. The template is a file, or a name in .agent/workflows/definitions.\n${exitHelp}`,
+  summary: `Start a run of a template and execute it here (or on the server holding the project's database, which runs templates from .agent/workflows/definitions only). The template is a file, or a name in .agent/workflows/definitions.\n${exitHelp}`,
   usage: 'switchyard run <template> [--arg key=value]... [--follow] [--json]',
   help: [
     "-a, --arg key=value   a run argument; numbers, booleans and JSON are converted by the template's schema",
@@ -47,11 +50,10 @@ export const runCommand: Command = {
       (values.arg as string[] | undefined) ?? [],
       values['args-json'] as string | undefined,
     );
-    const flags = outputFlags(values);
-    const executor = commandLineExecutor(project, io, flags);
-    const run = await executor.start(definition, args, { name: values.name as string | undefined });
-    (flags.json ? io.stderr : io.stdout).write(`started run ${run.id} of ${definition.id}\n`);
-    return executeInForeground(project, run.id, definition, io, flags);
+    // Bad args fail here, before the database is opened.
+    validateArgs(definition, args);
+    const name = values.name as string | undefined;
+    return withProjectRuns(project, io, (runs) => runs.start(definition, args, name, outputFlags(values)));
   },
 };
 
@@ -64,19 +66,7 @@ export const resumeCommand: Command = {
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
     const runId = onePositional(positionals, 'run id', this.usage);
-    const store = openRunStore(project);
-    const run = await store.getRun(runId);
-    if (!run) throw new UsageError(`no run ${runId} in ${project.executionsDir}`);
-    if (run.status === 'paused' || run.status === 'failed') await store.resumeRun(runId);
-    else if (run.status === 'waiting')
-      throw new UsageError(
-        `run ${runId} is waiting at the gate of "${run.waitingGate}": approve it with \`switchyard advance ${runId}\``,
-      );
-    else if (run.status === 'completed' || run.status === 'cancelled')
-      throw new UsageError(
-        `run ${runId} is ${run.status}; to run phases again use \`switchyard rerun ${runId} --phase <phase>\``,
-      );
-    return executeInForeground(project, runId, await loadPinnedDefinition(project, runId), io, outputFlags(values));
+    return withProjectRuns(project, io, (runs) => runs.resume(runId, outputFlags(values)));
   },
 };
 
@@ -89,9 +79,7 @@ export const advanceCommand: Command = {
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
     const runId = onePositional(positionals, 'run id', this.usage);
-    const flags = outputFlags(values);
-    await commandLineExecutor(project, io, flags).advance(runId);
-    return executeInForeground(project, runId, await loadPinnedDefinition(project, runId), io, flags);
+    return withProjectRuns(project, io, (runs) => runs.advance(runId, outputFlags(values)));
   },
 };
 
@@ -105,9 +93,7 @@ export const rerunCommand: Command = {
     const project = resolveProject(values.project as string | undefined);
     const runId = onePositional(positionals, 'run id', this.usage);
     if (typeof values.phase !== 'string') throw new UsageError(`--phase is required\nusage: ${this.usage}`);
-    const flags = outputFlags(values);
-    const definition = await loadPinnedDefinition(project, runId);
-    await commandLineExecutor(project, io, flags).rerun(runId, values.phase, definition);
-    return executeInForeground(project, runId, definition, io, flags);
+    const phase = values.phase;
+    return withProjectRuns(project, io, (runs) => runs.rerun(runId, phase, outputFlags(values)));
   },
 };

@@ -6,8 +6,9 @@ import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT } from '../exitCodes.ts';
-import { openRunStore, resolveProject, resolveTemplatePath } from '../project.ts';
-import { describeRun, runView } from '../runView.ts';
+import { resolveProject, resolveTemplatePath } from '../project.ts';
+import { withProjectRuns } from '../projectRuns.ts';
+import { describeRun } from '../runView.ts';
 
 const RUN_STATUSES: RunStatus[] = ['pending', 'running', 'paused', 'waiting', 'completed', 'failed', 'cancelled'];
 
@@ -20,10 +21,7 @@ export const statusCommand: Command = {
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
     const runId = onePositional(positionals, 'run id', this.usage);
-    const store = openRunStore(project);
-    const run = await store.getRun(runId);
-    if (!run) throw new UsageError(`no run ${runId} in ${project.executionsDir}`);
-    const view = await runView(store, run);
+    const view = await withProjectRuns(project, io, (runs) => runs.view(runId));
     io.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : describeRun(view));
     return 0;
   },
@@ -46,28 +44,15 @@ export const listCommand: Command = {
     const status = values.status as RunStatus | undefined;
     if (status && !RUN_STATUSES.includes(status))
       throw new UsageError(`--status ${status}: expected one of ${RUN_STATUSES.join(', ')}`);
-    const runs = (await openRunStore(project).listRuns(status ? { status: [status] } : {})).reverse();
+    const runs = await withProjectRuns(project, io, (projectRuns) => projectRuns.list(status));
     if (values.json) {
-      io.stdout.write(
-        `${JSON.stringify(
-          runs.map((r) => ({
-            id: r.id,
-            name: r.name,
-            template: r.definitionId,
-            status: r.status,
-            phase: r.currentPhase,
-            created_at: r.createdAt,
-          })),
-          null,
-          2,
-        )}\n`,
-      );
+      io.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
     } else if (runs.length === 0) {
       io.stdout.write('no runs yet: start one with `switchyard run <template>`\n');
     } else {
       for (const r of runs)
         io.stdout.write(
-          `${r.id}  ${r.status.padEnd(9)} ${(r.currentPhase ?? '-').padEnd(12)} ${r.definitionId}  ${r.createdAt}\n`,
+          `${r.id}  ${r.status.padEnd(9)} ${(r.phase ?? '-').padEnd(12)} ${r.template}  ${r.created_at}\n`,
         );
     }
     return 0;
