@@ -12,6 +12,7 @@ export {
   definitionSnapshot,
   argsJsonSchema,
   isDefinedWorkflow,
+  templateIdFromPath,
 } from './parser/WorkflowDefinition.ts';
 export type { WorkflowConfig, DefinedWorkflow, PhaseInput } from './parser/WorkflowDefinition.ts';
 export { loadTemplate, discoverTemplates } from './parser/loadTemplate.ts';
@@ -29,6 +30,7 @@ export type { MemoryRunStore } from './storage/MemoryRunStore.ts';
 export { createFileRunStore } from './storage/FileRunStore.ts';
 export { ExecutionFiles, StepLog } from './storage/FileSystemStorage.ts';
 export { writeFileAtomic } from './storage/atomicFile.ts';
+export { isProcessAlive } from './storage/fileLock.ts';
 export type { StepLogType } from './storage/FileSystemStorage.ts';
 export type { RunState } from './storage/runState.ts';
 /** The run state machine every store shares; a store of its own applies these under its own locking. */

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { serverFile } from '../server/serve.ts';
 import { ServerRequestError } from './errors.ts';
+import { isProcessAlive } from '@switchyard/workflow-engine';
 
 export interface ServerClient {
   url: string;
@@ -17,15 +18,6 @@ const ApiErrorBody = z.object({ error: z.object({ code: z.string(), message: z.s
 const REJECTED = new Set([400, 401, 403, 404, 409, 422]);
 const REQUEST_TIMEOUT_MS = 30_000;
 const HEALTH_TIMEOUT_MS = 2_000;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function serverClient(url: string, token = process.env.SWITCHYARD_TOKEN || undefined): ServerClient {
   return {
@@ -73,7 +65,7 @@ export async function findServer(projectDir: string): Promise<ServerClient | und
       .then((text) => JSON.parse(text) as unknown)
       .catch(() => null),
   );
-  if (!announced.success || !isAlive(announced.data.pid)) return undefined;
+  if (!announced.success || !isProcessAlive(announced.data.pid)) return undefined;
   const client = serverClient(announced.data.url);
   try {
     await client.request('GET', '/api/health', undefined, { timeoutMs: HEALTH_TIMEOUT_MS });

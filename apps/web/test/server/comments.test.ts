@@ -7,34 +7,13 @@ import { users, workflowArtifacts } from '../../src/server/db/schema.ts';
 import { registerErrorHandler } from '../../src/server/http/apiError.ts';
 import { workflowArtifactRoutes } from '../../src/server/routes/workflow-artifacts.ts';
 import { workflowCommentRoutes } from '../../src/server/routes/workflow-comments.ts';
-import type { EventBus, NumberedEvent, OutgoingEvent } from '../../src/server/websocket/eventBus.ts';
 import { rowJson } from '../../src/server/db/rowJson.ts';
 import { DATABASE_KINDS } from './databases.ts';
+import { recordingBus } from './recordingBus.ts';
+import type { RecordingBus } from './recordingBus.ts';
 import type { DatabaseKind } from './databases.ts';
 import { seedRun } from './fixtures.ts';
 import type { SeededRun } from './fixtures.ts';
-
-interface RecordingBus extends EventBus {
-  published: Array<{ projectId: string; event: NumberedEvent }>;
-}
-
-function recordingBus(): RecordingBus {
-  const published: RecordingBus['published'] = [];
-  return {
-    bootId: 'test',
-    published,
-    get lastId() {
-      return published.length;
-    },
-    publish(projectId: string, event: OutgoingEvent) {
-      const numbered = { ...event, id: published.length + 1 };
-      published.push({ projectId, event: numbered });
-      return numbered;
-    },
-    subscribe: () => () => undefined,
-    since: () => ({ events: [] }),
-  };
-}
 
 const UNKNOWN_ID = '7d1c5a0e-1b2c-4d3e-8f40-123456789abc';
 

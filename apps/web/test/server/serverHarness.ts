@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createAgentRunner } from '@switchyard/agent-cli-sdk';
+import { fakeClaudePath } from '@switchyard/agent-cli-sdk/testing';
 import { startServer } from '../../src/server/serve.ts';
 import type { RunningServer } from '../../src/server/serve.ts';
 import type { DatabaseKind } from './databases.ts';
@@ -50,7 +52,13 @@ export async function startTestServer(kind: DatabaseKind): Promise<TestServer> {
     projectDir,
     port: 0,
     database,
-    runtime: { leaseTtlMs: 5_000, controlPollMs: 50, retryBaseDelayMs: 50 },
+    // Agent steps are played by the fake Claude Code CLI, a real executable that prints a recorded stream.
+    runtime: {
+      agents: createAgentRunner({ paths: { claude: fakeClaudePath } }),
+      leaseTtlMs: 5_000,
+      controlPollMs: 50,
+      retryBaseDelayMs: 50,
+    },
   });
   return serverClient(server.url, projectDir, {
     server,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { workflowComments, workflowRunSteps, workflowRuns } from '../../src/server/db/schema.ts';
+import { agentSessions, workflowComments, workflowRunSteps, workflowRuns } from '../../src/server/db/schema.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import { startTestServer } from './serverHarness.ts';
 import type { RunJson, TestServer } from './serverHarness.ts';
@@ -56,6 +56,29 @@ describe.each(DATABASE_KINDS)('runs through the API on $name', (kind) => {
       '/api/workflow-definitions',
     );
     expect(template.body.data.find((d) => d.identifier === 'simple-pipeline')?.times_used).toBeGreaterThanOrEqual(1);
+  });
+
+  it('creates the agent session record before an agent step runs and links it from the step', async () => {
+    const created = await start('implement-feature', { feature: 'Add a --verbose flag', skipTests: true });
+    const run = await t.waitForRun(created.id, terminal, 60_000);
+    expect(run.status, run.error ?? '').toBe('completed');
+    const db = t.server.database.db;
+    const steps = await db.select().from(workflowRunSteps).where(eq(workflowRunSteps.workflow_run_id, created.id));
+    const agentSteps = steps.filter((s) => s.type === 'agent');
+    expect(agentSteps.length).toBeGreaterThanOrEqual(2);
+    for (const step of agentSteps) {
+      expect(step.agent_session_id).not.toBeNull();
+      const [session] = await db.select().from(agentSessions).where(eq(agentSessions.id, step.agent_session_id!));
+      expect(session).toMatchObject({ agent: 'claude', project_id: t.server.projectId });
+      // The CLI's own session id, journaled as the agent reported it, is kept on the record too.
+      expect(session!.cli_session_id).toBe(step.cli_session_id);
+      expect(session!.cli_session_id).toBeTruthy();
+    }
+    const stepView = await t.api<{ agent_session: { id: string } | null }>(
+      'GET',
+      `/api/workflow-steps/${agentSteps[0]!.id}`,
+    );
+    expect(stepView.body.agent_session?.id).toBe(agentSteps[0]!.agent_session_id);
   });
 
   it('pauses a run at the next step boundary and resumes it without running completed steps again', async () => {

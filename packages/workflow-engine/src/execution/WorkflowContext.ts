@@ -2,6 +2,7 @@
  * The `ctx` a template's `execute` receives, and the replay rule: a step whose journal record is final returns
  * that record's result; any other step runs now and is committed before `ctx.step` returns.
  */
+import { resolve } from 'node:path';
 import { DeterminismError, DuplicateStepIdError, StepFailedError, StepSpecError } from '../errors.ts';
 import type { EventSink, JournalRecord, RunStore, StepProgress } from '../ports.ts';
 import type { ExecutionFiles } from '../storage/FileSystemStorage.ts';
@@ -208,10 +209,31 @@ export class RunContext implements WorkflowContext {
     const firstAttempt = (recorded?.attempt ?? 0) + 1;
     const startedAt = new Date().toISOString();
     const input = describeStepInput(spec);
+    // The agent_sessions record exists before the agent process does, so the step links to it from the start; a
+    // resumed step keeps the record of the session it continues.
+    const agentSessionRecordId =
+      spec.type === 'agent' && this.deps.agentSessions
+        ? (recorded?.agentSessionRecordId ??
+          (await this.deps.agentSessions.createSession({
+            runId: this.runId,
+            stepId: id,
+            agent: spec.agent,
+            cwd: resolve(this.deps.workingDir, spec.cwd ?? '.'),
+          })))
+        : undefined;
     await store.startStep(
       this.runId,
       this.control.lease,
-      { stepId: id, index: position, name, phase: spec.phase, type: spec.type, input, attempt: firstAttempt },
+      {
+        stepId: id,
+        index: position,
+        name,
+        phase: spec.phase,
+        type: spec.type,
+        input,
+        attempt: firstAttempt,
+        ...(agentSessionRecordId ? { agentSessionRecordId } : {}),
+      },
       { currentStepIndex: position },
     );
     this.run = { ...this.run, currentStepIndex: position };

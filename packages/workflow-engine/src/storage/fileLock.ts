@@ -37,12 +37,13 @@ async function holder(lockPath: string): Promise<number | undefined> {
 async function isStale(lockPath: string): Promise<boolean> {
   const pid = await holder(lockPath);
   // An empty file is a lock being written right now, unless it has been empty for too long.
-  if (pid !== undefined && pid !== process.pid && !isAlive(pid)) return true;
+  if (pid !== undefined && pid !== process.pid && !isProcessAlive(pid)) return true;
   const info = await stat(lockPath).catch(() => undefined);
   return info !== undefined && Date.now() - info.mtimeMs > STALE_AFTER_MS;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (one we may not signal counts: it exists). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -15,15 +15,18 @@ function integerOption(value: unknown, name: string, min: number, max: number): 
   return number;
 }
 
+const megabytes = (value: number | undefined) => (value === undefined ? undefined : value * 1024 * 1024);
+
 export const serveCommand: Command = {
   name: 'serve',
   summary:
     'Start the server: the REST API and WebSocket on http://127.0.0.1:4400, and workers that execute runs. Runs left running by a stopped server are resumed.',
-  usage: 'switchyard serve [--port N] [--host H] [--concurrency N]',
+  usage: 'switchyard serve [--port N] [--host H] [--concurrency N] [--max-upload-mb N]',
   help: [
     '    --port <n>        the port (default: $PORT or 4400; 0 picks a free one)',
     '    --host <host>     the address to bind (default: $HOST or 127.0.0.1); another address needs SWITCHYARD_TOKEN',
     '    --concurrency <n> runs executed at once by this server (default 4)',
+    '    --max-upload-mb <n> the largest artifact upload accepted (default: $SWITCHYARD_MAX_UPLOAD_MB or 100)',
     projectHelp,
     'environment: DATABASE_URL=postgres://… uses PostgreSQL instead of the embedded database in .agent/db/',
   ],
@@ -32,6 +35,7 @@ export const serveCommand: Command = {
     port: { type: 'string' },
     host: { type: 'string' },
     concurrency: { type: 'string' },
+    'max-upload-mb': { type: 'string' },
   },
   async run({ values }, io) {
     const project = resolveProject(values.project as string | undefined);
@@ -40,6 +44,9 @@ export const serveCommand: Command = {
       port: integerOption(values.port ?? process.env.PORT, 'port', 0, 65_535),
       host: (values.host as string | undefined) ?? process.env.HOST,
       concurrency: integerOption(values.concurrency, 'concurrency', 1, 256),
+      maxUploadBytes: megabytes(
+        integerOption(values['max-upload-mb'] ?? process.env.SWITCHYARD_MAX_UPLOAD_MB, 'max-upload-mb', 1, 1_000_000),
+      ),
       databaseUrl: process.env.DATABASE_URL || undefined,
       token: process.env.SWITCHYARD_TOKEN || undefined,
       log: (line) => io.stdout.write(`${line}\n`),

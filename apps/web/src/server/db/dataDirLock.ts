@@ -5,6 +5,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '@switchyard/workflow-engine';
 
 export class DataDirLockedError extends Error {
   readonly code = 'data_dir_locked';
@@ -16,15 +17,6 @@ export class DataDirLockedError extends Error {
       `the database in ${dir} is in use by process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since}); ` +
         'stop it, or talk to it through its HTTP API, or set DATABASE_URL to share a PostgreSQL database',
     );
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -46,7 +38,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       const holder = JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) as DataDirLockedError['holder'];
       const sameHost = holder.host === me.host;
       if (holder.pid === process.pid && sameHost) throw new DataDirLockedError(dir, holder);
-      if (holder.pid && sameHost && isAlive(holder.pid)) throw new DataDirLockedError(dir, holder);
+      if (holder.pid && sameHost && isProcessAlive(holder.pid)) throw new DataDirLockedError(dir, holder);
       await rm(path, { force: true });
     }
   }

@@ -21,7 +21,7 @@ import {
   uploadArtifact,
 } from '../domain/workflow-artifact/services/uploadArtifact.ts';
 import type { StagedFile } from '../domain/workflow-artifact/services/uploadArtifact.ts';
-import { requireRun } from '../domain/workflow-comment/services/createComment.ts';
+import { requireRun } from '../domain/workflow/runLookups.ts';
 
 const UploadFields = z.object({ workflow_run_step_id: uuid() });
 const AttachBody = z.object({ workflow_comment_id: uuid() });

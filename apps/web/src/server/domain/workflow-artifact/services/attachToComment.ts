@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowArtifacts, workflowComments, workflowRunSteps } from '../../../db/schema.ts';
 import { invalidFields } from '../../../http/apiError.ts';
-import { notFoundIn } from '../../workflow-comment/services/createComment.ts';
+import { notFoundIn } from '../../workflow/runLookups.ts';
 import { artifactView } from '../artifactView.ts';
 import type { ArtifactView } from '../artifactView.ts';
 

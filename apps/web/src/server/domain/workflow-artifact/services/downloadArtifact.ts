@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { projects, workflowArtifacts, workflowRunSteps, workflowRuns } from '../../../db/schema.ts';
 import { ApiError } from '../../../http/apiError.ts';
-import { notFoundIn } from '../../workflow-comment/services/createComment.ts';
+import { notFoundIn } from '../../workflow/runLookups.ts';
 import { artifactView } from '../artifactView.ts';
 import type { ArtifactView } from '../artifactView.ts';
 import { executionFilesOf } from './uploadArtifact.ts';

@@ -16,8 +16,8 @@ import { workflowArtifacts } from '../../../db/schema.ts';
 import { ApiError } from '../../../http/apiError.ts';
 import type { EventBus } from '../../../websocket/eventBus.ts';
 import { projectLayout } from '../../project/projectLayout.ts';
-import { requireStepOfRun } from '../../workflow-comment/services/createComment.ts';
-import type { RunRef } from '../../workflow-comment/services/createComment.ts';
+import { requireStepOfRun } from '../../workflow/runLookups.ts';
+import type { RunRef } from '../../workflow/runLookups.ts';
 import { artifactView } from '../artifactView.ts';
 import type { ArtifactView } from '../artifactView.ts';
 

@@ -6,7 +6,7 @@ import { workflowArtifacts, workflowComments } from '../../../db/schema.ts';
 import type { ArtifactRow } from '../../workflow-artifact/artifactView.ts';
 import { commentView } from '../commentView.ts';
 import type { CommentView } from '../commentView.ts';
-import { requireRun, requireStepOfRun } from './createComment.ts';
+import { requireRun, requireStepOfRun } from '../../workflow/runLookups.ts';
 
 export interface GetCommentsInput {
   runId: string;

@@ -9,7 +9,7 @@ import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { and, eq, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
-import { definitionSnapshot, discoverTemplates } from '@switchyard/workflow-engine';
+import { definitionSnapshot, discoverTemplates, templateIdFromPath } from '@switchyard/workflow-engine';
 import type { WorkflowDefinition } from '@switchyard/workflow-engine';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowDefinitions } from '../../../db/schema.ts';
@@ -103,7 +103,7 @@ async function invalidValues(file: string, error: string): Promise<DefinitionVal
     return undefined;
   }
   return {
-    identifier: templateId(file),
+    identifier: templateIdFromPath(file),
     name: basename(file),
     description: null,
     type: ['.ts', '.mts'].includes(extname(file).toLowerCase()) ? 'code' : 'yaml',
@@ -113,17 +113,6 @@ async function invalidValues(file: string, error: string): Promise<DefinitionVal
     content_hash: createHash('sha256').update(bytes).digest('hex'),
     error,
   };
-}
-
-/** The engine's template id: the slug of the file name (`Fix Bug.yaml` → `fix-bug`). */
-function templateId(file: string): string {
-  const base = basename(file).replace(/\.(ts|mts|ya?ml)$/i, '');
-  return (
-    base
-      .toLowerCase()
-      .replace(/[^a-z0-9_]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'template'
-  );
 }
 
 /**

@@ -6,7 +6,7 @@ import { invalidFields } from '../../../http/apiError.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 import { getWorkflowRunById } from './getWorkflowRunById.ts';
 import type { RunDetail } from './getWorkflowRunById.ts';
-import { requireRun } from '../../workflow-comment/services/createComment.ts';
+import { requireRun } from '../../workflow/runLookups.ts';
 
 async function executorOf(deps: WorkflowServiceDeps, runId: string) {
   const run = await requireRun(deps.db, runId);

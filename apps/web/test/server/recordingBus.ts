@@ -1,0 +1,24 @@
+/** An event bus that records what is published, for route tests that assert on events without a WebSocket. */
+import type { EventBus, NumberedEvent, OutgoingEvent } from '../../src/server/websocket/eventBus.ts';
+
+export interface RecordingBus extends EventBus {
+  published: Array<{ projectId: string; event: NumberedEvent }>;
+}
+
+export function recordingBus(): RecordingBus {
+  const published: RecordingBus['published'] = [];
+  return {
+    bootId: 'test',
+    published,
+    get lastId() {
+      return published.length;
+    },
+    publish(projectId: string, event: OutgoingEvent) {
+      const numbered = { ...event, id: published.length + 1 };
+      published.push({ projectId, event: numbered });
+      return numbered;
+    },
+    subscribe: () => () => undefined,
+    since: () => ({ events: [] }),
+  };
+}
