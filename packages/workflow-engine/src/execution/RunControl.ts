@@ -19,6 +19,10 @@ export class RunControl {
   private timer: NodeJS.Timeout | undefined;
   private lastRenewal = Date.now();
   private polling: Promise<void> | undefined;
+  /** Calls of {@link poll}: a look begun before the latest one may predate the request that caused it. */
+  private polls = 0;
+  /** The run as the latest look saw it, when that look began and how many `poll()` calls preceded it. */
+  private seen: { run: WorkflowRun | undefined; at: number; polls: number } | undefined;
 
   constructor(
     private readonly store: RunStore,
@@ -38,7 +42,7 @@ export class RunControl {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    this.timer = setInterval(() => void this.tick(), this.options.pollMs);
     this.timer.unref();
   }
 
@@ -48,8 +52,20 @@ export class RunControl {
 
   /** Looks at the run now rather than at the next tick (an in-process cancel). */
   poll(): Promise<void> {
+    this.polls++;
+    return this.tick();
+  }
+
+  private tick(): Promise<void> {
     this.polling ??= this.check().finally(() => (this.polling = undefined));
     return this.polling;
+  }
+
+  private async look(): Promise<WorkflowRun | undefined> {
+    const begun = { at: Date.now(), polls: this.polls };
+    const run = await this.store.getRun(this.runId);
+    if (!this.seen || this.seen.at <= begun.at) this.seen = { run, ...begun };
+    return run;
   }
 
   private async check(): Promise<void> {
@@ -59,7 +75,7 @@ export class RunControl {
         this.lease = await this.store.renewLease(this.runId, this.lease, this.options.leaseTtlMs);
         this.lastRenewal = Date.now();
       }
-      const run = await this.store.getRun(this.runId);
+      const run = await this.look();
       const request = run && requestOf(run);
       if (request && (request.status === 'cancelled' || run.pauseRequested === 'now')) this.abort(request);
     } catch (error) {
@@ -75,7 +91,14 @@ export class RunControl {
   /** At a step boundary: a pending request, or an earlier abort, suspends the run here. */
   async atBoundary(): Promise<void> {
     if (this.suspension) throw new RunSuspended(this.suspension);
-    const run = await this.store.getRun(this.runId);
+    // A look younger than the poll interval stands in for a read of our own (on a database a read per step is a
+    // round trip). A request from this process calls `poll()`, which makes every earlier look stale, so it is seen
+    // at the next boundary as before. One from another process is seen at the first boundary after a poll has
+    // looked, up to `pollMs` later than before: short steps started in that time still run (and a cancel aborts
+    // the running step at that poll either way).
+    const seen = this.seen;
+    const fresh = seen && seen.polls === this.polls && Date.now() - seen.at < this.options.pollMs;
+    const run = fresh ? seen.run : await this.look();
     const request = run && requestOf(run);
     if (request) {
       this.abort(request);
