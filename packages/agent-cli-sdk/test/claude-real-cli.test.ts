@@ -15,7 +15,14 @@ import { eventsOfType, recordingHooks } from './helpers.ts';
 
 const claudeBin = fileURLToPath(new URL('../../../node_modules/.bin/claude', import.meta.url));
 
-describe.skipIf(!existsSync(claudeBin))('the real Claude Code CLI against a fake Messages API', () => {
+const claudeInstalled = existsSync(claudeBin);
+if (!claudeInstalled) {
+  const message = `the real Claude Code CLI is not installed at ${claudeBin} (npm install brings it as a devDependency)`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(`\n⚠ ${message}: its tests are SKIPPED\n`);
+}
+
+describe.skipIf(!claudeInstalled)('the real Claude Code CLI against a fake Messages API', () => {
   let api: FakeAnthropicApi;
   let runner: AgentRunner;
   let root: string;
