@@ -6,6 +6,7 @@ import type { Command } from '../command.ts';
 import { projectHelp, projectOption } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { resolveProject } from '../project.ts';
+import { findServer } from '../serverClient.ts';
 
 function integerOption(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -75,6 +76,14 @@ export const migrateCommand: Command = {
   async run({ values }, io) {
     const project = resolveProject(values.project as string | undefined);
     const url = process.env.DATABASE_URL || undefined;
+    if (!url) {
+      // A running server migrated the embedded database when it started, and holds it now.
+      const server = await findServer(project.dir);
+      if (server) {
+        io.stdout.write(`migrations were applied by the server at ${server.url} when it started\n`);
+        return 0;
+      }
+    }
     const database = await openDatabase(url ? { url } : { dataDir: projectLayout(project.dir).databaseDir });
     await database.close();
     io.stdout.write(`migrations applied to ${database.kind} ${database.location}\n`);
