@@ -98,6 +98,10 @@ describe('command line and server', { timeout: 120_000 }, () => {
       const outside = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml')], { cwd: project });
       expect(outside.code).toBe(2);
       expect(outside.stderr).toContain('copy it into .agent/workflows/definitions/ and run it by name');
+
+      const migrate = await cli(['migrate'], { cwd: project });
+      expect(migrate.code, migrate.stderr).toBe(0);
+      expect(migrate.stdout).toContain(`migrations were applied by the server at ${server.url}`);
     } finally {
       await server.close();
     }
