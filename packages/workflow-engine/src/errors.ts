@@ -121,6 +121,17 @@ export class SnapshotImmutableError extends WorkflowError {
   }
 }
 
+/** A run whose execution directory has no `definition.json`: there is no template it is pinned to. */
+export class SnapshotMissingError extends WorkflowError {
+  readonly code = 'snapshot_missing';
+  constructor(
+    readonly runId: string,
+    readonly dir: string,
+  ) {
+    super(`run ${runId} has no definition snapshot in ${dir}`);
+  }
+}
+
 export class AgentUnavailableError extends WorkflowError {
   readonly code = 'agent_unavailable';
   constructor(message: string) {

@@ -13,9 +13,10 @@ export {
   argsJsonSchema,
   isDefinedWorkflow,
   templateIdFromPath,
+  contentHash,
 } from './parser/WorkflowDefinition.ts';
 export type { WorkflowConfig, DefinedWorkflow, PhaseInput } from './parser/WorkflowDefinition.ts';
-export { loadTemplate, discoverTemplates } from './parser/loadTemplate.ts';
+export { loadTemplate, loadPinnedTemplate, discoverTemplates } from './parser/loadTemplate.ts';
 export type { LoadTemplateOptions, DiscoveredTemplates } from './parser/loadTemplate.ts';
 export { loadCodeTemplate } from './parser/CodeParser.ts';
 export { parseYamlTemplate, loadYamlTemplate } from './parser/YamlParser.ts';

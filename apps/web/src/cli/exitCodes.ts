@@ -23,6 +23,7 @@ const USAGE_CODES = new Set([
   'step_spec_invalid',
   'run_not_found',
   'invalid_transition',
+  'snapshot_missing',
   'server_rejected',
 ]);
 

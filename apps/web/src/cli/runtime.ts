@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAgentRunner } from '@switchyard/agent-cli-sdk';
-import { createExecutor, ExecutionFiles, loadTemplate } from '@switchyard/workflow-engine';
+import { createExecutor, ExecutionFiles, loadPinnedTemplate } from '@switchyard/workflow-engine';
 import type {
   AgentSessionStore,
   EventSink,
@@ -57,12 +57,8 @@ export function commandLineExecutor(target: ExecutionTarget, io: Io, options: Fo
 }
 
 /** The template a run is pinned to: the copy of its source taken at start, not the file as it is now. */
-export async function loadPinnedDefinition(project: Project, runId: string): Promise<WorkflowDefinition> {
-  const files = new ExecutionFiles(project.executionsDir, runId);
-  const snapshot = await files.readDefinition().catch(() => {
-    throw new UsageError(`run ${runId} has no definition snapshot in ${files.dir}`);
-  });
-  return loadTemplate(files.pinnedSourcePath(snapshot));
+export function loadPinnedDefinition(project: Project, runId: string): Promise<WorkflowDefinition> {
+  return loadPinnedTemplate(new ExecutionFiles(project.executionsDir, runId));
 }
 
 /**

@@ -141,7 +141,7 @@ export function templateIdFromPath(file: string): string {
   );
 }
 
-export function contentHash(text: string): string {
+export function contentHash(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

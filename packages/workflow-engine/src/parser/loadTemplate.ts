@@ -3,7 +3,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { TemplateError } from '../errors.ts';
+import { SnapshotMissingError, TemplateError } from '../errors.ts';
+import type { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { WorkflowDefinition } from '../types/workflow.ts';
 import { loadCodeTemplate } from './CodeParser.ts';
 import type { LoadCodeTemplateOptions } from './CodeParser.ts';
@@ -31,6 +32,18 @@ export async function loadTemplate(file: string, options: LoadTemplateOptions = 
       message: `is not a template: expected one of ${SUPPORTED.join(', ')}${extension ? `, found ${extension}` : ''}`,
     },
   ]);
+}
+
+/**
+ * The template a run is pinned to: the copy of its source taken at start (`executions/{id}/source/`), not the
+ * file as it is now. A run without a snapshot is a `SnapshotMissingError`.
+ */
+export async function loadPinnedTemplate(files: ExecutionFiles): Promise<WorkflowDefinition> {
+  const snapshot = await files.readDefinition().catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SnapshotMissingError(files.runId, files.dir);
+    throw error;
+  });
+  return loadTemplate(files.pinnedSourcePath(snapshot));
 }
 
 export interface DiscoveredTemplates {

@@ -413,18 +413,20 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
     async addComment(input) {
       if (!(await readRun(db, input.runId))) throw new RunNotFoundError(input.runId);
       const stepRowId = input.stepId ? await activeStepRowId(input.runId, input.stepId) : null;
-      const inserted = await db.execute(sql`
-        insert into ${workflowComments} (workflow_run_id, workflow_run_step_id, text, comment_type, dedupe_key)
-        values (${input.runId}, ${stepRowId}, ${input.text}, ${input.type}, ${input.key})
-        on conflict (workflow_run_id, dedupe_key) where dedupe_key is not null do nothing
-        returning id`);
-      const created = (inserted as unknown as { rows: { id: string }[] }).rows.length > 0;
+      const [inserted] = await queryRows<{ id: string }>(
+        db,
+        sql`insert into ${workflowComments} (workflow_run_id, workflow_run_step_id, text, comment_type, dedupe_key)
+            values (${input.runId}, ${stepRowId}, ${input.text}, ${input.type}, ${input.key})
+            on conflict (workflow_run_id, dedupe_key) where dedupe_key is not null do nothing
+            returning id`,
+      );
+      const created = inserted !== undefined;
       const [row] = await db
         .select()
         .from(workflowComments)
         .where(
-          created
-            ? eq(workflowComments.id, (inserted as unknown as { rows: { id: string }[] }).rows[0]!.id)
+          inserted
+            ? eq(workflowComments.id, inserted.id)
             : and(eq(workflowComments.workflow_run_id, input.runId), eq(workflowComments.dedupe_key, input.key!)),
         );
       return { comment: toComment(row!, input.stepId), created };

@@ -1,5 +1,5 @@
 /**
- * The in-process workers of `switchyard serve` (and `switchyard worker`): claim runnable runs from the database —
+ * The in-process workers of `switchyard serve`: claim runnable runs from the database —
  * new, resumed, approved, or left `running` by a process that died (its lease expired) — and execute them by
  * replay, up to `concurrency` at a time. A claim is `FOR UPDATE SKIP LOCKED` with a fenced lease, so a run never
  * runs in two workers at once.

@@ -23,23 +23,20 @@ export function busEventSink(deps: { db: AppDatabase; bus: EventBus }, projectId
     publish({ type: event.type, data: { ...event.data, comment: row ? commentView(row) : event.data.comment } });
   }
 
+  /** Runs `work` after everything queued before it; the queue is empty again once it is done. */
+  function enqueue(work: () => Promise<void> | void): void {
+    const next = (pending ?? Promise.resolve()).then(work);
+    pending = next;
+    void next.finally(() => {
+      if (pending === next) pending = undefined;
+    });
+  }
+
   return {
     emit(event) {
-      if (event.type === 'workflow.comment.created') {
-        const previous = pending ?? Promise.resolve();
-        const next = previous.then(() => withCommentRow(event));
-        pending = next;
-        void next.finally(() => {
-          if (pending === next) pending = undefined;
-        });
-        return;
-      }
-      if (!pending) return publish(event);
-      const next = pending.then(() => publish(event));
-      pending = next;
-      void next.finally(() => {
-        if (pending === next) pending = undefined;
-      });
+      if (event.type === 'workflow.comment.created') enqueue(() => withCommentRow(event));
+      else if (pending) enqueue(() => publish(event));
+      else publish(event);
     },
   };
 }

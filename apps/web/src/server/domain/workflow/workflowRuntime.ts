@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createAgentRunner } from '@switchyard/agent-cli-sdk';
-import { createExecutor, ExecutionFiles, loadTemplate } from '@switchyard/workflow-engine';
+import { createExecutor, ExecutionFiles, loadPinnedTemplate } from '@switchyard/workflow-engine';
 import type { AgentRunner, WorkflowDefinition, WorkflowExecutor } from '@switchyard/workflow-engine';
 import type { AppDatabase } from '../../db/connection.ts';
 import { createDatabaseAgentSessionStore, createDatabaseRunStore } from '../../db/DatabaseRunStore.ts';
@@ -72,10 +72,8 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
   }
 
   /** The template a run is pinned to: the copy of its source taken at start, not the file as it is now. */
-  async function pinnedDefinition(project: ProjectRef, runId: string): Promise<WorkflowDefinition> {
-    const files = new ExecutionFiles(projectLayout(project.path).executionsDir, runId);
-    const snapshot = await files.readDefinition();
-    return loadTemplate(files.pinnedSourcePath(snapshot));
+  function pinnedDefinition(project: ProjectRef, runId: string): Promise<WorkflowDefinition> {
+    return loadPinnedTemplate(new ExecutionFiles(projectLayout(project.path).executionsDir, runId));
   }
 
   /** The project a template row belongs to. */

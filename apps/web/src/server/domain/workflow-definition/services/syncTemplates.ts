@@ -3,13 +3,12 @@
  * what runs reference. An invalid template gets a row carrying its error (listed, never hidden); a template whose
  * file disappeared keeps its row, because runs reference it, and is marked.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { and, eq, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
-import { definitionSnapshot, discoverTemplates, templateIdFromPath } from '@switchyard/workflow-engine';
+import { contentHash, definitionSnapshot, discoverTemplates, templateIdFromPath } from '@switchyard/workflow-engine';
 import type { WorkflowDefinition } from '@switchyard/workflow-engine';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowDefinitions } from '../../../db/schema.ts';
@@ -110,7 +109,7 @@ async function invalidValues(file: string, error: string): Promise<DefinitionVal
     path: file,
     phases: [],
     args_schema: {},
-    content_hash: createHash('sha256').update(bytes).digest('hex'),
+    content_hash: contentHash(bytes),
     error,
   };
 }

@@ -6,11 +6,16 @@ import { invalidFields } from '../../../http/apiError.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 import { getWorkflowRunById } from './getWorkflowRunById.ts';
 import type { RunDetail } from './getWorkflowRunById.ts';
-import { requireRun } from '../../workflow/runLookups.ts';
+import { requireRun } from '../runLookups.ts';
+import type { ProjectRef } from '../workflowRuntime.ts';
+
+async function projectOf(deps: WorkflowServiceDeps, runId: string): Promise<ProjectRef> {
+  const run = await requireRun(deps.db, runId);
+  return { id: run.project_id, path: run.project_path };
+}
 
 async function executorOf(deps: WorkflowServiceDeps, runId: string) {
-  const run = await requireRun(deps.db, runId);
-  return deps.runtime.executorFor({ id: run.project_id, path: run.project_path });
+  return deps.runtime.executorFor(await projectOf(deps, runId));
 }
 
 /** Pauses at the next step boundary, or with `now` stops the running step (it runs again, or its agent session continues, on resume). */
@@ -45,8 +50,7 @@ export async function advanceWorkflow(deps: WorkflowServiceDeps, runId: string):
 
 /** Runs `phase` and every later phase again; earlier results stay, superseded attempts are kept as history. */
 export async function rerunWorkflow(deps: WorkflowServiceDeps, runId: string, phase: string): Promise<RunDetail> {
-  const run = await requireRun(deps.db, runId);
-  const project = { id: run.project_id, path: run.project_path };
+  const project = await projectOf(deps, runId);
   const definition = await deps.runtime.pinnedDefinition(project, runId);
   if (!definition.phases.some((p) => p.id === phase)) {
     const phases = definition.phases.map((p) => p.id).join(', ');

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { ArgsValidationError, loadTemplate, TemplateError } from '@switchyard/workflow-engine';
 import { workflowDefinitions } from '../../../db/schema.ts';
 import { ApiError, invalidFields } from '../../../http/apiError.ts';
-import { notFoundIn } from '../../workflow/runLookups.ts';
+import { notFoundIn } from '../runLookups.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 import { getWorkflowRunById } from './getWorkflowRunById.ts';
 import type { RunDetail } from './getWorkflowRunById.ts';

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { ExecutionFiles, InvalidTransitionError } from '@switchyard/workflow-engine';
 import { workflowRuns } from '../../../db/schema.ts';
 import { projectLayout } from '../../project/projectLayout.ts';
-import { requireRun } from '../../workflow/runLookups.ts';
+import { requireRun } from '../runLookups.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 
 /**
