@@ -7,8 +7,15 @@
  */
 import type { AgentName } from './types.ts';
 
+/**
+ * The kinds of failure these errors are, in the workflow engine's words (its `ERROR_KINDS`), so whoever shows them
+ * picks an HTTP status or exit code by kind.
+ */
+export type AgentSdkErrorKind = 'unavailable' | 'failed';
+
 export abstract class AgentSdkError extends Error {
   abstract readonly code: string;
+  abstract readonly kind: AgentSdkErrorKind;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -18,6 +25,7 @@ export abstract class AgentSdkError extends Error {
 /** The CLI binary was not found (or is not executable) where the options, the env var or PATH point. */
 export class AgentCliNotFoundError extends AgentSdkError {
   readonly code = 'agent_cli_not_found';
+  readonly kind = 'unavailable';
   constructor(
     readonly agent: AgentName,
     readonly searched: string,
@@ -31,6 +39,7 @@ export class AgentCliNotFoundError extends AgentSdkError {
 /** The CLI was found but could not be started, e.g. because the step's cwd does not exist. */
 export class AgentSpawnError extends AgentSdkError {
   readonly code = 'agent_spawn_failed';
+  readonly kind = 'unavailable';
   constructor(
     readonly agent: AgentName,
     message: string,
@@ -43,6 +52,7 @@ export class AgentSpawnError extends AgentSdkError {
 /** `onSessionStarted` or `onEvent` threw; the agent was stopped because its session could not be recorded. */
 export class AgentHookError extends AgentSdkError {
   readonly code = 'agent_hook_failed';
+  readonly kind = 'failed';
   constructor(
     readonly hook: 'onSessionStarted' | 'onEvent',
     cause: unknown,

@@ -3,6 +3,7 @@
  * event model.
  */
 export type * from './types.ts';
+export { AGENT_NAMES } from './types.ts';
 export type * from './events.ts';
 export type { AgentAdapter, StreamParser, StreamProgress } from './adapter.ts';
 export { createAgentRunner, agentAdapters } from './runner.ts';
@@ -10,6 +11,7 @@ export type { AgentRunnerOptions } from './runner.ts';
 export { claudeAdapter, buildClaudeArgs, createClaudeParser } from './adapters/claude.ts';
 export { codexAdapter, buildCodexArgs, createCodexParser } from './adapters/codex.ts';
 export { geminiAdapter, buildGeminiArgs, createGeminiParser } from './adapters/gemini.ts';
+export type { AgentSdkErrorKind } from './errors.ts';
 export { AgentSdkError, AgentCliNotFoundError, AgentHookError, AgentSpawnError } from './errors.ts';
 export { renderAgentSummary } from './summary.ts';
 export { createLineSplitter } from './lines.ts';

@@ -3,7 +3,9 @@
  * interface; the engine receives an implementation by injection and never spawns a CLI itself.
  */
 
-export type AgentName = 'claude' | 'codex' | 'gemini';
+/** The agent CLIs Switchyard runs: the one list, read by the template parsers, the database and the API. */
+export const AGENT_NAMES = ['claude', 'codex', 'gemini'] as const;
+export type AgentName = (typeof AGENT_NAMES)[number];
 
 export interface AgentUsage {
   input: number;

@@ -1,10 +1,39 @@
 /**
- * The engine's typed errors. Each has a stable `code`; the edges (CLI exit codes, HTTP statuses) map codes,
- * never messages.
+ * The engine's typed errors. Each has a stable `code` and a {@link ErrorKind}; the edges derive an HTTP status and
+ * a CLI exit code from the kind, each in one table, and never read messages.
  */
+
+/**
+ * What kind of failure an error is, in words every package shares (the agent SDK's and the server's errors use
+ * the same ones). The kind, not the code, decides the HTTP status and the exit code.
+ */
+export const ERROR_KINDS = [
+  /** The input is malformed: a field is missing, of the wrong type or out of range. */
+  'invalid',
+  /** No credentials, or wrong ones. */
+  'unauthorized',
+  /** Understood, and refused for where it comes from (a foreign origin or host). */
+  'forbidden',
+  'not_found',
+  /** Not possible in the current state: a finished run paused, a run held by another worker. */
+  'conflict',
+  'too_large',
+  'unsupported_media_type',
+  'range_not_satisfiable',
+  /** Well-formed, but the template (or a run's pinned copy of it) cannot be used as it is. */
+  'unprocessable',
+  /** The workflow itself went wrong: a step failed. */
+  'failed',
+  /** Something outside is not there: an agent CLI, the server, the database held by another process. */
+  'unavailable',
+  /** A write failed for want of space or permission. */
+  'insufficient_storage',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export abstract class WorkflowError extends Error {
   abstract readonly code: string;
+  abstract readonly kind: ErrorKind;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -30,6 +59,7 @@ export function formatTemplateIssue(issue: TemplateIssue): string {
 
 export class TemplateError extends WorkflowError {
   readonly code = 'template_invalid';
+  readonly kind = 'unprocessable';
   constructor(
     readonly issues: TemplateIssue[],
     options?: { cause?: unknown },
@@ -40,6 +70,7 @@ export class TemplateError extends WorkflowError {
 
 export class ArgsValidationError extends WorkflowError {
   readonly code = 'args_invalid';
+  readonly kind = 'invalid';
   constructor(
     readonly templateId: string,
     readonly issues: { path: string; message: string }[],
@@ -51,6 +82,7 @@ export class ArgsValidationError extends WorkflowError {
 /** A step spec passed to `ctx.step` that the engine cannot run. */
 export class StepSpecError extends WorkflowError {
   readonly code = 'step_spec_invalid';
+  readonly kind = 'unprocessable';
   constructor(
     readonly stepId: string,
     message: string,
@@ -62,6 +94,7 @@ export class StepSpecError extends WorkflowError {
 /** `execute` asked for different steps on replay than the journal recorded: the template is not deterministic. */
 export class DeterminismError extends WorkflowError {
   readonly code = 'determinism_violation';
+  readonly kind = 'unprocessable';
   constructor(
     message: string,
     readonly expectedStepId: string | null,
@@ -73,6 +106,7 @@ export class DeterminismError extends WorkflowError {
 
 export class DuplicateStepIdError extends WorkflowError {
   readonly code = 'duplicate_step_id';
+  readonly kind = 'unprocessable';
   constructor(readonly stepId: string) {
     super(`step id "${stepId}" is used twice in one run; each ctx.step call needs its own id`);
   }
@@ -81,6 +115,7 @@ export class DuplicateStepIdError extends WorkflowError {
 /** A step failed after its retries and did not continue on error; the run fails with it. */
 export class StepFailedError extends WorkflowError {
   readonly code = 'step_failed';
+  readonly kind = 'failed';
   constructor(
     readonly stepId: string,
     readonly reason: string,
@@ -91,6 +126,7 @@ export class StepFailedError extends WorkflowError {
 
 export class LeaseLostError extends WorkflowError {
   readonly code = 'lease_lost';
+  readonly kind = 'conflict';
   constructor(readonly runId: string) {
     super(`run ${runId} is now held by another worker; this worker's writes are refused`);
   }
@@ -98,6 +134,7 @@ export class LeaseLostError extends WorkflowError {
 
 export class RunNotFoundError extends WorkflowError {
   readonly code = 'run_not_found';
+  readonly kind = 'not_found';
   constructor(readonly runId: string) {
     super(`no run with id ${runId}`);
   }
@@ -105,6 +142,7 @@ export class RunNotFoundError extends WorkflowError {
 
 export class InvalidTransitionError extends WorkflowError {
   readonly code = 'invalid_transition';
+  readonly kind = 'conflict';
   constructor(
     readonly runId: string,
     readonly action: string,
@@ -116,6 +154,7 @@ export class InvalidTransitionError extends WorkflowError {
 
 export class SnapshotImmutableError extends WorkflowError {
   readonly code = 'snapshot_immutable';
+  readonly kind = 'conflict';
   constructor(readonly file: string) {
     super(`${file} is an immutable snapshot and already exists`);
   }
@@ -124,6 +163,7 @@ export class SnapshotImmutableError extends WorkflowError {
 /** A run whose execution directory has no `definition.json`: there is no template it is pinned to. */
 export class SnapshotMissingError extends WorkflowError {
   readonly code = 'snapshot_missing';
+  readonly kind = 'conflict';
   constructor(
     readonly runId: string,
     readonly dir: string,
@@ -134,6 +174,7 @@ export class SnapshotMissingError extends WorkflowError {
 
 export class AgentUnavailableError extends WorkflowError {
   readonly code = 'agent_unavailable';
+  readonly kind = 'unavailable';
   constructor(message: string) {
     super(message);
   }

@@ -2,8 +2,10 @@
 export type * from './types/workflow.ts';
 export type * from './types/step.ts';
 export type * from './types/context.ts';
+export type * from './types/status.ts';
 export type * from './ports.ts';
-export { TERMINAL_RUN_STATUSES } from './types/workflow.ts';
+export { RUN_STATUSES, STEP_STATUSES, STEP_TYPES, TERMINAL_RUN_STATUSES } from './types/status.ts';
+export { AGENT_NAMES } from '@switchyard/agent-cli-sdk';
 export * from './errors.ts';
 
 export {

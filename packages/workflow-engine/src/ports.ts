@@ -3,8 +3,9 @@
  * the server and the CLI hand it implementations of these ports.
  */
 import type { AgentName } from '@switchyard/agent-cli-sdk';
-import type { StepError, StepResult, StepType } from './types/step.ts';
-import type { Lease, RunStatus, StepStatus, WorkflowRun } from './types/workflow.ts';
+import type { RunStatus, StepStatus, StepType } from './types/status.ts';
+import type { StepError, StepResult } from './types/step.ts';
+import type { Lease, WorkflowRun } from './types/workflow.ts';
 
 // ── RunStore ────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -156,7 +157,8 @@ export type WorkflowEvent =
   | EventBase<'workflow.step.completed', { step_id: string; phase: string; status: StepStatus; result: StepResult }>
   | EventBase<
       'workflow.execution.status_changed',
-      { status: RunStatus; previous_status: RunStatus; error?: string | null }
+      /** `previous_status` is null for a run just created. */
+      { status: RunStatus; previous_status: RunStatus | null; error?: string | null }
     >
   | EventBase<'workflow.execution.phase_changed', { phase: string; previous_phase: string | null }>
   | EventBase<'workflow.comment.created', { step_id: string | null; comment: RunComment }>;

@@ -8,7 +8,8 @@ import type { EventSink, JournalRecord, RunStore, StepProgress } from '../ports.
 import type { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { WorkflowContext } from '../types/context.ts';
 import type { StepInput, StepResult, StepSpec, StepType } from '../types/step.ts';
-import type { RunStatus, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
+import type { RunStatus } from '../types/status.ts';
+import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import { buildCheckpoint, CheckpointManager } from './CheckpointManager.ts';
 import type { RunControl } from './RunControl.ts';
 import { RunSuspended } from './RunSuspended.ts';

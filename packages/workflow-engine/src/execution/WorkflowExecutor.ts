@@ -63,7 +63,7 @@ export function createExecutor(options: ExecutorOptions) {
     return run;
   }
 
-  function emitStatus(run: WorkflowRun, previous: WorkflowRun['status']): WorkflowRun {
+  function emitStatus(run: WorkflowRun, previous: WorkflowRun['status'] | null): WorkflowRun {
     if (run.status !== previous) {
       events.emit({
         type: 'workflow.execution.status_changed',
@@ -87,22 +87,24 @@ export function createExecutor(options: ExecutorOptions) {
       const sourceText = await readFile(definition.source.path, 'utf8');
       await files.writeSnapshot(definitionSnapshot(definition), parsedArgs, sourceText);
     }
-    return store.createRun({
+    const run = await store.createRun({
       id: runId,
       definitionId: definition.id,
       name: startOptions.name ?? definition.name,
       args: parsedArgs,
     });
+    return emitStatus(run, null);
   }
 
   /**
    * Claims the run and drives it as far as it goes. Returns the run as it stands afterwards; a run that is not
    * runnable (held by another worker, paused, finished) is returned untouched. A worker pool that claimed the run
-   * itself (`claimNextRun`) hands its lease over instead.
+   * itself (`claimNextRun`) hands its lease over instead, and may pass a loader of the run's pinned template: a
+   * run whose template cannot be loaded then fails like any other, with its status change emitted.
    */
   async function execute(
     runId: string,
-    definition: WorkflowDefinition,
+    definition: WorkflowDefinition | (() => Promise<WorkflowDefinition>),
     executeOptions: { lease?: Lease } = {},
   ): Promise<WorkflowRun> {
     const lease = executeOptions.lease ?? (await store.claimRun(runId, workerId, leaseTtlMs));
@@ -119,8 +121,23 @@ export function createExecutor(options: ExecutorOptions) {
     }
   }
 
-  async function drive(runId: string, definition: WorkflowDefinition, control: RunControl): Promise<WorkflowRun> {
+  async function drive(
+    runId: string,
+    loadDefinition: WorkflowDefinition | (() => Promise<WorkflowDefinition>),
+    control: RunControl,
+  ): Promise<WorkflowRun> {
     const run = await requireRun(runId);
+    let definition: WorkflowDefinition;
+    try {
+      definition = typeof loadDefinition === 'function' ? await loadDefinition() : loadDefinition;
+    } catch (error) {
+      // A run whose template cannot be loaded can never make progress.
+      const failed = await store.updateRun(runId, control.lease, {
+        status: 'failed',
+        error: `cannot load the run's pinned template: ${describeFailure(error)}`,
+      });
+      return emitStatus(failed, run.status);
+    }
     const journal = await store.getJournal(runId);
     const ctx = new RunContext(run, journal, definition, control, {
       store,

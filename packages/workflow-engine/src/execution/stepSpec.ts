@@ -2,11 +2,11 @@
  * Turns what a template passes to `ctx.step` — the explicit form or the seed's short form — into an explicit
  * {@link StepSpec}, with errors that name the step and the field.
  */
+import { AGENT_NAMES } from '@switchyard/agent-cli-sdk';
 import { StepSpecError } from '../errors.ts';
 import type { StepInput, StepSpec, StepType } from '../types/step.ts';
 
 export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const AGENTS = ['claude', 'codex', 'gemini'];
 
 export function assertStepId(id: unknown): asserts id is string {
   if (typeof id !== 'string' || !STEP_ID_PATTERN.test(id) || id.includes('..')) {
@@ -51,8 +51,8 @@ export function normalizeStepSpec(id: string, raw: StepInput): StepSpec {
   const type = inferType(id, input);
   if (type === 'agent') {
     const agent = input.agent ?? 'claude';
-    if (typeof agent !== 'string' || !AGENTS.includes(agent)) {
-      throw new StepSpecError(id, `unknown agent ${JSON.stringify(agent)} (expected ${AGENTS.join(', ')})`);
+    if (typeof agent !== 'string' || !(AGENT_NAMES as readonly unknown[]).includes(agent)) {
+      throw new StepSpecError(id, `unknown agent ${JSON.stringify(agent)} (expected ${AGENT_NAMES.join(', ')})`);
     }
     if (typeof input.prompt !== 'string' || input.prompt.trim() === '') {
       throw new StepSpecError(id, 'an agent step needs a non-empty `prompt`');

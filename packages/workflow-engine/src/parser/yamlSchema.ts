@@ -2,6 +2,7 @@
  * The shape of a YAML template, as zod schemas. Structure only; cross-field rules (declared phases, unique step
  * ids, references in `if:` and `{{ }}`) are checked by the parser once the structure is valid.
  */
+import { AGENT_NAMES } from '@switchyard/agent-cli-sdk';
 import { z } from 'zod';
 import { describeValue, strictObject } from './issues.ts';
 import { nameSchema, phasesSchema, slugSchema, workspaceSchema } from './WorkflowDefinition.ts';
@@ -84,7 +85,7 @@ export const stepSchemas = {
     prompt: z
       .string({ error: (issue) => (issue.input === undefined ? 'is required for an agent step' : undefined) })
       .min(1),
-    agent: z.enum(['claude', 'codex', 'gemini']).default('claude'),
+    agent: z.enum(AGENT_NAMES).default('claude'),
     model: z.string().min(1).optional(),
     allowed_tools: z.array(z.string()).optional(),
   }),

@@ -14,8 +14,9 @@ import type {
   RunProgress,
 } from '../ports.ts';
 import type { StepError, StepResult } from '../types/step.ts';
-import type { Lease, RunStatus, StepStatus, WorkflowRun } from '../types/workflow.ts';
-import { TERMINAL_RUN_STATUSES } from '../types/workflow.ts';
+import { TERMINAL_RUN_STATUSES } from '../types/status.ts';
+import type { RunStatus, StepStatus } from '../types/status.ts';
+import type { Lease, WorkflowRun } from '../types/workflow.ts';
 
 export interface RunState {
   run: WorkflowRun;
@@ -54,7 +55,7 @@ export function newRunState(input: NewRun, now: Date): RunState {
 }
 
 export function isTerminal(status: RunStatus): boolean {
-  return TERMINAL_RUN_STATUSES.includes(status);
+  return (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(status);
 }
 
 function hasLiveLease(run: WorkflowRun, nowMs: number): boolean {

@@ -1,7 +1,7 @@
-import type { StepStatus } from './workflow.ts';
-
-export type { AgentName } from '@switchyard/agent-cli-sdk';
 import type { AgentName } from '@switchyard/agent-cli-sdk';
+import type { StepStatus, StepType } from './status.ts';
+
+export type { AgentName };
 
 /** Options every step kind shares. */
 export interface StepCommon {
@@ -43,7 +43,7 @@ export interface FunctionStepSpec<T = unknown> extends StepCommon {
 }
 
 export type StepSpec = AgentStepSpec | ScriptStepSpec | FunctionStepSpec;
-export type StepType = StepSpec['type'];
+export type { StepType };
 
 /** The seed's short forms: `{ phase, agent, prompt }`, `{ phase, command }`, `{ phase, run }`. */
 export type ShortStepSpec =

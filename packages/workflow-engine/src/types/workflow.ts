@@ -13,13 +13,8 @@
  *   result instead of running.
  * - **checkpoint**: a JSON snapshot of the run's progress written to disk after each committed step.
  */
-import type { StepResult } from './step.ts';
 import type { WorkflowContext } from './context.ts';
-
-export type RunStatus = 'pending' | 'running' | 'paused' | 'waiting' | 'completed' | 'failed' | 'cancelled';
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
-
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+import type { RunStatus } from './status.ts';
 
 export interface PhaseDefinition {
   id: string;
@@ -104,5 +99,3 @@ export interface Lease {
   epoch: number;
   expiresAt: number;
 }
-
-export type { StepResult };

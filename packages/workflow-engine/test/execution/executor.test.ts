@@ -55,6 +55,7 @@ describe('WorkflowExecutor', () => {
     ]);
     expect(events.types()).toEqual([
       'workflow.execution.status_changed',
+      'workflow.execution.status_changed',
       'workflow.execution.phase_changed',
       'workflow.step.started',
       'workflow.step.completed',
@@ -373,7 +374,7 @@ describe('WorkflowExecutor', () => {
     const statuses = events.events
       .filter((e) => e.type === 'workflow.execution.status_changed')
       .map((e) => e.data.status);
-    expect(statuses).toEqual(['running', 'waiting', 'pending', 'running', 'completed']);
+    expect(statuses).toEqual(['pending', 'running', 'waiting', 'pending', 'running', 'completed']);
   });
 
   it('stops at a gated phase that has no steps of its own before the next phase starts', async () => {

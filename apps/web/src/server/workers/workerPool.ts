@@ -36,22 +36,8 @@ export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOpt
   async function executeClaimed(run: WorkflowRun, lease: NonNullable<WorkflowRun['lease']>): Promise<void> {
     const project = await runtime.projectOfRun(run.id);
     if (!project) return;
-    const executor = runtime.executorFor(project);
-    let definition;
-    try {
-      definition = await runtime.pinnedDefinition(project, run.id);
-    } catch (error) {
-      // A run whose pinned template cannot be loaded can never make progress: fail it visibly.
-      await executor.store
-        .updateRun(run.id, lease, {
-          status: 'failed',
-          error: `cannot load the run's pinned template: ${String(error)}`,
-        })
-        .catch((e: unknown) => onError(e, run.id));
-      await executor.store.releaseLease(run.id, lease).catch(() => undefined);
-      return;
-    }
-    await executor.execute(run.id, definition, { lease });
+    // The engine loads the pinned template, and fails the run (visibly, with its event) if it cannot.
+    await runtime.executorFor(project).execute(run.id, () => runtime.pinnedDefinition(project, run.id), { lease });
   }
 
   async function loop(): Promise<void> {

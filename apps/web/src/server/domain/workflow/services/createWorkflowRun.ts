@@ -57,10 +57,6 @@ export async function createWorkflowRun(deps: WorkflowServiceDeps, input: Create
     .update(workflowDefinitions)
     .set({ times_used: sql`${workflowDefinitions.times_used} + 1` })
     .where(eq(workflowDefinitions.id, row.id));
-  deps.bus.publish(project.id, {
-    type: 'workflow.execution.status_changed',
-    data: { execution_id: run.id, status: run.status, previous_status: null },
-  });
   deps.wakeWorkers();
   return getWorkflowRunById(deps, run.id);
 }

@@ -1,0 +1,16 @@
+/**
+ * The statuses of runs and steps, and the step types: the one list each, `as const`, that the parsers, the
+ * database schema, the API's zod schemas and the command line all read.
+ */
+
+export const RUN_STATUSES = ['pending', 'running', 'paused', 'waiting', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** A run in one of these never changes status again (short of a re-run). */
+export const TERMINAL_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+
+export const STEP_STATUSES = ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const STEP_TYPES = ['agent', 'script', 'function'] as const;
+export type StepType = (typeof STEP_TYPES)[number];
