@@ -4,8 +4,7 @@ export type * from './types/step.ts';
 export type * from './types/context.ts';
 export type * from './types/status.ts';
 export type * from './ports.ts';
-export { RUN_STATUSES, STEP_STATUSES, STEP_TYPES, TERMINAL_RUN_STATUSES } from './types/status.ts';
-export { AGENT_NAMES } from '@switchyard/agent-cli-sdk';
+export { RUN_STATUSES, STEP_STATUSES, STEP_TYPES, TERMINAL_RUN_STATUSES, AGENT_NAMES } from './vocabulary.ts';
 export * from './errors.ts';
 
 export {

@@ -1,0 +1,24 @@
+/** Projects: a directory whose `.agent/` holds templates and runs. */
+import { z } from 'zod';
+import { listOf, timestamp, uuid } from './common.ts';
+
+export const Project = z.object({
+  id: uuid(),
+  name: z.string(),
+  /** The project's directory (its real path). */
+  path: z.string(),
+  created_at: timestamp(),
+  updated_at: timestamp(),
+});
+export type Project = z.infer<typeof Project>;
+
+export const ProjectList = listOf(Project);
+
+export const CreateProjectBody = z.strictObject({
+  path: z
+    .string()
+    .min(1)
+    .refine((path) => path.startsWith('/'), 'must be an absolute path'),
+  name: z.string().trim().min(1).max(200).optional(),
+});
+export type CreateProjectBody = z.infer<typeof CreateProjectBody>;

@@ -1,0 +1,137 @@
+/** Runs and their steps: what the board lists, what the detail shows, and the requests that start and steer them. */
+import { z } from 'zod';
+import { AGENT_NAMES, RUN_STATUSES, STEP_STATUSES, STEP_TYPES } from '@switchyard/workflow-engine/vocabulary';
+import { Comment } from './comments.ts';
+import { Pagination, timestamp, uuid } from './common.ts';
+import { WorkflowDefinition } from './templates.ts';
+
+export const RunStatus = z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` });
+export const StepStatus = z.enum(STEP_STATUSES);
+
+export const StepError = z.object({ message: z.string(), code: z.string().optional() });
+
+/** What `ctx.step` returns, as the journal keeps it (the engine's own camelCase shape). */
+export const StepResult = z.object({
+  status: StepStatus,
+  data: z.unknown(),
+  error: StepError.optional(),
+  attempts: z.number().int().nonnegative(),
+  startedAt: timestamp(),
+  finishedAt: timestamp(),
+});
+export type StepResult = z.infer<typeof StepResult>;
+
+/** A journal record of a run: one row per step attempt history, superseded ones marked `invalidated_at`. */
+export const Step = z.object({
+  /** The row's id: a re-run step gets a new row, with the same `step_id`. */
+  id: uuid(),
+  workflow_run_id: uuid(),
+  step_id: z.string(),
+  step_index: z.number().int().nonnegative(),
+  name: z.string(),
+  phase: z.string(),
+  type: z.enum(STEP_TYPES),
+  status: StepStatus,
+  attempt: z.number().int().nonnegative(),
+  /** The step's serialisable input: prompt, command, … */
+  input: z.unknown(),
+  output: StepResult.nullable(),
+  error: StepError.nullable(),
+  log_directory_path: z.string().nullable(),
+  /** The `agent_sessions` record of an agent step. */
+  agent_session_id: uuid().nullable(),
+  /** The agent CLI's own session id. */
+  cli_session_id: z.string().nullable(),
+  started_at: timestamp().nullable(),
+  finished_at: timestamp().nullable(),
+  invalidated_at: timestamp().nullable(),
+  created_at: timestamp(),
+  updated_at: timestamp(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const AgentSession = z.object({
+  id: uuid(),
+  project_id: uuid(),
+  user_id: uuid().nullable(),
+  agent: z.enum(AGENT_NAMES),
+  cli_session_id: z.string().nullable(),
+  cwd: z.string(),
+  created_at: timestamp(),
+  updated_at: timestamp(),
+});
+export type AgentSession = z.infer<typeof AgentSession>;
+
+/** `GET /api/workflow-steps/:id`. */
+export const StepDetail = Step.extend({ agent_session: AgentSession.nullable() });
+export type StepDetail = z.infer<typeof StepDetail>;
+
+export const STEP_LOG_TYPES = ['input', 'output', 'events', 'summary'] as const;
+export const StepLogParams = z.object({ id: uuid(), type: z.enum(STEP_LOG_TYPES) });
+export const StepLogQuery = z.object({ follow: z.enum(['true', 'false']).optional() });
+
+/** A run as the board lists it: its row (lease internals left out), active steps, template and badge counts. */
+export const Run = z.object({
+  id: uuid(),
+  project_id: uuid(),
+  workflow_definition_id: uuid(),
+  name: z.string(),
+  args: z.unknown(),
+  status: RunStatus,
+  current_phase: z.string().nullable(),
+  current_step_index: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+  output: z.unknown(),
+  approved_gates: z.array(z.string()),
+  /** The gated phase a `waiting` run stands before. */
+  waiting_gate: z.string().nullable(),
+  pause_requested: z.enum(['boundary', 'now']).nullable(),
+  cancel_requested: z.boolean(),
+  created_by: uuid().nullable(),
+  /** The worker executing the run now, if any. */
+  worker: z.string().nullable(),
+  started_at: timestamp().nullable(),
+  paused_at: timestamp().nullable(),
+  completed_at: timestamp().nullable(),
+  cancelled_at: timestamp().nullable(),
+  created_at: timestamp(),
+  updated_at: timestamp(),
+  steps: z.array(Step),
+  workflow_definition: WorkflowDefinition.nullable(),
+  comment_count: z.number().int().nonnegative(),
+  artifact_count: z.number().int().nonnegative(),
+});
+export type Run = z.infer<typeof Run>;
+
+/** `GET /api/workflow-executions/:id`: the run with its comments (and their artifacts). */
+export const RunDetail = Run.extend({ comments: z.array(Comment) });
+export type RunDetail = z.infer<typeof RunDetail>;
+
+export const RunPage = z.object({ data: z.array(Run), pagination: Pagination });
+export type RunPage = z.infer<typeof RunPage>;
+
+export const CreateRunBody = z.object({
+  project_id: uuid().optional(),
+  workflow_definition_id: uuid(),
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+  args: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+});
+export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+export const ListRunsQuery = z.object({
+  project_id: uuid().optional(),
+  /** Comma-separated: `?status=running,waiting`. */
+  status: z
+    .string()
+    .transform((value) => value.split(',').map((s) => s.trim()))
+    .pipe(z.array(RunStatus))
+    .optional(),
+  phase: z.string().min(1).max(200).optional(),
+  workflow_definition_id: uuid().optional(),
+  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(50),
+  offset: z.coerce.number({ error: 'must be a number' }).int().min(0).default(0),
+});
+export type ListRunsQuery = z.input<typeof ListRunsQuery>;
+
+export const PauseBody = z.object({ now: z.boolean({ error: 'must be true or false' }).optional() });
+export const RerunBody = z.object({ phase: z.string({ error: 'is required' }).min(1, 'must not be empty') });
