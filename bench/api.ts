@@ -117,7 +117,7 @@ async function measureBoard(
     database: database.handle,
     db,
     bus,
-    runtime: createWorkflowRuntime({ db, bus }),
+    runtime: await createWorkflowRuntime({ database: database.handle, bus }),
     wakeWorkers: () => {},
     defaultProjectId: projectId,
   });

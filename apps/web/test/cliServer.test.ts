@@ -92,7 +92,11 @@ describe('command line and server', { timeout: 120_000 }, () => {
 
       const followed = await cli(['run', 'simple-pipeline', '--follow'], { cwd: project });
       expect(followed.code, followed.stderr).toBe(0);
-      expect(followed.stdout).toMatch(/── build\n {2}▶ Build \(script\)\n {2}✓ build completed \d+ ms\n/);
+      // Live over the server's WebSocket, as a run executed here prints: phases, steps, script output.
+      expect(followed.stdout).toMatch(
+        /── build\n {2}▶ Build \(script\)\n {4}│ \{"artifact":"app-1\.0\.0\.tgz"\}\n {2}✓ build completed \d+ ms\n/,
+      );
+      expect(followed.stdout).toContain('    │ deployed app-1.0.0.tgz to staging\n  ✓ deploy completed');
       expect(followed.stdout).toMatch(/● completed\ncompleted in .* — run [0-9a-f-]{36}\n/);
 
       const outside = await cli(['run', join(EXAMPLES_DIR, 'simple-pipeline.yaml')], { cwd: project });

@@ -15,6 +15,8 @@ export const ERROR_KINDS = [
   /** Understood, and refused for where it comes from (a foreign origin or host). */
   'forbidden',
   'not_found',
+  /** It existed, and is gone for good (an artifact's file removed from disk). */
+  'gone',
   /** Not possible in the current state: a finished run paused, a run held by another worker. */
   'conflict',
   'too_large',

@@ -68,6 +68,11 @@ export interface RunComment {
   id: string;
   runId: string;
   stepId: string | null;
+  /**
+   * The store's own id of the step's journal record, where its records have ids (a database row): what the API
+   * names the step by. Null for a run-level comment, and in stores without record ids.
+   */
+  stepRecordId: string | null;
   /** Deterministic key from the engine, so a replayed `ctx.comment` is written once. */
   key: string | null;
   text: string;
@@ -75,7 +80,7 @@ export interface RunComment {
   createdAt: string;
 }
 
-export type NewComment = Omit<RunComment, 'id' | 'createdAt'>;
+export type NewComment = Omit<RunComment, 'id' | 'createdAt' | 'stepRecordId'>;
 
 export interface RunFilter {
   status?: RunStatus[];

@@ -3,7 +3,7 @@
  * each field is, so `--arg count=3` becomes a number and `--arg skipTests=true` a boolean. The template's own
  * schema validates the result afterwards.
  */
-import { UsageError } from './errors.ts';
+import { UsageError } from '../errors.ts';
 
 type JsonSchema = Record<string, unknown>;
 

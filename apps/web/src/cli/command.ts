@@ -1,12 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors.ts';
-import type { Writer } from './follow.ts';
-
-export interface Io {
-  stdout: Writer;
-  stderr: Writer;
-}
+import { UsageError } from '../errors.ts';
+import type { Io } from './io.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,106 +1,115 @@
 /**
- * The project's runs in the database, opened by this process: runs execute here, in the foreground. While one
- * does on the embedded database, this process shares the runs through a local API so that other commands can
- * pause, cancel and show them.
+ * The project's runs in the database, opened by this process: runs execute here, in the foreground, on the same
+ * runtime `switchyard serve` composes. While one does on the embedded database, this process shares the runs
+ * through a local API so that other commands can pause, cancel and show them.
  */
-import { createExecutor } from '@switchyard/workflow-engine';
-import type { WorkflowDefinition, WorkflowExecutor } from '@switchyard/workflow-engine';
+import type { WorkflowDefinition } from '@switchyard/workflow-engine';
+import { UsageError } from '../errors.ts';
 import type { DatabaseHandle } from '../server/db/connection.ts';
-import { createDatabaseAgentSessionStore, createDatabaseRunStore } from '../server/db/DatabaseRunStore.ts';
 import { ensureProject } from '../server/domain/project/services/ensureProject.ts';
-import { syncTemplates } from '../server/domain/workflow-definition/services/syncTemplates.ts';
-import type { Io } from './command.ts';
-import { UsageError } from './errors.ts';
+import { registerTemplate } from '../server/domain/workflow-definition/services/syncTemplates.ts';
+import { createWorkflowRuntime } from '../server/domain/workflow/workflowRuntime.ts';
+import { createEventBus } from '../server/websocket/memoryEventBus.ts';
+import { executeInForeground } from './foreground.ts';
+import type { Foreground } from './foreground.ts';
+import { progressWriter } from './io.ts';
+import type { Io, OutputOptions } from './io.ts';
 import type { Project } from './project.ts';
 import type { ProjectRuns } from './projectRuns.ts';
 import { pausingMessage, resumeNeedsRequest } from './runStates.ts';
-import { commandLineExecutor, executeInForeground, loadPinnedDefinition, progressWriter } from './runtime.ts';
-import type { ExecutionTarget, ForegroundOptions } from './runtime.ts';
-import { runView } from './runView.ts';
+import { runViewFromStore } from './runView.ts';
 import { shareRuns } from './sharedApi.ts';
 import type { SharedApi } from './sharedApi.ts';
 
 export async function openDatabaseRuns(database: DatabaseHandle, project: Project, io: Io): Promise<ProjectRuns> {
   const { db } = database;
-  const projectRow = await ensureProject({ db }, project.dir).catch(async (error: unknown) => {
+  const bus = createEventBus();
+  const logListeners = new Set<(runId: string, message: string) => void>();
+  let opened;
+  try {
+    const projectRow = await ensureProject({ db }, project.dir);
+    const runtime = await createWorkflowRuntime({
+      database,
+      bus,
+      // `ctx.log` lines are printed by the command following the run (see `execute`).
+      onLog: (runId, message) => logListeners.forEach((listener) => listener(runId, message)),
+    });
+    opened = { projectRow, runtime };
+  } catch (error) {
     await database.close();
     throw error;
-  });
-  const target: ExecutionTarget = {
-    project,
-    store: createDatabaseRunStore(db, { projectId: projectRow.id, executionsDir: project.executionsDir }),
-    agentSessions: createDatabaseAgentSessionStore(db),
-  };
-  const control = createExecutor({ store: target.store, executionsDir: project.executionsDir });
+  }
+  const { projectRow, runtime } = opened;
+  const executor = runtime.executorFor({ id: projectRow.id, path: projectRow.path });
+  const foreground: Foreground = { executor, bus, projectId: projectRow.id, leaseTtlMs: runtime.leaseTtlMs };
   let shared: SharedApi | undefined;
-  let executing: { runId: string; executor: WorkflowExecutor; output: ForegroundOptions } | undefined;
+  let executing: { runId: string; output: OutputOptions } | undefined;
   let closing: Promise<void> | undefined;
 
-  /** An executor for this command; on the embedded database, other processes reach its runs through it from now. */
-  async function foregroundExecutor(output: ForegroundOptions): Promise<WorkflowExecutor> {
-    if (database.kind === 'pglite' && !shared) {
-      shared = await shareRuns(database, { id: projectRow.id, dir: project.dir });
-      target.events = shared.events;
-    }
-    return commandLineExecutor(target, io, output);
+  /** On the embedded database, other processes reach this project's runs through this one from now on. */
+  async function share(): Promise<void> {
+    if (database.kind === 'pglite' && !shared) shared = await shareRuns(database, runtime, projectRow);
   }
 
-  async function execute(
-    executor: WorkflowExecutor,
-    runId: string,
-    definition: WorkflowDefinition,
-    output: ForegroundOptions,
-  ): Promise<number> {
-    executing = { runId, executor, output };
+  async function execute(runId: string, definition: WorkflowDefinition, output: OutputOptions): Promise<number> {
+    executing = { runId, output };
+    const log = (id: string, message: string) => {
+      if (output.follow && id === runId) progressWriter(io, output).write(`    ${message}\n`);
+    };
+    logListeners.add(log);
     try {
-      return await executeInForeground(executor, runId, definition, io, output);
+      return await executeInForeground(foreground, runId, definition, io, output);
     } finally {
+      logListeners.delete(log);
       executing = undefined;
     }
   }
 
   async function requireRun(runId: string) {
-    const run = await target.store.getRun(runId);
+    const run = await executor.store.getRun(runId);
     if (!run) throw new UsageError(`no run ${runId} in the project's database (${database.location})`);
     return run;
   }
 
+  const pinned = (runId: string) => runtime.pinnedDefinition(projectRow, runId);
+
   return {
     async start(definition, args, name, output) {
-      // The run links to its template's row, as one started from the board does.
-      await syncTemplates({ db }, { id: projectRow.id, path: projectRow.path });
-      const executor = await foregroundExecutor(output);
+      // The run belongs to its template's row, as one started from the board does.
+      await registerTemplate({ db }, projectRow, definition);
+      await share();
       const run = await executor.start(definition, args, { name });
       progressWriter(io, output).write(`started run ${run.id} of ${definition.id}\n`);
-      return execute(executor, run.id, definition, output);
+      return execute(run.id, definition, output);
     },
 
     async resume(runId, output) {
       const run = await requireRun(runId);
-      if (resumeNeedsRequest(runId, run.status, run.waitingGate)) await target.store.resumeRun(runId);
-      const definition = await loadPinnedDefinition(project, runId);
-      return execute(await foregroundExecutor(output), runId, definition, output);
+      if (resumeNeedsRequest(runId, run.status, run.waitingGate)) await executor.resume(runId);
+      const definition = await pinned(runId);
+      await share();
+      return execute(runId, definition, output);
     },
 
     async advance(runId, output) {
-      const executor = await foregroundExecutor(output);
+      await share();
       await executor.advance(runId);
-      return execute(executor, runId, await loadPinnedDefinition(project, runId), output);
+      return execute(runId, await pinned(runId), output);
     },
 
     async rerun(runId, phase, output) {
-      const definition = await loadPinnedDefinition(project, runId);
-      const executor = await foregroundExecutor(output);
+      const definition = await pinned(runId);
+      await share();
       await executor.rerun(runId, phase, definition);
-      return execute(executor, runId, definition, output);
+      return execute(runId, definition, output);
     },
 
-    pause: async (runId, now) => (await control.pause(runId, { now })).status,
-    cancel: async (runId) => (await control.cancel(runId)).status,
-    view: async (runId) => runView(target.store, await requireRun(runId)),
+    pause: async (runId, now) => (await executor.pause(runId, { now })).status,
+    cancel: async (runId) => (await executor.cancel(runId)).status,
+    view: async (runId) => runViewFromStore(executor.store, await requireRun(runId)),
 
     async list(status) {
-      const runs = await target.store.listRuns(status ? { status: [status] } : {});
+      const runs = await executor.store.listRuns(status ? { status: [status] } : {});
       return runs.reverse().map((r) => ({
         id: r.id,
         name: r.name,
@@ -113,7 +122,7 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
 
     interrupt() {
       if (!executing) return false;
-      const { runId, executor, output } = executing;
+      const { runId, output } = executing;
       progressWriter(io, output).write(pausingMessage(runId));
       void executor.pause(runId, { now: true }).catch(() => undefined);
       return true;

@@ -2,14 +2,15 @@
  * `switchyard`: the command line. One catch at the edge maps typed errors to exit codes and clear messages;
  * a stack trace is shown only with SWITCHYARD_DEBUG=1.
  */
-import type { Command, Io } from './command.ts';
+import type { Command } from './command.ts';
 import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
 import { listCommand, statusCommand, validateCommand } from './commands/inspect.ts';
 import { migrateCommand, serveCommand } from './commands/serve.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../errors.ts';
 import { EXIT, exitCodeForError } from './exitCodes.ts';
+import type { Io } from './io.ts';
 
 const COMMANDS: Command[] = [
   serveCommand,

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { projectLayout } from '../server/domain/project/projectLayout.ts';
 import type { ProjectLayout } from '../server/domain/project/projectLayout.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../errors.ts';
 
 export type Project = ProjectLayout;
 

@@ -1,6 +1,6 @@
 /** What the commands that execute or follow a run share about its states, wherever the run is. */
 import type { RunStatus } from '@switchyard/workflow-engine';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../errors.ts';
 
 /** Statuses at which a command that executes or follows a run is done with it. */
 export const STOPPED_STATUSES: ReadonlySet<RunStatus> = new Set([

@@ -1,8 +1,22 @@
-/** A run as the command line shows it: one JSON document for `--json`, a few lines for people. */
-import type { JournalRecord, RunStore, WorkflowRun } from '@switchyard/workflow-engine';
-import type { Io } from './command.ts';
+/**
+ * A run as the command line shows it, wherever it was read (the database or a server's API): one JSON document for
+ * `--json`, a few lines for people.
+ */
+import type { JournalRecord, RunStatus, RunStore, WorkflowRun } from '@switchyard/workflow-engine';
+import type { Run } from '../protocol/runs.ts';
 import { exitCodeForStatus } from './exitCodes.ts';
 import { formatDuration } from './follow.ts';
+import type { Io, OutputOptions } from './io.ts';
+
+/** One line of `switchyard list`. */
+export interface RunSummary {
+  id: string;
+  name: string;
+  template: string;
+  status: RunStatus;
+  phase: string | null;
+  created_at: string;
+}
 
 export interface RunView {
   id: string;
@@ -26,7 +40,7 @@ export interface RunView {
   }[];
 }
 
-export async function runView(store: RunStore, run: WorkflowRun): Promise<RunView> {
+export async function runViewFromStore(store: RunStore, run: WorkflowRun): Promise<RunView> {
   const journal = await store.getJournal(run.id);
   return {
     id: run.id,
@@ -51,6 +65,43 @@ export async function runView(store: RunStore, run: WorkflowRun): Promise<RunVie
   };
 }
 
+const templateOf = (run: Run) => run.workflow_definition?.identifier ?? run.workflow_definition_id;
+
+export function runViewFromApi(run: Run): RunView {
+  return {
+    id: run.id,
+    name: run.name,
+    template: templateOf(run),
+    status: run.status,
+    phase: run.current_phase,
+    waiting_gate: run.waiting_gate,
+    error: run.error,
+    output: run.output ?? null,
+    created_at: run.created_at,
+    steps: run.steps.map((step) => ({
+      id: step.step_id,
+      name: step.name,
+      phase: step.phase,
+      type: step.type,
+      status: step.status,
+      attempts: step.attempt,
+      output: step.output?.data ?? null,
+      error: step.error?.message ?? null,
+    })),
+  };
+}
+
+export function runSummaryFromApi(run: Run): RunSummary {
+  return {
+    id: run.id,
+    name: run.name,
+    template: templateOf(run),
+    status: run.status,
+    phase: run.current_phase,
+    created_at: run.created_at,
+  };
+}
+
 export function describeRun(view: RunView): string {
   const lines = [
     `${view.id}  ${view.name} (${view.template})`,
@@ -67,7 +118,7 @@ export function describeRun(view: RunView): string {
 }
 
 /** The end of a command that executed or followed a run: the run in the requested form, and its exit code. */
-export function reportRun(view: RunView, io: Io, options: { follow: boolean; json: boolean }, tookMs: number): number {
+export function reportRun(view: RunView, io: Io, options: OutputOptions, tookMs: number): number {
   if (options.json) io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   else if (options.follow)
     io.stdout.write(`${view.status} in ${formatDuration(tookMs)} — run ${view.id}\n${nextStepHint(view)}`);

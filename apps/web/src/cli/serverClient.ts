@@ -1,27 +1,33 @@
 /** Talking to the process that holds the project's database: finding it through `server.json`, and requests. */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { serverFile } from '../server/serve.ts';
-import { ServerRequestError } from './errors.ts';
 import { isProcessAlive } from '@switchyard/workflow-engine';
+import { ServerRequestError } from '../errors.ts';
+import { ErrorEnvelope } from '../protocol/common.ts';
+import { serverFile } from '../server/serve.ts';
 
 export interface ServerClient {
   url: string;
+  /** The project of the directory the server was found in. */
+  projectId: string;
+  token: string | undefined;
   /** The answer's JSON; a non-2xx answer or no answer throws {@link ServerRequestError}. */
   request(method: 'GET' | 'POST', path: string, body?: object, options?: { timeoutMs?: number }): Promise<unknown>;
 }
 
-const ServerFile = z.object({ pid: z.number().int().positive(), url: z.url() });
-const ApiErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+/** What `serve` (and a command line sharing its runs) writes to `.agent/db/server.json`. */
+const ServerFile = z.object({ pid: z.number().int().positive(), url: z.url(), project_id: z.guid() });
 
 /** 4xx answers that mean "what you asked for is wrong here": bad input, no such thing, not in this state. */
 const REJECTED = new Set([400, 401, 403, 404, 409, 422]);
 const REQUEST_TIMEOUT_MS = 30_000;
 const HEALTH_TIMEOUT_MS = 2_000;
 
-function serverClient(url: string, token = process.env.SWITCHYARD_TOKEN || undefined): ServerClient {
+function serverClient(url: string, projectId: string, token = process.env.SWITCHYARD_TOKEN || undefined): ServerClient {
   return {
     url,
+    projectId,
+    token,
     async request(method, path, body, { timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
       let response: Response;
       try {
@@ -43,7 +49,7 @@ function serverClient(url: string, token = process.env.SWITCHYARD_TOKEN || undef
         .then((text) => (text ? (JSON.parse(text) as unknown) : null))
         .catch(() => null);
       if (response.ok) return json;
-      const apiError = ApiErrorBody.safeParse(json);
+      const apiError = ErrorEnvelope.safeParse(json);
       const message = apiError.success ? apiError.data.error.message : `HTTP ${response.status}`;
       throw new ServerRequestError(
         REJECTED.has(response.status) ? 'server_rejected' : 'server_failed',
@@ -66,7 +72,7 @@ export async function findServer(projectDir: string): Promise<ServerClient | und
       .catch(() => null),
   );
   if (!announced.success || !isProcessAlive(announced.data.pid)) return undefined;
-  const client = serverClient(announced.data.url);
+  const client = serverClient(announced.data.url, announced.data.project_id);
   try {
     await client.request('GET', '/api/health', undefined, { timeoutMs: HEALTH_TIMEOUT_MS });
     return client;

@@ -1,29 +1,31 @@
 /**
  * The project's runs through the HTTP API of the process holding its database. That process executes them; here
- * a command starts or controls a run, then polls it until it stops, printing progress with --follow.
+ * a command starts or controls a run, then follows the run's events over the WebSocket until it stops, printing
+ * them with --follow as a run executed here would be.
  */
 import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import type { Io } from './command.ts';
-import { ServerRequestError, UsageError } from './errors.ts';
-import { ApiDefinitions, ApiRun, ApiRunPage, runSummaryFromApi, runViewFromApi } from './apiRun.ts';
-import { snapshotPrinter } from './follow.ts';
+import { ServerRequestError, UsageError } from '../errors.ts';
+import type { WorkflowEvent } from '../protocol/events.ts';
+import { RunDetail, RunPage } from '../protocol/runs.ts';
+import { WorkflowDefinitionList } from '../protocol/templates.ts';
+import { openEventStream } from './eventStream.ts';
+import { followPrinter } from './follow.ts';
+import { progressWriter } from './io.ts';
+import type { Io, OutputOptions } from './io.ts';
 import type { Project } from './project.ts';
-import type { ProjectRuns, RunSummary } from './projectRuns.ts';
-import { reportRun } from './runView.ts';
+import type { ProjectRuns } from './projectRuns.ts';
+import { reportRun, runSummaryFromApi, runViewFromApi } from './runView.ts';
+import type { RunSummary } from './runView.ts';
 import { pausingMessage, resumeNeedsRequest, STOPPED_STATUSES } from './runStates.ts';
-import { progressWriter } from './runtime.ts';
-import type { ForegroundOptions } from './runtime.ts';
 import type { ServerClient } from './serverClient.ts';
 
-const POLL_MS = 300;
 const PAGE_SIZE = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function serverRuns(server: ServerClient, project: Project, io: Io): ProjectRuns {
-  let following: { runId: string; output: ForegroundOptions } | undefined;
+  let following: { runId: string; output: OutputOptions } | undefined;
 
   function parse<S extends z.ZodType>(schema: S, json: unknown): z.infer<S> {
     const parsed = schema.safeParse(json);
@@ -35,32 +37,57 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
   }
 
   /** A request about one run; a run the server does not know is the usual "no run". */
-  async function onRun(runId: string, method: 'GET' | 'POST', action = '', body?: object): Promise<ApiRun> {
+  async function onRun(runId: string, method: 'GET' | 'POST', action = '', body?: object): Promise<RunDetail> {
     const noRun = () => new UsageError(`no run ${runId} on the server at ${server.url}`);
     if (!UUID.test(runId)) throw noRun();
     try {
       const path = `/api/workflow-executions/${runId}${action && `/${action}`}`;
-      return parse(ApiRun, await server.request(method, path, body ?? (method === 'POST' ? {} : undefined)));
+      return parse(RunDetail, await server.request(method, path, body ?? (method === 'POST' ? {} : undefined)));
     } catch (error) {
       if (error instanceof ServerRequestError && error.apiCode === 'not_found') throw noRun();
       throw error;
     }
   }
 
-  /** Polls a run until it stops, then reports it like a run executed here. */
-  async function follow(runId: string, output: ForegroundOptions): Promise<number> {
+  /**
+   * Subscribes to the project's events, then acts (`act` answers the run's id) and follows the run until it
+   * stops; reports it like a run executed here. Events come in order, so the status change that stops the run
+   * arrives after everything the run did before it.
+   */
+  async function follow(output: OutputOptions, act: () => Promise<string>): Promise<number> {
     const started = Date.now();
-    const print = output.follow ? snapshotPrinter(progressWriter(io, output)) : undefined;
-    following = { runId, output };
+    const print = output.follow ? followPrinter(progressWriter(io, output)) : undefined;
+    let runId: string | undefined;
+    const early: WorkflowEvent[] = [];
+    let stop!: () => void;
+    let lose!: (error: Error) => void;
+    const stopped = new Promise<void>((resolve, reject) => {
+      stop = resolve;
+      lose = reject;
+    });
+    const handle = (event: WorkflowEvent) => {
+      if (event.data.execution_id !== runId) return;
+      print?.(event);
+      if (event.type === 'workflow.execution.status_changed' && STOPPED_STATUSES.has(event.data.status)) stop();
+    };
+    const stream = await openEventStream(server, server.projectId, {
+      onEvent: (event) => (runId ? handle(event) : early.push(event)),
+      // Events were lost: the run's state tells whether it stopped meanwhile.
+      onResync: () => {
+        if (!runId) return;
+        void onRun(runId, 'GET').then((run) => STOPPED_STATUSES.has(run.status) && stop(), lose);
+      },
+      onLost: lose,
+    });
     try {
-      for (;;) {
-        const run = await onRun(runId, 'GET');
-        print?.(run);
-        if (STOPPED_STATUSES.has(run.status)) return reportRun(runViewFromApi(run), io, output, Date.now() - started);
-        await sleep(POLL_MS);
-      }
+      runId = await act();
+      following = { runId, output };
+      early.splice(0).forEach(handle);
+      await stopped;
+      return reportRun(runViewFromApi(await onRun(runId, 'GET')), io, output, Date.now() - started);
     } finally {
       following = undefined;
+      stream.close();
     }
   }
 
@@ -85,35 +112,33 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
   return {
     async start(definition, args, name, output) {
       requireProjectTemplate(definition.source.path);
-      const definitions = parse(ApiDefinitions, await server.request('GET', '/api/workflow-definitions')).data;
+      const definitions = parse(WorkflowDefinitionList, await server.request('GET', '/api/workflow-definitions')).data;
       const row = definitions.find((d) => d.identifier === definition.id);
       if (!row)
         throw new UsageError(
           `the server at ${server.url} does not list template "${definition.id}" yet; try again in a moment`,
         );
-      const created = parse(
-        ApiRun,
-        await server.request('POST', '/api/workflow-executions', { workflow_definition_id: row.id, args, name }),
-      );
-      progressWriter(io, output).write(`started run ${created.id} of ${definition.id}\n`);
-      return follow(created.id, output);
+      return follow(output, async () => {
+        const created = parse(
+          RunDetail,
+          await server.request('POST', '/api/workflow-executions', { workflow_definition_id: row.id, args, name }),
+        );
+        progressWriter(io, output).write(`started run ${created.id} of ${definition.id}\n`);
+        return created.id;
+      });
     },
 
     async resume(runId, output) {
       const run = await onRun(runId, 'GET');
-      if (resumeNeedsRequest(runId, run.status, run.waiting_gate)) await onRun(runId, 'POST', 'resume');
-      return follow(runId, output);
+      const request = resumeNeedsRequest(runId, run.status, run.waiting_gate);
+      return follow(output, async () => {
+        if (request) await onRun(runId, 'POST', 'resume');
+        return runId;
+      });
     },
 
-    async advance(runId, output) {
-      await onRun(runId, 'POST', 'advance');
-      return follow(runId, output);
-    },
-
-    async rerun(runId, phase, output) {
-      await onRun(runId, 'POST', 'rerun', { phase });
-      return follow(runId, output);
-    },
+    advance: (runId, output) => follow(output, async () => (await onRun(runId, 'POST', 'advance')).id),
+    rerun: (runId, phase, output) => follow(output, async () => (await onRun(runId, 'POST', 'rerun', { phase })).id),
 
     pause: async (runId, now) => (await onRun(runId, 'POST', 'pause', { now })).status,
     cancel: async (runId) => (await onRun(runId, 'POST', 'cancel')).status,
@@ -124,7 +149,7 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
       for (;;) {
         const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(runs.length) });
         if (status) query.set('status', status);
-        const page = parse(ApiRunPage, await server.request('GET', `/api/workflow-executions?${query}`));
+        const page = parse(RunPage, await server.request('GET', `/api/workflow-executions?${query}`));
         runs.push(...page.data.map(runSummaryFromApi));
         if (page.data.length === 0 || runs.length >= page.pagination.total) return runs;
       }

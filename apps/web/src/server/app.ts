@@ -8,7 +8,8 @@ import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from './db/connection.ts';
 import { projects } from './db/schema.ts';
 import type { WorkflowServiceDeps } from './domain/workflow/services/deps.ts';
-import { ApiError, registerErrorHandler } from './http/apiError.ts';
+import { UnauthorizedError } from '../errors.ts';
+import { registerErrorHandler } from './http/errorHandler.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { workflowArtifactRoutes } from './routes/workflow-artifacts.ts';
 import { workflowCommentRoutes } from './routes/workflow-comments.ts';
@@ -41,7 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onRequest', async (request) => {
       const query = request.query as { token?: unknown };
       if (request.headers.authorization === expected || query.token === deps.token) return;
-      throw new ApiError(401, 'unauthorized', 'this server requires a token: send Authorization: Bearer <token>');
+      throw new UnauthorizedError('this server requires a token: send Authorization: Bearer <token>');
     });
   }
 

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { writeFileAtomic } from '@switchyard/workflow-engine';
+import { ServeRefusedError } from '../errors.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/connection.ts';
 import type { DatabaseHandle } from './db/connection.ts';
@@ -16,7 +17,6 @@ import { createWorkflowRuntime } from './domain/workflow/workflowRuntime.ts';
 import type { WorkflowRuntimeOptions } from './domain/workflow/workflowRuntime.ts';
 import { bridgeEventBus } from './websocket/crossProcess.ts';
 import { createEventBus } from './websocket/memoryEventBus.ts';
-import { releaseStaleLeases } from './workers/recovery.ts';
 import { startWorkerPool } from './workers/workerPool.ts';
 
 export interface ServeOptions {
@@ -45,10 +45,6 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-export class ServeError extends Error {
-  readonly code = 'serve_refused';
-}
-
 /** Where a running server announces itself, so the command line can talk to it instead of opening the database. */
 export const serverFile = (projectDir: string) => join(projectLayout(projectDir).databaseDir, 'server.json');
 
@@ -56,7 +52,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => undefined);
   if (!LOOPBACK.has(host) && !options.token) {
-    throw new ServeError(
+    throw new ServeRefusedError(
       `refusing to listen on ${host} without a token: anyone who can reach it could run commands on this machine. ` +
         'Set SWITCHYARD_TOKEN (clients then send Authorization: Bearer <token>), or listen on 127.0.0.1',
     );
@@ -80,12 +76,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
     const bridge = await bridgeEventBus(createEventBus(), database);
     cleanups.push(() => bridge.close());
-    const runtime = createWorkflowRuntime({ db, bus: bridge.bus, ...options.runtime });
-    if (database.kind === 'pglite') {
-      // This process holds the data directory's lock: any lease in it belongs to a process that is gone.
-      const released = await releaseStaleLeases(db);
-      if (released > 0) log(`recovering ${released} run(s) left running by a stopped server`);
-    }
+    const runtime = await createWorkflowRuntime({ database, bus: bridge.bus, ...options.runtime });
+    if (runtime.recovered > 0) log(`recovering ${runtime.recovered} run(s) left running by a stopped server`);
     const workers = startWorkerPool(runtime, { concurrency: options.concurrency });
     cleanups.push(() => workers.stop());
 
@@ -105,7 +97,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (database.kind === 'pglite' && !options.database) {
       await writeFileAtomic(
         serverFile(layout.dir),
-        JSON.stringify({ pid: process.pid, url, started_at: new Date().toISOString() }),
+        JSON.stringify({ pid: process.pid, url, project_id: project.id, started_at: new Date().toISOString() }),
       );
       cleanups.push(() => rm(serverFile(layout.dir), { force: true }));
     }

@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppDatabase } from '../../src/server/db/connection.ts';
 import { workflowArtifacts, workflowComments, workflowRunSteps, workflowRuns } from '../../src/server/db/schema.ts';
-import { registerErrorHandler } from '../../src/server/http/apiError.ts';
+import { registerErrorHandler } from '../../src/server/http/errorHandler.ts';
 import { workflowArtifactRoutes } from '../../src/server/routes/workflow-artifacts.ts';
 import { workflowCommentRoutes } from '../../src/server/routes/workflow-comments.ts';
 import { DATABASE_KINDS } from './databases.ts';

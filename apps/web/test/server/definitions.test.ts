@@ -16,7 +16,7 @@ import {
   TEMPLATE_FILE_REMOVED,
   watchTemplates,
 } from '../../src/server/domain/workflow-definition/services/syncTemplates.ts';
-import { registerErrorHandler } from '../../src/server/http/apiError.ts';
+import { registerErrorHandler } from '../../src/server/http/errorHandler.ts';
 import { workflowDefinitionRoutes } from '../../src/server/routes/workflow-definitions.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import type { DatabaseKind } from './databases.ts';

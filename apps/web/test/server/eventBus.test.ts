@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/server/websocket/memoryEventBus.ts';
+import { progressEvent } from './sampleEvents.ts';
 
 const A = 'project-a';
 const B = 'project-b';
-const event = (n: number) => ({ type: 'workflow.step.progress', data: { execution_id: 'run', n } });
+const event = (n: number) => progressEvent(n);
 
 describe('the in-memory event bus', () => {
   it('numbers events from 1, one per publication across projects, and reports the newest id', () => {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLocalUser } from '../../src/server/domain/project/services/ensureLocalUser.ts';
 import { ensureProject } from '../../src/server/domain/project/services/ensureProject.ts';
-import { registerErrorHandler } from '../../src/server/http/apiError.ts';
+import { registerErrorHandler } from '../../src/server/http/errorHandler.ts';
 import { projectRoutes } from '../../src/server/routes/projects.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import type { DatabaseKind } from './databases.ts';

@@ -1,5 +1,6 @@
 /** An event bus that records what is published, for route tests that assert on events without a WebSocket. */
-import type { EventBus, NumberedEvent, OutgoingEvent } from '../../src/server/websocket/eventBus.ts';
+import type { WorkflowEvent } from '../../src/protocol/events.ts';
+import type { EventBus, NumberedEvent } from '../../src/server/websocket/eventBus.ts';
 
 export interface RecordingBus extends EventBus {
   published: Array<{ projectId: string; event: NumberedEvent }>;
@@ -13,8 +14,8 @@ export function recordingBus(): RecordingBus {
     get lastId() {
       return published.length;
     },
-    publish(projectId: string, event: OutgoingEvent) {
-      const numbered = { ...event, id: published.length + 1 };
+    publish(projectId: string, event: WorkflowEvent) {
+      const numbered = { ...event, id: published.length + 1 } as NumberedEvent;
       published.push({ projectId, event: numbered });
       return numbered;
     },

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agentSessions, workflowRunSteps } from '../../src/server/db/schema.ts';
 import { projectLayout } from '../../src/server/domain/project/projectLayout.ts';
 import { readStepLog } from '../../src/server/domain/workflow-step/services/readStepLog.ts';
-import { registerErrorHandler } from '../../src/server/http/apiError.ts';
+import { registerErrorHandler } from '../../src/server/http/errorHandler.ts';
 import { workflowStepRoutes } from '../../src/server/routes/workflow-steps.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import type { DatabaseKind } from './databases.ts';

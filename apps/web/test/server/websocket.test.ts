@@ -7,13 +7,16 @@ import WebSocket from 'ws';
 import { openDatabase, queryRows } from '../../src/server/db/connection.ts';
 import type { DatabaseHandle } from '../../src/server/db/connection.ts';
 import { bridgeEventBus } from '../../src/server/websocket/crossProcess.ts';
-import type { EventBridge, EventBridgeError } from '../../src/server/websocket/crossProcess.ts';
-import type { EventBus, NumberedEvent, OutgoingEvent } from '../../src/server/websocket/eventBus.ts';
+import type { EventBridgeError } from '../../src/errors.ts';
+import type { WorkflowEvent } from '../../src/protocol/events.ts';
+import type { EventBridge } from '../../src/server/websocket/crossProcess.ts';
+import type { EventBus, NumberedEvent } from '../../src/server/websocket/eventBus.ts';
 import { createEventBus } from '../../src/server/websocket/memoryEventBus.ts';
 import type { MemoryEventBus } from '../../src/server/websocket/memoryEventBus.ts';
 import { TOO_SLOW_CODE, TOO_SLOW_REASON, websocketRoutes } from '../../src/server/websocket/websocketRoutes.ts';
 import { DATABASE_KINDS, TEST_DATABASE_URL, withDatabase } from './databases.ts';
 import { seedRun } from './fixtures.ts';
+import { oneOfEachEvent, progressEvent, tagOf } from './sampleEvents.ts';
 
 const WAIT_MS = 15_000;
 
@@ -114,20 +117,9 @@ async function roundTrip(client: TestClient): Promise<void> {
   await client.waitFor((frames) => frames.filter((f) => f.type === 'pong').length > pongs, 'a pong');
 }
 
-const EVENT_TYPES = [
-  'workflow.step.started',
-  'workflow.step.progress',
-  'workflow.step.completed',
-  'workflow.comment.created',
-  'workflow.artifact.created',
-  'workflow.execution.status_changed',
-  'workflow.execution.phase_changed',
-];
+const EVENT_TYPES = oneOfEachEvent().map((event) => event.type);
 
-const progress = (n: number, extra: Record<string, unknown> = {}): OutgoingEvent => ({
-  type: 'workflow.step.progress',
-  data: { execution_id: 'run-1', step_id: 'build', n, ...extra },
-});
+const progress = (n: number, options: { tag?: string; pad?: string } = {}) => progressEvent(n, options);
 
 function ids(frames: Frame[]): number[] {
   return frames.map((frame) => frame.id as number);
@@ -148,9 +140,7 @@ describe('the WebSocket at /ws', () => {
     const [subscribed] = await client.waitForFrames(1, 'the subscribed reply');
     expect(subscribed).toEqual({ type: 'subscribed', project_id: project, boot_id: bus.bootId, last_event_id: 0 });
 
-    const published = EVENT_TYPES.map((type, index) =>
-      bus.publish(project, { type, data: { execution_id: 'run-1', step_id: `s${index}`, phase: 'build' } }),
-    );
+    const published = oneOfEachEvent().map((event) => bus.publish(project, event));
     await client.waitFor((frames) => frames.length === 1 + EVENT_TYPES.length, 'seven events');
     const events = client.events();
     expect(events.map((e) => e.type)).toEqual(EVENT_TYPES);
@@ -336,7 +326,7 @@ describe('the WebSocket at /ws', () => {
     slow.socket.pause();
     // 40 MB: more than the kernel's socket buffers on both sides plus the 8 MB the server tolerates.
     const chunk = 'x'.repeat(256 * 1024);
-    const published = Array.from({ length: 160 }, (_, n) => bus.publish(project, progress(n, { chunk })).id);
+    const published = Array.from({ length: 160 }, (_, n) => bus.publish(project, progress(n, { pad: chunk })).id);
     slow.socket.resume();
     const closed = await slow.closed;
     expect(closed).toEqual({ code: TOO_SLOW_CODE, reason: TOO_SLOW_REASON });
@@ -431,25 +421,26 @@ describe.each(DATABASE_KINDS)('the cross-process event bridge on $name', (kind) 
     client.send({ type: 'subscribe', project_id: project });
     await client.waitForFrames(1, 'subscribed');
 
-    const big = { execution_id: seeded.runId, step_id: 'build', log: 'é'.repeat(25_000) };
-    const fromA: OutgoingEvent[] = [];
-    const fromB: OutgoingEvent[] = [];
+    const [, , completed, , artifactCreated] = oneOfEachEvent(seeded.runId);
+    // Over NOTIFY's limit: these two go by reference through workflow_events (the second names an unknown run).
+    const big = { ...completed!, data: { ...completed!.data, step_id: 'é'.repeat(25_000) } } as WorkflowEvent;
+    const unknownRun = {
+      ...artifactCreated!,
+      data: { ...artifactCreated!.data, execution_id: randomUUID(), step_id: 'y'.repeat(8_000) },
+    } as WorkflowEvent;
+    const fromA: WorkflowEvent[] = [];
+    const fromB: WorkflowEvent[] = [];
     for (let n = 0; n < 30; n++) {
-      const eventA =
-        n === 10
-          ? { type: 'workflow.step.completed', data: big }
-          : n === 20
-            ? { type: 'workflow.artifact.created', data: { execution_id: randomUUID(), pad: 'y'.repeat(8_000) } }
-            : progress(n, { from: 'a' });
+      const eventA = n === 10 ? big : n === 20 ? unknownRun : progress(n, { tag: 'a' });
       fromA.push(eventA);
       a.bridge.bus.publish(project, eventA);
-      const eventB = progress(n, { from: 'b' });
+      const eventB = progress(n, { tag: 'b' });
       fromB.push(eventB);
       b.bridge.bus.publish(project, eventB);
     }
-    const strip = (events: NumberedEvent[]) => events.map(({ type, data }) => ({ type, data }));
+    const strip = (events: NumberedEvent[]) => events.map(({ type, data }) => ({ type, data }) as WorkflowEvent);
     const only = (events: NumberedEvent[], from: 'a' | 'b') =>
-      strip(events).filter((e) => e.data.from === from || (from === 'a' && e.data.from === undefined));
+      strip(events).filter((e) => tagOf(e) === from || (from === 'a' && tagOf(e) === undefined));
 
     await waitUntil(() => b.seen.length === 60, `B to see A's 30 events besides its own`);
     await waitUntil(() => a.seen.length === 60, `A to see B's 30 events besides its own`);

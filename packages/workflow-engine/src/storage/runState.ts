@@ -268,7 +268,7 @@ export function invalidatePhases(state: RunState, phases: string[], now: Date): 
 export function addComment(state: RunState, input: NewComment, now: Date): { comment: RunComment; created: boolean } {
   const existing = input.key !== null ? state.comments.find((c) => c.key === input.key) : undefined;
   if (existing) return { comment: existing, created: false };
-  const comment: RunComment = { ...input, id: randomUUID(), createdAt: now.toISOString() };
+  const comment: RunComment = { ...input, id: randomUUID(), stepRecordId: null, createdAt: now.toISOString() };
   state.comments.push(comment);
   return { comment, created: true };
 }

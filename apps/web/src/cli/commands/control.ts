@@ -2,7 +2,7 @@
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
 import { resolveProject } from '../project.ts';
-import { withProjectRuns } from '../projectRuns.ts';
+import { withProjectRuns } from '../openProjectRuns.ts';
 
 function requested(status: string, verb: string, runId: string): string {
   return status === verb

@@ -6,9 +6,9 @@ import { loadTemplate, validateArgs } from '@switchyard/workflow-engine';
 import { parseArgValues } from '../argValues.ts';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { resolveProject, resolveTemplatePath } from '../project.ts';
-import { withProjectRuns } from '../projectRuns.ts';
+import { withProjectRuns } from '../openProjectRuns.ts';
 
 const outputOptions = { follow: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } } as const;
 const outputHelp = [

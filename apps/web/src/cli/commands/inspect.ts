@@ -4,10 +4,10 @@ import { discoverTemplates, formatTemplateIssue, loadTemplate, TemplateError } f
 import type { RunStatus } from '@switchyard/workflow-engine';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { EXIT } from '../exitCodes.ts';
 import { resolveProject, resolveTemplatePath } from '../project.ts';
-import { withProjectRuns } from '../projectRuns.ts';
+import { withProjectRuns } from '../openProjectRuns.ts';
 import { describeRun } from '../runView.ts';
 
 const RUN_STATUSES: RunStatus[] = ['pending', 'running', 'paused', 'waiting', 'completed', 'failed', 'cancelled'];

@@ -4,7 +4,7 @@ import { openDatabase } from '../../server/db/connection.ts';
 import { projectLayout } from '../../server/domain/project/projectLayout.ts';
 import type { Command } from '../command.ts';
 import { projectHelp, projectOption } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { resolveProject } from '../project.ts';
 import { findServer } from '../serverClient.ts';
 

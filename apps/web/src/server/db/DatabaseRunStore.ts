@@ -21,6 +21,7 @@ import type {
   RunStore,
   WorkflowRun,
 } from '@switchyard/workflow-engine';
+import { NotFoundError } from '../../errors.ts';
 import { queryRows } from './connection.ts';
 import type { AppDatabase } from './connection.ts';
 import { agentSessions, workflowComments, workflowDefinitions, workflowRuns, workflowRunSteps } from './schema.ts';
@@ -158,13 +159,24 @@ function assignments(table: PgTable, values: Record<string, unknown>): SQL {
   );
 }
 
-/** `insert into table (…) values (…)` for raw SQL, each value encoded by its column as the insert builder would. */
-function insertion(table: PgTable, values: Record<string, unknown>): SQL {
+/** Each value encoded by its column, as the insert and update builders would. */
+function parameters(table: PgTable, values: Record<string, unknown>): SQL[] {
   const columns = getTableColumns(table);
-  const entries = Object.entries(values);
-  const names = entries.map(([key]) => sql.identifier(columns[key]!.name));
-  const params = entries.map(([key, value]) => sql.param(value, columns[key]));
-  return sql`insert into ${table} (${sql.join(names, sql`, `)}) values (${sql.join(params, sql`, `)})`;
+  return Object.entries(values).map(([key, value]) => sql`${sql.param(value, columns[key])}`);
+}
+
+/**
+ * `insert into table (…) values (…)` for raw SQL; with `selected`, the head of an `insert … select` whose last
+ * column is that one.
+ */
+function insertion(table: PgTable, values: Record<string, unknown>, selected?: SQL): SQL {
+  const columns = getTableColumns(table);
+  const names = [
+    ...Object.keys(values).map((key) => sql.identifier(columns[key]!.name)),
+    ...(selected ? [selected] : []),
+  ];
+  const head = sql`insert into ${table} (${sql.join(names, sql`, `)})`;
+  return selected ? head : sql`${head} values (${sql.join(parameters(table, values), sql`, `)})`;
 }
 
 function toComment(row: typeof workflowComments.$inferSelect, stepId: string | null): RunComment {
@@ -172,6 +184,7 @@ function toComment(row: typeof workflowComments.$inferSelect, stepId: string | n
     id: row.id,
     runId: row.workflow_run_id,
     stepId,
+    stepRecordId: row.workflow_run_step_id,
     key: row.dedupe_key,
     text: row.text,
     type: row.comment_type,
@@ -184,21 +197,6 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
   const inProject = options.projectId ? eq(workflowRuns.project_id, options.projectId) : undefined;
   const logDirectory = (runId: string, stepId: string) =>
     options.executionsDir ? join(options.executionsDir, runId, 'logs', stepId) : null;
-
-  /** A template identifier's row in this project; a run of a template not synced yet registers a bare one. */
-  async function definitionRowId(identifier: string): Promise<string> {
-    const projectId = options.projectId;
-    if (!projectId) throw new Error('this run store has no project: it cannot create runs');
-    await db
-      .insert(workflowDefinitions)
-      .values({ project_id: projectId, identifier, name: identifier, type: 'code', path: '', content_hash: '' })
-      .onConflictDoNothing({ target: [workflowDefinitions.project_id, workflowDefinitions.identifier] });
-    const [row] = await db
-      .select({ id: workflowDefinitions.id })
-      .from(workflowDefinitions)
-      .where(and(eq(workflowDefinitions.project_id, projectId), eq(workflowDefinitions.identifier, identifier)));
-    return row!.id;
-  }
 
   // The hot path — a step's reads and writes — is raw SQL: on these drivers the select and update builders add
   // about half a millisecond a statement, more than a round trip to a local PostgreSQL. Values are still encoded
@@ -315,15 +313,29 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
 
   const repo: RunStateRepository = {
     async insert(state) {
-      const definitionId = await definitionRowId(state.run.definitionId);
-      await db.insert(workflowRuns).values({
+      const projectId = options.projectId;
+      if (!projectId) throw new Error('this run store serves every project: create runs through a project store');
+      // The run is keyed by its template's row, found by the template's id in the same statement.
+      const values = {
         ...runChanges(state.run),
         id: state.run.id,
-        project_id: options.projectId!,
-        workflow_definition_id: definitionId,
+        project_id: projectId,
         args: state.run.args ?? {},
         created_at: state.run.createdAt,
-      });
+      };
+      const inserted = await queryRows<{ id: string }>(
+        db,
+        sql`${insertion(workflowRuns, values, sql`workflow_definition_id`)}
+            select ${sql.join(parameters(workflowRuns, values), sql`, `)}, d.id from ${workflowDefinitions} d
+            where d.project_id = ${projectId} and d.identifier = ${state.run.definitionId}
+            returning ${workflowRuns.id}`,
+      );
+      if (inserted.length === 0) {
+        throw new NotFoundError('workflow definition', state.run.definitionId, {
+          field: 'workflow_definition_id',
+          message: `template "${state.run.definitionId}" is not registered in project ${projectId}`,
+        });
+      }
     },
     async read(runId) {
       const run = await readRun(db, runId);

@@ -6,19 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive } from '@switchyard/workflow-engine';
-
-export class DataDirLockedError extends Error {
-  readonly code = 'data_dir_locked';
-  constructor(
-    readonly dir: string,
-    readonly holder: { pid: number; host: string; command: string; since: string },
-  ) {
-    super(
-      `the database in ${dir} is in use by process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since}); ` +
-        'stop it, or talk to it through its HTTP API, or set DATABASE_URL to share a PostgreSQL database',
-    );
-  }
-}
+import { DataDirLockedError } from '../../errors.ts';
 
 export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true });

@@ -1,21 +1,15 @@
 /** `/api/projects`: list projects, register a directory as one. */
-import { isAbsolute } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { AppDatabase } from '../db/connection.ts';
 import { rowJson } from '../db/rowJson.ts';
 import { createProject, getProjects } from '../domain/project/services/ensureProject.ts';
-import { parseInput } from '../http/apiError.ts';
+import { CreateProjectBody } from '../../protocol/projects.ts';
+import { parseInput } from '../http/parseInput.ts';
 
 export interface ProjectRoutesOptions {
   db: AppDatabase;
   defaultProjectId: string;
 }
-
-const CreateProjectBody = z.strictObject({
-  path: z.string().min(1).refine(isAbsolute, 'must be an absolute path'),
-  name: z.string().trim().min(1).max(200).optional(),
-});
 
 /** `GET /api/projects` → 200 `{ data: Project[] }`; `POST /api/projects` → 201 the project (new) or 200 (known path). */
 export async function projectRoutes(app: FastifyInstance, opts: ProjectRoutesOptions): Promise<void> {

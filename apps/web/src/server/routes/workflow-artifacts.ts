@@ -5,11 +5,12 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { IdParams, uuid } from '../http/wireSchemas.ts';
+import { AttachArtifactBody, UploadArtifactFields } from '../../protocol/artifacts.ts';
+import { IdParams } from '../../protocol/common.ts';
+import type { FieldIssue } from '../../protocol/common.ts';
+import { InvalidInputError, UnsupportedMediaTypeError } from '../../errors.ts';
 import type { AppDatabase } from '../db/connection.ts';
-import { ApiError, invalidFields, parseInput } from '../http/apiError.ts';
-import type { FieldIssue } from '../http/apiError.ts';
+import { parseInput } from '../http/parseInput.ts';
 import type { EventBus } from '../websocket/eventBus.ts';
 import { attachToComment, detachFromComment } from '../domain/workflow-artifact/services/attachToComment.ts';
 import { downloadArtifact } from '../domain/workflow-artifact/services/downloadArtifact.ts';
@@ -22,11 +23,6 @@ import {
 } from '../domain/workflow-artifact/services/uploadArtifact.ts';
 import type { StagedFile } from '../domain/workflow-artifact/services/uploadArtifact.ts';
 import { requireRun } from '../domain/workflow/runLookups.ts';
-
-const UploadFields = z.object({ workflow_run_step_id: uuid() });
-const AttachBody = z.object({ workflow_comment_id: uuid() });
-
-export type AttachBody = z.infer<typeof AttachBody>;
 
 export interface WorkflowArtifactRoutesOptions {
   db: AppDatabase;
@@ -46,9 +42,11 @@ export async function workflowArtifactRoutes(app: FastifyInstance, opts: Workflo
   app.post('/api/workflow-executions/:id/artifacts', async (request, reply) => {
     const { id } = parseInput(IdParams, request.params);
     if (!request.isMultipart()) {
-      throw new ApiError(415, 'unsupported_media_type', 'an artifact is uploaded as multipart/form-data', {
-        fields: [{ field: 'file', message: 'expected a multipart/form-data body with one file part' }],
-      });
+      throw new UnsupportedMediaTypeError(
+        'an artifact is uploaded as multipart/form-data',
+        'file',
+        'expected a multipart/form-data body with one file part',
+      );
     }
     const run = await requireRun(opts.db, id);
     const fields: Record<string, string> = {};
@@ -70,12 +68,12 @@ export async function workflowArtifactRoutes(app: FastifyInstance, opts: Workflo
         staged = await stageArtifactFile(run, part.file, maxUploadBytes);
         file = { name: part.filename, mimeType: part.mimetype };
       }
-      const parsed = UploadFields.safeParse(fields);
+      const parsed = UploadArtifactFields.safeParse(fields);
       if (!parsed.success) {
         issues.push(...parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? ''), message: i.message })));
       }
       if (!staged || !file) issues.push({ field: 'file', message: 'a file part is required' });
-      if (issues.length > 0 || !parsed.success || !staged || !file) throw invalidFields(issues);
+      if (issues.length > 0 || !parsed.success || !staged || !file) throw new InvalidInputError(issues);
       const artifact = await uploadArtifact(deps, {
         run,
         stepRowId: parsed.data.workflow_run_step_id,
@@ -126,7 +124,7 @@ export async function workflowArtifactRoutes(app: FastifyInstance, opts: Workflo
 
   app.patch('/api/artifacts/:id/attach', async (request) => {
     const { id } = parseInput(IdParams, request.params);
-    const body = parseInput(AttachBody, request.body ?? {});
+    const body = parseInput(AttachArtifactBody, request.body ?? {});
     return attachToComment(opts, { artifactId: id, commentId: body.workflow_comment_id });
   });
 

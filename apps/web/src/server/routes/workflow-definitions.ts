@@ -1,21 +1,19 @@
 /** `/api/workflow-definitions`: a project's templates, invalid ones listed with their error. */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { IdParams, uuid } from '../http/wireSchemas.ts';
+import { IdParams } from '../../protocol/common.ts';
+import { ListDefinitionsQuery } from '../../protocol/templates.ts';
 import type { AppDatabase } from '../db/connection.ts';
 import {
   getWorkflowDefinition,
   getWorkflowDefinitions,
 } from '../domain/workflow-definition/services/getWorkflowDefinitions.ts';
-import { parseInput } from '../http/apiError.ts';
+import { parseInput } from '../http/parseInput.ts';
 
 export interface WorkflowDefinitionRoutesOptions {
   db: AppDatabase;
   /** The project listed when a request names none: the one the server was started in. */
   defaultProjectId: string;
 }
-
-const ListQuery = z.object({ project_id: uuid().optional() });
 
 /**
  * `GET /api/workflow-definitions?project_id=` → 200 `{ data: Definition[] }` ordered by name;
@@ -28,7 +26,7 @@ export async function workflowDefinitionRoutes(
   const deps = { db: opts.db };
 
   app.get('/api/workflow-definitions', async (request) => {
-    const query = parseInput(ListQuery, request.query);
+    const query = parseInput(ListDefinitionsQuery, request.query);
     return { data: await getWorkflowDefinitions(deps, query.project_id ?? opts.defaultProjectId) };
   });
 

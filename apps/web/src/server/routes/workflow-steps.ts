@@ -1,19 +1,16 @@
 /** `/api/workflow-steps`: one step of a run, and its log files (events followed live while the step runs). */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { IdParams, uuid } from '../http/wireSchemas.ts';
+import { IdParams } from '../../protocol/common.ts';
+import { StepLogParams, StepLogQuery } from '../../protocol/runs.ts';
 import type { AppDatabase } from '../db/connection.ts';
 import { getStep } from '../domain/workflow-step/services/getStep.ts';
-import { readStepLog, STEP_LOG_TYPES } from '../domain/workflow-step/services/readStepLog.ts';
-import { parseInput } from '../http/apiError.ts';
+import { readStepLog } from '../domain/workflow-step/services/readStepLog.ts';
+import { parseInput } from '../http/parseInput.ts';
 
 export interface WorkflowStepRoutesOptions {
   db: AppDatabase;
   defaultProjectId: string;
 }
-
-const LogParams = z.object({ id: uuid(), type: z.enum(STEP_LOG_TYPES) });
-const LogQuery = z.object({ follow: z.enum(['true', 'false']).optional() });
 
 /**
  * `GET /api/workflow-steps/:id` → 200 the step with its `agent_session`;
@@ -28,8 +25,8 @@ export async function workflowStepRoutes(app: FastifyInstance, opts: WorkflowSte
   });
 
   app.get('/api/workflow-steps/:id/logs/:type', async (request, reply) => {
-    const { id, type } = parseInput(LogParams, request.params);
-    const { follow } = parseInput(LogQuery, request.query);
+    const { id, type } = parseInput(StepLogParams, request.params);
+    const { follow } = parseInput(StepLogQuery, request.query);
     // The response's close (not the request's, which fires once its empty body is read) means the client left.
     const disconnected = new AbortController();
     reply.raw.on('close', () => disconnected.abort());

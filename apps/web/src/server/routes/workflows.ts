@@ -3,10 +3,9 @@
  * and delete it.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import type { RunStatus } from '@switchyard/workflow-engine';
-import { parseInput } from '../http/apiError.ts';
-import { IdParams, uuid } from '../http/wireSchemas.ts';
+import { IdParams } from '../../protocol/common.ts';
+import { CreateRunBody, ListRunsQuery, PauseBody, RerunBody } from '../../protocol/runs.ts';
+import { parseInput } from '../http/parseInput.ts';
 import { createWorkflowRun } from '../domain/workflow/services/createWorkflowRun.ts';
 import {
   advanceWorkflow,
@@ -19,31 +18,6 @@ import type { WorkflowServiceDeps } from '../domain/workflow/services/deps.ts';
 import { deleteWorkflowRun } from '../domain/workflow/services/deleteWorkflowRun.ts';
 import { getWorkflowRunById } from '../domain/workflow/services/getWorkflowRunById.ts';
 import { getWorkflowRuns } from '../domain/workflow/services/getWorkflowRuns.ts';
-
-const RUN_STATUSES = ['pending', 'running', 'paused', 'waiting', 'completed', 'failed', 'cancelled'] as const;
-
-const CreateRunBody = z.object({
-  project_id: uuid().optional(),
-  workflow_definition_id: uuid(),
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
-  args: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
-});
-
-const ListRunsQuery = z.object({
-  project_id: uuid().optional(),
-  status: z
-    .string()
-    .transform((value) => value.split(',').map((s) => s.trim()))
-    .pipe(z.array(z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` })))
-    .optional(),
-  phase: z.string().min(1).max(200).optional(),
-  workflow_definition_id: uuid().optional(),
-  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(50),
-  offset: z.coerce.number({ error: 'must be a number' }).int().min(0).default(0),
-});
-
-const PauseBody = z.object({ now: z.boolean({ error: 'must be true or false' }).optional() });
-const RerunBody = z.object({ phase: z.string({ error: 'is required' }).min(1, 'must not be empty') });
 
 export interface WorkflowRoutesOptions extends WorkflowServiceDeps {
   defaultProjectId: string;
@@ -68,7 +42,7 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
     const query = parseInput(ListRunsQuery, request.query);
     return getWorkflowRuns(deps, {
       projectId: query.project_id ?? opts.defaultProjectId,
-      status: query.status as RunStatus[] | undefined,
+      status: query.status,
       phase: query.phase,
       workflowDefinitionId: query.workflow_definition_id,
       limit: query.limit,

@@ -8,31 +8,15 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows } from '../db/connection.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
-import type { EventBus, OutgoingEvent } from './eventBus.ts';
+import { EventBridgeError } from '../../errors.ts';
+import type { EventBridgeErrorCode } from '../../errors.ts';
+import { WorkflowEvent } from '../../protocol/events.ts';
+import type { EventBus } from './eventBus.ts';
 
 export const EVENTS_CHANNEL = 'switchyard_events';
 
 /** Payloads above this go by reference; the margin under NOTIFY's 8,000 bytes leaves room for the channel name. */
 export const NOTIFY_LIMIT_BYTES = 7_000;
-
-export type EventBridgeErrorCode =
-  /** The event was published here but could not be sent to the other processes. */
-  | 'event_not_shared'
-  /** A notification on the channel was not one this bridge understands. */
-  | 'notification_invalid'
-  /** A notification referred to a `workflow_events` row that could not be read. */
-  | 'event_ref_missing';
-
-export class EventBridgeError extends Error {
-  constructor(
-    readonly code: EventBridgeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'EventBridgeError';
-  }
-}
 
 export interface EventBridgeOptions {
   /** Told of events that could not cross; by default a process warning. Local delivery never depends on it. */
@@ -46,13 +30,8 @@ export interface EventBridge {
   close(): Promise<void>;
 }
 
-const eventSchema = z.object({
-  type: z.string(),
-  data: z.looseObject({ execution_id: z.string() }),
-});
-
 const notificationSchema = z.union([
-  z.object({ origin: z.string(), project_id: z.string(), event: eventSchema }),
+  z.object({ origin: z.string(), project_id: z.string(), event: WorkflowEvent }),
   z.object({ origin: z.string(), ref: z.number().int().positive() }),
 ]);
 
@@ -92,7 +71,7 @@ export async function bridgeEventBus(
   }
 
   /** Stores the event and notifies its row id in one statement, so the row is committed before anyone reads it. */
-  async function notifyByReference(projectId: string, event: OutgoingEvent, runId: string | null): Promise<boolean> {
+  async function notifyByReference(projectId: string, event: WorkflowEvent, runId: string | null): Promise<boolean> {
     const rows = await queryRows<{ id: number }>(
       db,
       sql`with stored as (
@@ -111,7 +90,7 @@ export async function bridgeEventBus(
 
   async function send(projectId: string, payload: string): Promise<void> {
     if (Buffer.byteLength(payload) <= NOTIFY_LIMIT_BYTES) return notify(payload);
-    const { event } = JSON.parse(payload) as { event: OutgoingEvent };
+    const { event } = JSON.parse(payload) as { event: WorkflowEvent };
     const runId = UUID.test(event.data.execution_id) ? event.data.execution_id : null;
     let stored = false;
     if (UUID.test(projectId)) {
@@ -150,7 +129,7 @@ export async function bridgeEventBus(
       db,
       sql`select project_id, type, data from workflow_events where id = ${message.data.ref}`,
     );
-    const event = eventSchema.safeParse(row ? { type: row.type, data: row.data } : undefined);
+    const event = WorkflowEvent.safeParse(row ? { type: row.type, data: row.data } : undefined);
     if (!row || !event.success) {
       report(
         new EventBridgeError('event_ref_missing', `workflow_events row ${message.data.ref} is missing or invalid`),

@@ -4,23 +4,16 @@
  * this server. A reconnecting client asks for what it missed after its last id.
  */
 
-/** An event as published: the seed's payload shape, `{ type, data: { execution_id, step_id?, phase?, … } }`. */
-export interface OutgoingEvent {
-  type: string;
-  data: { execution_id: string } & Record<string, unknown>;
-}
+import type { NumberedEvent, WorkflowEvent } from '../../protocol/events.ts';
 
-/** An event as delivered: numbered on this server, in publication order. */
-export interface NumberedEvent extends OutgoingEvent {
-  id: number;
-}
+export type { NumberedEvent };
 
 export type Replay = { events: NumberedEvent[] } | { resync: true };
 
 export interface EventBus {
   /** Identifies this server's numbering: ids from another boot of the server mean nothing here. */
   readonly bootId: string;
-  publish(projectId: string, event: OutgoingEvent): NumberedEvent;
+  publish(projectId: string, event: WorkflowEvent): NumberedEvent;
   subscribe(projectId: string, listener: (event: NumberedEvent) => void): () => void;
   /** The project's events after `lastId`, or `resync` when the buffer no longer reaches back that far. */
   since(projectId: string, lastId: number): Replay;

@@ -3,7 +3,8 @@
  * a reconnecting client catches up by event id without the database.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventBus, NumberedEvent, OutgoingEvent, Replay } from './eventBus.ts';
+import type { WorkflowEvent } from '../../protocol/events.ts';
+import type { EventBus, NumberedEvent, Replay } from './eventBus.ts';
 
 export interface MemoryEventBusOptions {
   /** How many events (across all projects) `since` can reach back over; 10,000 by default. */
@@ -44,8 +45,8 @@ export function createEventBus(options: MemoryEventBusOptions = {}): MemoryEvent
   const evictedThrough = new Map<string, number>();
   let lastId = 0;
 
-  function publish(projectId: string, outgoing: OutgoingEvent): NumberedEvent {
-    const event: NumberedEvent = { id: lastId + 1, type: outgoing.type, data: outgoing.data };
+  function publish(projectId: string, outgoing: WorkflowEvent): NumberedEvent {
+    const event = { id: lastId + 1, ...outgoing } as NumberedEvent;
     lastId = event.id;
     const slot = (event.id - 1) % capacity;
     const evicted = ring[slot];

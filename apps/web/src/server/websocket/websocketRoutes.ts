@@ -6,9 +6,11 @@
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { z } from 'zod';
-import { ApiError, invalidFields, parseInput } from '../http/apiError.ts';
-import type { EventBus, NumberedEvent } from './eventBus.ts';
+import { AppError, InvalidInputError, NotFoundError } from '../../errors.ts';
+import { ClientMessage } from '../../protocol/events.ts';
+import type { NumberedEvent, ResyncReason, ServerMessage } from '../../protocol/events.ts';
+import { parseInput } from '../http/parseInput.ts';
+import type { EventBus } from './eventBus.ts';
 
 /** Larger client frames close the socket with 1009; the protocol's messages are a few hundred bytes. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -16,29 +18,6 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export const TOO_SLOW_CODE = 4008;
 export const TOO_SLOW_REASON = 'too slow: reconnect with last_event_id';
-
-export const clientMessageSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('subscribe'),
-    project_id: z.guid(),
-    last_event_id: z.number().int().nonnegative().optional(),
-    boot_id: z.string().max(200).optional(),
-  }),
-  z.object({ type: z.literal('unsubscribe'), project_id: z.guid() }),
-  z.object({ type: z.literal('ping') }),
-]);
-
-export type ClientMessage = z.infer<typeof clientMessageSchema>;
-
-/** Why a subscriber must refetch instead of replaying: ids from another boot, or events no longer buffered. */
-export type ResyncReason = 'boot_changed' | 'events_evicted' | 'unknown_event_id';
-
-export type ServerMessage =
-  | { type: 'subscribed'; project_id: string; boot_id: string; last_event_id: number }
-  | { type: 'resync'; project_id: string; reason: ResyncReason }
-  | { type: 'pong' }
-  | { type: 'error'; error: { code: string; message: string; details: Record<string, unknown> } }
-  | NumberedEvent;
 
 export interface WebsocketRoutesOptions {
   bus: EventBus;
@@ -59,24 +38,24 @@ export function sameOrigin(headers: FastifyRequest['headers']): boolean {
   }
 }
 
-function parseFrame(data: RawData, isBinary: boolean): ClientMessage | ApiError {
-  if (isBinary) return invalidFields([{ field: '', message: 'frames must be JSON text' }], 'invalid_frame');
+function parseFrame(data: RawData, isBinary: boolean): ClientMessage | AppError {
+  if (isBinary) return new InvalidInputError([{ field: '', message: 'frames must be JSON text' }], 'invalid_frame');
   let value: unknown;
   try {
     value = JSON.parse(data.toString());
   } catch {
-    return invalidFields([{ field: '', message: 'not valid JSON' }], 'invalid_json');
+    return new InvalidInputError([{ field: '', message: 'not valid JSON' }], 'invalid_json');
   }
   try {
-    return parseInput(clientMessageSchema, value);
+    return parseInput(ClientMessage, value);
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof AppError) return error;
     throw error;
   }
 }
 
-function errorMessage(error: ApiError): ServerMessage {
-  return { type: 'error', error: { code: error.code, message: error.message, details: error.details } };
+function errorMessage(error: { code: string; message: string; details?: Record<string, unknown> }): ServerMessage {
+  return { type: 'error', error: { code: error.code, message: error.message, details: error.details ?? {} } };
 }
 
 /** One client's subscriptions; everything it holds on the bus is released when the socket closes. */
@@ -104,13 +83,7 @@ function serveConnection(socket: WebSocket, { bus, projectExists }: WebsocketRou
   async function subscribe(message: Extract<ClientMessage, { type: 'subscribe' }>) {
     const projectId = message.project_id;
     if (!(await projectExists(projectId))) {
-      send(
-        errorMessage(
-          new ApiError(404, 'project_not_found', `no project with id ${projectId}`, {
-            fields: [{ field: 'project_id', message: 'no project with this id' }],
-          }),
-        ),
-      );
+      send(errorMessage(new NotFoundError('project', projectId, { field: 'project_id', code: 'project_not_found' })));
       return;
     }
     if (!open) return;
@@ -121,7 +94,7 @@ function serveConnection(socket: WebSocket, { bus, projectExists }: WebsocketRou
     const deliver = (event: NumberedEvent) => {
       if (event.id <= lastSent) return;
       lastSent = event.id;
-      send({ id: event.id, type: event.type, data: event.data });
+      send(event);
     };
     // Subscribed before reading the buffer, so nothing published in between can fall into a gap.
     subscriptions.set(
@@ -151,7 +124,7 @@ function serveConnection(socket: WebSocket, { bus, projectExists }: WebsocketRou
 
   async function handle(data: RawData, isBinary: boolean) {
     const message = parseFrame(data, isBinary);
-    if (message instanceof ApiError) return send(errorMessage(message));
+    if (message instanceof AppError) return send(errorMessage(message));
     switch (message.type) {
       case 'ping':
         return send({ type: 'pong' });
@@ -169,7 +142,7 @@ function serveConnection(socket: WebSocket, { bus, projectExists }: WebsocketRou
       .then(() => handle(data, isBinary))
       .catch((error: unknown) => {
         request.log.error({ err: error }, 'websocket message failed');
-        send(errorMessage(new ApiError(500, 'internal', 'internal server error')));
+        send(errorMessage({ code: 'internal', message: 'internal server error' }));
       });
   });
   socket.on('close', release);

@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../db/connection.ts';
 import { projects, workflowRunSteps, workflowRuns } from '../../db/schema.ts';
-import { ApiError, invalidFields } from '../../http/apiError.ts';
+import { InvalidInputError, NotFoundError } from '../../../errors.ts';
 
 export type StepRow = typeof workflowRunSteps.$inferSelect;
 
@@ -16,15 +16,6 @@ export interface RunRef {
   project_path: string;
 }
 
-/** A 404 that, like every 4xx here, names the field that carried the unknown id. */
-export function notFoundIn(field: string, what: string, id: string): ApiError {
-  return new ApiError(404, 'not_found', `no ${what} with id ${id}`, {
-    resource: what,
-    id,
-    fields: [{ field, message: `no ${what} with this id` }],
-  });
-}
-
 /** The run and its project's directory; an unknown id is a 404 naming `field`. */
 export async function requireRun(db: AppDatabase, runId: string, field = 'id'): Promise<RunRef> {
   const [run] = await db
@@ -32,7 +23,7 @@ export async function requireRun(db: AppDatabase, runId: string, field = 'id'): 
     .from(workflowRuns)
     .innerJoin(projects, eq(projects.id, workflowRuns.project_id))
     .where(eq(workflowRuns.id, runId));
-  if (!run) throw notFoundIn(field, 'workflow run', runId);
+  if (!run) throw new NotFoundError('workflow run', runId, { field });
   return run;
 }
 
@@ -47,9 +38,9 @@ export async function requireStepOfRun(
   field = 'workflow_run_step_id',
 ): Promise<StepRow> {
   const [step] = await db.select().from(workflowRunSteps).where(eq(workflowRunSteps.id, stepRowId));
-  if (!step) throw notFoundIn(field, 'workflow step', stepRowId);
+  if (!step) throw new NotFoundError('workflow step', stepRowId, { field });
   if (step.workflow_run_id !== runId) {
-    throw invalidFields([{ field, message: `step ${stepRowId} belongs to another run` }]);
+    throw new InvalidInputError([{ field, message: `step ${stepRowId} belongs to another run` }]);
   }
   return step;
 }

@@ -1,27 +1,36 @@
 /**
- * The engine as the server runs it: one executor per project (its files, its working directory, its events),
- * all sharing one database run store and one worker identity. Services and the worker pool go through this.
+ * The engine as Switchyard runs it — the one composition of run store, event sink, agent runner and agent
+ * session store, used by `switchyard serve` and by the command line alike: one executor per project (its files,
+ * its working directory, its events on the bus), all sharing one database run store and one worker identity.
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createAgentRunner } from '@switchyard/agent-cli-sdk';
 import { createExecutor, ExecutionFiles, loadPinnedTemplate } from '@switchyard/workflow-engine';
 import type { AgentRunner, WorkflowDefinition, WorkflowExecutor } from '@switchyard/workflow-engine';
-import type { AppDatabase } from '../../db/connection.ts';
+import { NotFoundError } from '../../../errors.ts';
+import type { DatabaseHandle } from '../../db/connection.ts';
 import { createDatabaseAgentSessionStore, createDatabaseRunStore } from '../../db/DatabaseRunStore.ts';
 import { projects, workflowRuns } from '../../db/schema.ts';
 import type { EventBus } from '../../websocket/eventBus.ts';
+import { releaseStaleLeases } from '../../workers/recovery.ts';
 import { projectLayout } from '../project/projectLayout.ts';
-import { busEventSink } from './busEventSink.ts';
+import { busEventSink } from './engineEvents.ts';
+
+/** How long a worker's claim on a run lasts unless renewed (every third of it): a dead worker's runs wait this long. */
+export const DEFAULT_LEASE_TTL_MS = 30_000;
 
 export interface WorkflowRuntimeOptions {
-  db: AppDatabase;
+  database: DatabaseHandle;
   bus: EventBus;
   agents?: AgentRunner;
   workerId?: string;
+  /** Default: `SWITCHYARD_LEASE_TTL_MS`, else {@link DEFAULT_LEASE_TTL_MS}. */
   leaseTtlMs?: number;
   controlPollMs?: number;
   retryBaseDelayMs?: number;
+  /** `ctx.log` lines of the runs executed here. */
+  onLog?: (runId: string, message: string) => void;
 }
 
 export interface ProjectRef {
@@ -29,24 +38,31 @@ export interface ProjectRef {
   path: string;
 }
 
-export type WorkflowRuntime = ReturnType<typeof createWorkflowRuntime>;
+export type WorkflowRuntime = Awaited<ReturnType<typeof createWorkflowRuntime>>;
 
-export function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
-  const workerId = options.workerId ?? `server-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const leaseTtlMs = options.leaseTtlMs ?? Number(process.env.SWITCHYARD_LEASE_TTL_MS ?? 30_000);
+/**
+ * Composes the runtime. On the embedded database it first drops every lease left in it: only the process holding
+ * the data directory's lock can execute anything, so those leases belong to processes that are gone, and their
+ * runs resume by replay now instead of after the lease time.
+ */
+export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
+  const { db } = options.database;
+  const workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const leaseTtlMs = options.leaseTtlMs ?? Number(process.env.SWITCHYARD_LEASE_TTL_MS ?? DEFAULT_LEASE_TTL_MS);
   const agents = options.agents ?? createAgentRunner();
-  const agentSessions = createDatabaseAgentSessionStore(options.db);
+  const agentSessions = createDatabaseAgentSessionStore(db);
   /** Every project's runs: what the worker pool claims from. */
-  const store = createDatabaseRunStore(options.db);
+  const store = createDatabaseRunStore(db);
   const executors = new Map<string, WorkflowExecutor>();
+  const recovered = options.database.kind === 'pglite' ? await releaseStaleLeases(db) : 0;
 
   function executorFor(project: ProjectRef): WorkflowExecutor {
     let executor = executors.get(project.id);
     if (!executor) {
       const layout = projectLayout(project.path);
       executor = createExecutor({
-        store: createDatabaseRunStore(options.db, { projectId: project.id, executionsDir: layout.executionsDir }),
-        events: busEventSink(options, project.id),
+        store: createDatabaseRunStore(db, { projectId: project.id, executionsDir: layout.executionsDir }),
+        events: busEventSink(options.bus, project.id),
         agents,
         agentSessions,
         executionsDir: layout.executionsDir,
@@ -55,6 +71,7 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
         leaseTtlMs,
         controlPollMs: options.controlPollMs,
         retryBaseDelayMs: options.retryBaseDelayMs,
+        onLog: options.onLog,
       });
       executors.set(project.id, executor);
     }
@@ -63,7 +80,7 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
 
   /** The project a run belongs to. */
   async function projectOfRun(runId: string): Promise<ProjectRef | undefined> {
-    const [row] = await options.db
+    const [row] = await db
       .select({ id: projects.id, path: projects.path })
       .from(workflowRuns)
       .innerJoin(projects, eq(projects.id, workflowRuns.project_id))
@@ -78,13 +95,24 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
 
   /** The project a template row belongs to. */
   async function projectOfDefinition(definition: { project_id: string }): Promise<ProjectRef> {
-    const [row] = await options.db
+    const [row] = await db
       .select({ id: projects.id, path: projects.path })
       .from(projects)
       .where(eq(projects.id, definition.project_id));
-    if (!row) throw new Error(`project ${definition.project_id} is gone`);
+    if (!row) throw new NotFoundError('project', definition.project_id, { field: 'project_id' });
     return row;
   }
 
-  return { workerId, leaseTtlMs, store, executorFor, projectOfRun, projectOfDefinition, pinnedDefinition };
+  return {
+    workerId,
+    leaseTtlMs,
+    store,
+    bus: options.bus,
+    /** Runs whose leases were dropped at start: left running by a process that is gone. */
+    recovered,
+    executorFor,
+    projectOfRun,
+    projectOfDefinition,
+    pinnedDefinition,
+  };
 }

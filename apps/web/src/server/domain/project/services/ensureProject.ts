@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { projects } from '../../../db/schema.ts';
-import { invalidFields } from '../../../http/apiError.ts';
+import { InvalidInputError } from '../../../../errors.ts';
 
 export type Project = typeof projects.$inferSelect;
 
@@ -45,7 +45,7 @@ async function existingDirectory(path: string): Promise<string> {
   } catch {
     // Missing or unreadable: the same answer as a file, below.
   }
-  throw invalidFields([{ field: 'path', message: `is not an existing directory: ${path}` }]);
+  throw new InvalidInputError([{ field: 'path', message: `is not an existing directory: ${path}` }]);
 }
 
 async function insertProject(deps: Deps, path: string, name: string): Promise<{ project: Project; created: boolean }> {

@@ -2,8 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowArtifacts, workflowComments, workflowRunSteps } from '../../../db/schema.ts';
-import { invalidFields } from '../../../http/apiError.ts';
-import { notFoundIn } from '../../workflow/runLookups.ts';
+import { InvalidInputError, NotFoundError } from '../../../../errors.ts';
 import { artifactView } from '../artifactView.ts';
 import type { ArtifactView } from '../artifactView.ts';
 
@@ -13,7 +12,7 @@ async function requireArtifactRunId(db: AppDatabase, artifactId: string): Promis
     .from(workflowArtifacts)
     .innerJoin(workflowRunSteps, eq(workflowRunSteps.id, workflowArtifacts.workflow_run_step_id))
     .where(eq(workflowArtifacts.id, artifactId));
-  if (!found) throw notFoundIn('id', 'artifact', artifactId);
+  if (!found) throw new NotFoundError('artifact', artifactId);
   return found.run_id;
 }
 
@@ -24,7 +23,7 @@ async function setComment(db: AppDatabase, artifactId: string, commentId: string
     .where(eq(workflowArtifacts.id, artifactId))
     .returning();
   // Deleted between the lookup and the update: the same answer the lookup would have given a moment later.
-  if (!row) throw notFoundIn('id', 'artifact', artifactId);
+  if (!row) throw new NotFoundError('artifact', artifactId);
   return artifactView(row);
 }
 
@@ -41,9 +40,9 @@ export async function attachToComment(
     .select({ run_id: workflowComments.workflow_run_id })
     .from(workflowComments)
     .where(eq(workflowComments.id, input.commentId));
-  if (!comment) throw notFoundIn('workflow_comment_id', 'workflow comment', input.commentId);
+  if (!comment) throw new NotFoundError('workflow comment', input.commentId, { field: 'workflow_comment_id' });
   if (comment.run_id !== runId) {
-    throw invalidFields([
+    throw new InvalidInputError([
       { field: 'workflow_comment_id', message: `comment ${input.commentId} belongs to another run than the artifact` },
     ]);
   }

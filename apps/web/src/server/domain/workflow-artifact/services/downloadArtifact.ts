@@ -5,8 +5,7 @@ import type { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { projects, workflowArtifacts, workflowRunSteps, workflowRuns } from '../../../db/schema.ts';
-import { ApiError } from '../../../http/apiError.ts';
-import { notFoundIn } from '../../workflow/runLookups.ts';
+import { GoneError, NotFoundError } from '../../../../errors.ts';
 import { artifactView } from '../artifactView.ts';
 import type { ArtifactView } from '../artifactView.ts';
 import { executionFilesOf } from './uploadArtifact.ts';
@@ -58,7 +57,7 @@ export async function downloadArtifact(
     .innerJoin(workflowRuns, eq(workflowRuns.id, workflowRunSteps.workflow_run_id))
     .innerJoin(projects, eq(projects.id, workflowRuns.project_id))
     .where(eq(workflowArtifacts.id, input.artifactId));
-  if (!found) throw notFoundIn('id', 'artifact', input.artifactId);
+  if (!found) throw new NotFoundError('artifact', input.artifactId);
   const artifact = artifactView(found.artifact);
   const executionDir = executionFilesOf({ id: found.run_id, project_path: found.project_path }).dir;
   const path = resolve(executionDir, artifact.file_path);
@@ -86,6 +85,6 @@ export async function downloadArtifact(
   }
 }
 
-function fileMissing(id: string): ApiError {
-  return new ApiError(410, 'artifact_file_missing', `the file of artifact ${id} is no longer on disk`, { id });
+function fileMissing(id: string): GoneError {
+  return new GoneError('artifact_file_missing', `the file of artifact ${id} is no longer on disk`, { id });
 }

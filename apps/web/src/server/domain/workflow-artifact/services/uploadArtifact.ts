@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { ExecutionFiles } from '@switchyard/workflow-engine';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowArtifacts } from '../../../db/schema.ts';
-import { ApiError } from '../../../http/apiError.ts';
+import { TooLargeError } from '../../../../errors.ts';
 import type { EventBus } from '../../../websocket/eventBus.ts';
 import { projectLayout } from '../../project/projectLayout.ts';
 import { requireStepOfRun } from '../../workflow/runLookups.ts';
@@ -38,8 +38,8 @@ export function executionFilesOf(run: Pick<RunRef, 'id' | 'project_path'>): Exec
   return new ExecutionFiles(projectLayout(run.project_path).executionsDir, run.id);
 }
 
-export function artifactTooLarge(maxBytes: number): ApiError {
-  return new ApiError(413, 'artifact_too_large', `the file is larger than the limit of ${maxBytes} bytes`, {
+export function artifactTooLarge(maxBytes: number): TooLargeError {
+  return new TooLargeError('artifact_too_large', `the file is larger than the limit of ${maxBytes} bytes`, {
     max_bytes: maxBytes,
     fields: [{ field: 'file', message: `larger than ${maxBytes} bytes` }],
   });

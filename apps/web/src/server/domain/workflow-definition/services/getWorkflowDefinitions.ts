@@ -3,7 +3,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { rowJson } from '../../../db/rowJson.ts';
 import { projects, workflowDefinitions } from '../../../db/schema.ts';
-import { notFound } from '../../../http/apiError.ts';
+import { NotFoundError } from '../../../../errors.ts';
 
 export type WorkflowDefinitionRow = typeof workflowDefinitions.$inferSelect;
 
@@ -22,7 +22,7 @@ export function workflowDefinitionView(row: WorkflowDefinitionRow): WorkflowDefi
 /** A project's definitions ordered by name (ignoring case); an unknown project is a 404 rather than an empty list. */
 export async function getWorkflowDefinitions(deps: Deps, projectId: string): Promise<WorkflowDefinitionView[]> {
   const [project] = await deps.db.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId));
-  if (!project) throw notFound('project', projectId);
+  if (!project) throw new NotFoundError('project', projectId, { field: 'project_id' });
   const rows = await deps.db
     .select()
     .from(workflowDefinitions)
@@ -35,6 +35,6 @@ export async function getWorkflowDefinitions(deps: Deps, projectId: string): Pro
 /** One definition by id, or a 404. */
 export async function getWorkflowDefinition(deps: Deps, id: string): Promise<WorkflowDefinitionView> {
   const [row] = await deps.db.select().from(workflowDefinitions).where(eq(workflowDefinitions.id, id));
-  if (!row) throw notFound('workflow definition', id);
+  if (!row) throw new NotFoundError('workflow definition', id);
   return workflowDefinitionView(row);
 }

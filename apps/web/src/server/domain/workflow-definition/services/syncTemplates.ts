@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { basename, dirname, extname } from 'node:path';
 import { and, eq, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
 import { contentHash, definitionSnapshot, discoverTemplates, templateIdFromPath } from '@switchyard/workflow-engine';
 import type { WorkflowDefinition } from '@switchyard/workflow-engine';
@@ -76,6 +76,28 @@ export async function syncTemplates(deps: SyncDeps, project: SyncProject): Promi
     .returning({ identifier: workflowDefinitions.identifier });
   result.removed = removed.map((row) => row.identifier);
   return result;
+}
+
+/**
+ * The row of one template a run is about to start from (the command line does this, the board's templates are
+ * synced already): a template in the definitions folder is upserted as the folder sync would; one run from a file
+ * elsewhere gets a row of its own (`is_template` false, so the folder sync never marks it removed), unless its id
+ * is taken.
+ */
+export async function registerTemplate(
+  deps: SyncDeps,
+  project: SyncProject,
+  definition: WorkflowDefinition,
+): Promise<void> {
+  const values = validValues(definition);
+  const real = (path: string) => realpath(path).catch(() => path);
+  const inFolder =
+    (await real(dirname(definition.source.path))) === (await real(projectLayout(project.path).definitionsDir));
+  if (inFolder) return upsert(deps.db, project.id, values);
+  await deps.db
+    .insert(workflowDefinitions)
+    .values({ ...values, project_id: project.id, is_template: false })
+    .onConflictDoNothing({ target: [workflowDefinitions.project_id, workflowDefinitions.identifier] });
 }
 
 function validValues(definition: WorkflowDefinition): DefinitionValues {

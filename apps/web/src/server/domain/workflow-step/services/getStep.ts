@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { rowJson } from '../../../db/rowJson.ts';
 import { agentSessions, workflowRunSteps } from '../../../db/schema.ts';
-import { notFound } from '../../../http/apiError.ts';
+import { NotFoundError } from '../../../../errors.ts';
 
 export type StepRow = typeof workflowRunSteps.$inferSelect;
 export type AgentSessionRow = typeof agentSessions.$inferSelect;
@@ -16,6 +16,6 @@ export async function getStep(deps: { db: AppDatabase }, id: string): Promise<St
     .from(workflowRunSteps)
     .leftJoin(agentSessions, eq(agentSessions.id, workflowRunSteps.agent_session_id))
     .where(eq(workflowRunSteps.id, id));
-  if (!row) throw notFound('workflow step', id);
+  if (!row) throw new NotFoundError('workflow step', id);
   return { ...rowJson(row.step), agent_session: row.agent_session && rowJson(row.agent_session) };
 }

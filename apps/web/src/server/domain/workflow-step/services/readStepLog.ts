@@ -10,12 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { ExecutionFiles } from '@switchyard/workflow-engine';
 import type { StepLogType } from '@switchyard/workflow-engine';
+import { STEP_LOG_TYPES } from '../../../../protocol/runs.ts';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { projects, workflowRuns, workflowRunSteps } from '../../../db/schema.ts';
-import { ApiError, notFound } from '../../../http/apiError.ts';
+import { NotFoundError } from '../../../../errors.ts';
 import { projectLayout } from '../../project/projectLayout.ts';
 
-export const STEP_LOG_TYPES = ['input', 'output', 'events', 'summary'] as const satisfies readonly StepLogType[];
+// The API's log types are the engine's files, one for one.
+STEP_LOG_TYPES satisfies readonly StepLogType[];
 
 export const STEP_LOG_CONTENT_TYPES: Record<StepLogType, string> = {
   input: 'application/json; charset=utf-8',
@@ -83,10 +85,11 @@ export async function readStepLog(
     handle = await open(file, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new ApiError(404, 'log_not_found', `step ${stepRowId} has no ${type} log yet`, {
+    throw new NotFoundError(`${type} log`, stepRowId, {
       field: 'type',
-      type,
-      step_id: stepRowId,
+      code: 'log_not_found',
+      message: `step ${stepRowId} has no ${type} log yet`,
+      details: { field: 'type', type, step_id: stepRowId },
     });
   }
   try {
@@ -110,7 +113,7 @@ async function locateStepLog(deps: Deps, stepRowId: string, type: StepLogType) {
     .innerJoin(workflowRuns, eq(workflowRuns.id, workflowRunSteps.workflow_run_id))
     .innerJoin(projects, eq(projects.id, workflowRuns.project_id))
     .where(eq(workflowRunSteps.id, stepRowId));
-  if (!row) throw notFound('workflow step', stepRowId);
+  if (!row) throw new NotFoundError('workflow step', stepRowId);
   // The engine validates step ids as slugs; checked again because this one is about to become a path.
   if (!STEP_ID.test(row.stepId))
     throw new Error(`step ${stepRowId} has an unsafe step id ${JSON.stringify(row.stepId)}`);

@@ -2,7 +2,7 @@
  * Control of a run — pause, resume, cancel, approve a gate, re-run from a phase — through the engine, so a run
  * executing in this process stops at once and one executing elsewhere sees the request at its next poll.
  */
-import { invalidFields } from '../../../http/apiError.ts';
+import { InvalidInputError } from '../../../../errors.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 import { getWorkflowRunById } from './getWorkflowRunById.ts';
 import type { RunDetail } from './getWorkflowRunById.ts';
@@ -54,7 +54,9 @@ export async function rerunWorkflow(deps: WorkflowServiceDeps, runId: string, ph
   const definition = await deps.runtime.pinnedDefinition(project, runId);
   if (!definition.phases.some((p) => p.id === phase)) {
     const phases = definition.phases.map((p) => p.id).join(', ');
-    throw invalidFields([{ field: 'phase', message: `"${phase}" is not a phase of ${definition.id} (${phases})` }]);
+    throw new InvalidInputError([
+      { field: 'phase', message: `"${phase}" is not a phase of ${definition.id} (${phases})` },
+    ]);
   }
   await deps.runtime.executorFor(project).rerun(runId, phase, definition);
   deps.wakeWorkers();

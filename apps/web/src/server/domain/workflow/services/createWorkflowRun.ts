@@ -1,8 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { ArgsValidationError, loadTemplate, TemplateError } from '@switchyard/workflow-engine';
 import { workflowDefinitions } from '../../../db/schema.ts';
-import { ApiError, invalidFields } from '../../../http/apiError.ts';
-import { notFoundIn } from '../runLookups.ts';
+import { InvalidInputError, NotFoundError, TemplateUnusableError } from '../../../../errors.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 import { getWorkflowRunById } from './getWorkflowRunById.ts';
 import type { RunDetail } from './getWorkflowRunById.ts';
@@ -24,19 +23,17 @@ export async function createWorkflowRun(deps: WorkflowServiceDeps, input: Create
     .select()
     .from(workflowDefinitions)
     .where(eq(workflowDefinitions.id, input.workflowDefinitionId));
-  if (!row) throw notFoundIn(field, 'workflow definition', input.workflowDefinitionId);
+  if (!row) throw new NotFoundError('workflow definition', input.workflowDefinitionId, { field });
   if (row.project_id !== input.projectId) {
-    throw invalidFields([{ field, message: `template ${row.identifier} belongs to another project` }]);
+    throw new InvalidInputError([{ field, message: `template ${row.identifier} belongs to another project` }]);
   }
   if (row.error !== null) {
-    throw new ApiError(422, 'template_invalid', `template ${row.identifier} is invalid: ${row.error}`, {
-      fields: [{ field, message: row.error }],
-    });
+    throw new TemplateUnusableError(`template ${row.identifier} is invalid: ${row.error}`, field, row.error);
   }
   const project = await deps.runtime.projectOfDefinition(row);
   const definition = await loadTemplate(row.path).catch((error: unknown) => {
     if (error instanceof TemplateError) {
-      throw new ApiError(422, 'template_invalid', error.message, { fields: [{ field, message: error.message }] });
+      throw new TemplateUnusableError(error.message, field);
     }
     throw error;
   });
@@ -46,7 +43,7 @@ export async function createWorkflowRun(deps: WorkflowServiceDeps, input: Create
     run = await executor.start(definition, input.args ?? {}, { name: input.name });
   } catch (error) {
     if (error instanceof ArgsValidationError) {
-      throw invalidFields(
+      throw new InvalidInputError(
         error.issues.map((issue) => ({ field: issue.path || 'args', message: issue.message })),
         'args_invalid',
       );

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowRuns } from '../../../db/schema.ts';
-import { notFound } from '../../../http/apiError.ts';
+import { NotFoundError } from '../../../../errors.ts';
 import { getComments } from '../../workflow-comment/services/getComments.ts';
 import { runView } from '../runView.ts';
 import type { RunView } from '../runView.ts';
@@ -11,7 +11,7 @@ export type RunDetail = RunView & { comments: Awaited<ReturnType<typeof getComme
 /** A run with all its relations: active steps, template, comments with their artifacts. */
 export async function getWorkflowRunById(deps: { db: AppDatabase }, runId: string): Promise<RunDetail> {
   const [row] = await deps.db.select().from(workflowRuns).where(eq(workflowRuns.id, runId));
-  if (!row) throw notFound('workflow run', runId);
+  if (!row) throw new NotFoundError('workflow run', runId);
   const [view, comments] = await Promise.all([runView(deps.db, row), getComments(deps, { runId })]);
   return { ...view, comments };
 }
