@@ -4,7 +4,14 @@ export type * from './types/step.ts';
 export type * from './types/context.ts';
 export type * from './types/status.ts';
 export type * from './ports.ts';
-export { RUN_STATUSES, STEP_STATUSES, STEP_TYPES, TERMINAL_RUN_STATUSES, AGENT_NAMES } from './vocabulary.ts';
+export {
+  AGENT_NAMES,
+  COMMENT_TYPES,
+  RUN_STATUSES,
+  STEP_STATUSES,
+  STEP_TYPES,
+  TERMINAL_RUN_STATUSES,
+} from './vocabulary.ts';
 export * from './errors.ts';
 
 export {

@@ -3,7 +3,7 @@
  * the server and the CLI hand it implementations of these ports.
  */
 import type { AgentName } from '@switchyard/agent-cli-sdk';
-import type { RunStatus, StepStatus, StepType } from './types/status.ts';
+import type { CommentType, RunStatus, StepStatus, StepType } from './types/status.ts';
 import type { StepError, StepResult } from './types/step.ts';
 import type { Lease, WorkflowRun } from './types/workflow.ts';
 
@@ -76,7 +76,7 @@ export interface RunComment {
   /** Deterministic key from the engine, so a replayed `ctx.comment` is written once. */
   key: string | null;
   text: string;
-  type: 'user' | 'system' | 'agent';
+  type: CommentType;
   createdAt: string;
 }
 

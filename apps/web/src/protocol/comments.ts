@@ -1,9 +1,9 @@
 /** Comments on a run, at run level or on one of its steps, with the artifacts attached to them. */
 import { z } from 'zod';
+import { COMMENT_TYPES } from '@switchyard/workflow-engine/vocabulary';
 import { Artifact } from './artifacts.ts';
 import { listOf, timestamp, uuid } from './common.ts';
 
-export const COMMENT_TYPES = ['user', 'system', 'agent'] as const;
 export const MAX_COMMENT_LENGTH = 20_000;
 
 export const Comment = z.object({

@@ -65,7 +65,7 @@ describe.each(DATABASE_KINDS)('runs through the API on $name', (kind) => {
     const db = t.server.database.db;
     const steps = await db.select().from(workflowRunSteps).where(eq(workflowRunSteps.workflow_run_id, created.id));
     const agentSteps = steps.filter((s) => s.type === 'agent');
-    expect(agentSteps.length).toBeGreaterThanOrEqual(2);
+    expect(agentSteps.map((s) => s.step_id).sort()).toEqual(['implement', 'research-codebase']);
     for (const step of agentSteps) {
       expect(step.agent_session_id).not.toBeNull();
       const [session] = await db.select().from(agentSessions).where(eq(agentSessions.id, step.agent_session_id!));

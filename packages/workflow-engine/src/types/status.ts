@@ -14,3 +14,7 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export const STEP_TYPES = ['agent', 'script', 'function'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
+
+/** Who wrote a comment: a person, the engine (`ctx.comment`, budget stops), or an agent. */
+export const COMMENT_TYPES = ['user', 'system', 'agent'] as const;
+export type CommentType = (typeof COMMENT_TYPES)[number];

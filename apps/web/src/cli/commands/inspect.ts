@@ -1,6 +1,12 @@
 /** Commands that look: status, list, validate. */
 import { basename, relative } from 'node:path';
-import { discoverTemplates, formatTemplateIssue, loadTemplate, TemplateError } from '@switchyard/workflow-engine';
+import {
+  discoverTemplates,
+  formatTemplateIssue,
+  loadTemplate,
+  RUN_STATUSES,
+  TemplateError,
+} from '@switchyard/workflow-engine';
 import type { RunStatus } from '@switchyard/workflow-engine';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
@@ -9,8 +15,6 @@ import { EXIT } from '../exitCodes.ts';
 import { resolveProject, resolveTemplatePath } from '../project.ts';
 import { withProjectRuns } from '../openProjectRuns.ts';
 import { describeRun } from '../runView.ts';
-
-const RUN_STATUSES: RunStatus[] = ['pending', 'running', 'paused', 'waiting', 'completed', 'failed', 'cancelled'];
 
 export const statusCommand: Command = {
   name: 'status',
@@ -42,7 +46,7 @@ export const listCommand: Command = {
     const project = resolveProject(values.project as string | undefined);
     if (values.templates) return listTemplates(project.definitionsDir, values.json === true, io.stdout);
     const status = values.status as RunStatus | undefined;
-    if (status && !RUN_STATUSES.includes(status))
+    if (status && !(RUN_STATUSES as readonly string[]).includes(status))
       throw new UsageError(`--status ${status}: expected one of ${RUN_STATUSES.join(', ')}`);
     const runs = await withProjectRuns(project, io, (projectRuns) => projectRuns.list(status));
     if (values.json) {

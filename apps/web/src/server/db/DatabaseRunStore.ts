@@ -36,6 +36,7 @@ export interface DatabaseRunStoreOptions {
 
 type RunRow = typeof workflowRuns.$inferSelect;
 type StepRow = typeof workflowRunSteps.$inferSelect;
+type CommentRow = typeof workflowComments.$inferSelect;
 
 const ALL: JournalScope = { journal: 'all' };
 
@@ -179,7 +180,7 @@ function insertion(table: PgTable, values: Record<string, unknown>, selected?: S
   return selected ? head : sql`${head} values (${sql.join(parameters(table, values), sql`, `)})`;
 }
 
-function toComment(row: typeof workflowComments.$inferSelect, stepId: string | null): RunComment {
+function toComment(row: CommentRow, stepId: string | null): RunComment {
   return {
     id: row.id,
     runId: row.workflow_run_id,
@@ -416,39 +417,58 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
     },
 
     async getJournal(runId, journalOptions = {}) {
-      if (!(await readRun(db, runId))) throw new RunNotFoundError(runId);
-      const records = (await readJournalRows(db, runId)).map(toRecord);
-      if (journalOptions.includeInvalidated) return records;
-      return records.filter((r) => r.invalidatedAt === null).sort((a, b) => a.index - b.index);
+      const run = await readRun(db, runId);
+      if (!run) throw new RunNotFoundError(runId);
+      const journal = (await readJournalRows(db, runId)).map(toRecord);
+      return journalOptions.includeInvalidated ? journal : runTransitions.activeJournal({ run, journal, comments: [] });
     },
 
     async addComment(input) {
-      if (!(await readRun(db, input.runId))) throw new RunNotFoundError(input.runId);
-      const stepRowId = input.stepId ? await activeStepRowId(input.runId, input.stepId) : null;
-      const [inserted] = await queryRows<{ id: string }>(
-        db,
-        sql`insert into ${workflowComments} (workflow_run_id, workflow_run_step_id, text, comment_type, dedupe_key)
-            values (${input.runId}, ${stepRowId}, ${input.text}, ${input.type}, ${input.key})
-            on conflict (workflow_run_id, dedupe_key) where dedupe_key is not null do nothing
-            returning id`,
-      );
-      const created = inserted !== undefined;
-      const [row] = await db
-        .select()
-        .from(workflowComments)
-        .where(
-          inserted
-            ? eq(workflowComments.id, inserted.id)
-            : and(eq(workflowComments.workflow_run_id, input.runId), eq(workflowComments.dedupe_key, input.key!)),
+      return db.transaction(async (transaction) => {
+        const tx = transaction as unknown as AppDatabase;
+        const locked = await lockRun(tx, input.runId, { journal: 'none' });
+        if (!locked) throw new RunNotFoundError(input.runId);
+        // The rule — a key the run already has is not written again — is the state machine's; the run's row lock
+        // makes applying it atomic. Only the comment with that key can matter to it.
+        const existing =
+          input.key === null
+            ? []
+            : await queryRows<CommentRow & { step_id: string | null }>(
+                tx,
+                sql`select c.*, s.step_id from ${workflowComments} c
+                    left join ${workflowRunSteps} s on s.id = c.workflow_run_step_id
+                    where c.workflow_run_id = ${input.runId} and c.dedupe_key = ${input.key}`,
+              );
+        const state: RunState = {
+          run: locked.run,
+          journal: [],
+          comments: existing.map((row) => toComment(row, row.step_id)),
+        };
+        const outcome = runTransitions.addComment(state, input, clock.now());
+        if (!outcome.created) return outcome;
+        const stepRowId = input.stepId ? await activeStepRowId(tx, input.runId, input.stepId) : null;
+        const { comment } = outcome;
+        await tx.execute(
+          insertion(workflowComments, {
+            id: comment.id,
+            workflow_run_id: comment.runId,
+            workflow_run_step_id: stepRowId,
+            text: comment.text,
+            comment_type: comment.type,
+            dedupe_key: comment.key,
+            created_at: comment.createdAt,
+            updated_at: comment.createdAt,
+          }),
         );
-      return { comment: toComment(row!, input.stepId), created };
+        return { comment: { ...comment, stepRecordId: stepRowId }, created: true };
+      });
     },
 
     listComments,
   };
 
-  async function activeStepRowId(runId: string, stepId: string): Promise<string | null> {
-    const [row] = await db
+  async function activeStepRowId(tx: AppDatabase, runId: string, stepId: string): Promise<string | null> {
+    const [row] = await tx
       .select({ id: workflowRunSteps.id })
       .from(workflowRunSteps)
       .where(

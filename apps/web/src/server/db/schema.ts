@@ -17,6 +17,9 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { AGENT_NAMES, COMMENT_TYPES, RUN_STATUSES, STEP_STATUSES, STEP_TYPES } from '@switchyard/workflow-engine';
+import type { StepError, StepResult } from '@switchyard/workflow-engine';
+import type { Phase } from '../../protocol/templates.ts';
 
 const timestamps = {
   created_at: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
@@ -47,7 +50,7 @@ export const agentSessions = pgTable(
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
     user_id: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
-    agent: text('agent').notNull(),
+    agent: text('agent', { enum: AGENT_NAMES }).notNull(),
     /** The CLI's own session id, once it reports one. */
     cli_session_id: text('cli_session_id'),
     cwd: text('cwd').notNull(),
@@ -69,8 +72,8 @@ export const workflowDefinitions = pgTable(
     description: text('description'),
     type: text('type', { enum: ['code', 'yaml'] }).notNull(),
     path: text('path').notNull(),
-    phases: jsonb('phases').notNull().default([]),
-    args_schema: jsonb('args_schema').notNull().default({}),
+    phases: jsonb('phases').$type<Phase[]>().notNull().default([]),
+    args_schema: jsonb('args_schema').$type<Record<string, unknown>>().notNull().default({}),
     content_hash: text('content_hash').notNull(),
     is_template: boolean('is_template').notNull().default(true),
     times_used: integer('times_used').notNull().default(0),
@@ -93,11 +96,7 @@ export const workflowRuns = pgTable(
       .references(() => workflowDefinitions.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     args: jsonb('args').notNull().default({}),
-    status: text('status', {
-      enum: ['pending', 'running', 'paused', 'waiting', 'completed', 'failed', 'cancelled'],
-    })
-      .notNull()
-      .default('pending'),
+    status: text('status', { enum: RUN_STATUSES }).notNull().default('pending'),
     current_phase: text('current_phase'),
     current_step_index: integer('current_step_index').notNull().default(0),
     error: text('error'),
@@ -136,13 +135,13 @@ export const workflowRunSteps = pgTable(
     step_index: integer('step_index').notNull(),
     name: text('name').notNull(),
     phase: text('phase').notNull(),
-    type: text('type', { enum: ['agent', 'script', 'function'] }).notNull(),
-    status: text('status', { enum: ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] }).notNull(),
+    type: text('type', { enum: STEP_TYPES }).notNull(),
+    status: text('status', { enum: STEP_STATUSES }).notNull(),
     attempt: integer('attempt').notNull().default(1),
     input: jsonb('input'),
     /** The step's full result (`StepResult`): what `ctx.step` returns on replay. */
-    output: jsonb('output'),
-    error: jsonb('error'),
+    output: jsonb('output').$type<StepResult>(),
+    error: jsonb('error').$type<StepError>(),
     log_directory_path: text('log_directory_path'),
     agent_session_id: uuid('agent_session_id').references(() => agentSessions.id, { onDelete: 'set null' }),
     cli_session_id: text('cli_session_id'),
@@ -169,7 +168,7 @@ export const workflowComments = pgTable(
       .references(() => workflowRuns.id, { onDelete: 'cascade' }),
     workflow_run_step_id: uuid('workflow_run_step_id').references(() => workflowRunSteps.id, { onDelete: 'cascade' }),
     text: text('text').notNull(),
-    comment_type: text('comment_type', { enum: ['user', 'system', 'agent'] }).notNull(),
+    comment_type: text('comment_type', { enum: COMMENT_TYPES }).notNull(),
     created_by: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     /** The engine's deterministic key, so a replayed `ctx.comment` is written once. */
     dedupe_key: text('dedupe_key'),
