@@ -104,6 +104,18 @@ export class GoneError extends AppError {
   }
 }
 
+/** Understood, and refused for where it comes from: a Host or Origin this server does not serve. */
+export class ForbiddenError extends AppError {
+  readonly kind = 'forbidden';
+  constructor(
+    readonly code: string,
+    message: string,
+    field: string,
+  ) {
+    super(message, { fields: [{ field, message }] });
+  }
+}
+
 export class UnauthorizedError extends AppError {
   readonly kind = 'unauthorized';
   readonly code = 'unauthorized';

@@ -40,6 +40,7 @@ const SAMPLES: Record<string, () => Error> = {
   TooLargeError: () => new web.TooLargeError('artifact_too_large', 'the file is larger than the limit'),
   UnsupportedMediaTypeError: () => new web.UnsupportedMediaTypeError('multipart please', 'file', 'expected multipart'),
   GoneError: () => new web.GoneError('artifact_file_missing', 'the file is gone'),
+  ForbiddenError: () => new web.ForbiddenError('host_forbidden', 'this server does not answer to evil.example', 'host'),
   UnauthorizedError: () => new web.UnauthorizedError('a token is required'),
   UsageError: () => new web.UsageError('expected one run id'),
   ServerRequestError: () => new web.ServerRequestError('server_unreachable', 'the server did not answer'),

@@ -8,8 +8,9 @@ import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from './db/connection.ts';
 import { projects } from './db/schema.ts';
 import type { WorkflowServiceDeps } from './domain/workflow/services/deps.ts';
-import { UnauthorizedError } from '../errors.ts';
+import { registerAuthentication } from './http/authentication.ts';
 import { registerErrorHandler } from './http/errorHandler.ts';
+import { allowedHostNames, registerRequestGuards } from './http/requestGuards.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { workflowArtifactRoutes } from './routes/workflow-artifacts.ts';
 import { workflowCommentRoutes } from './routes/workflow-comments.ts';
@@ -24,27 +25,48 @@ export interface AppDeps extends WorkflowServiceDeps {
   /** The project a request that names none is about: the directory the server started in. */
   defaultProjectId: string;
   maxUploadBytes?: number;
-  /** When set, every request must carry `Authorization: Bearer <token>` (or `?token=` on the WebSocket). */
+  /** When set, every request must carry it (see `http/authentication.ts`). */
   token?: string;
+  /** Host names the server answers to (`allowedHostNames`); loopback names when not given. */
+  allowedHosts?: readonly string[];
   logger?: FastifyServerOptions['logger'];
 }
+
+/** On every answer: no sniffing, no framing, no referrers, and a page that runs only this server's own scripts. */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    // Style attributes: the board's accessible primitives position popovers with them.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+};
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Open keep-alive connections would otherwise hold `close()` for the keep-alive timeout.
   const app = Fastify({ logger: deps.logger ?? false, forceCloseConnections: true });
   registerErrorHandler(app);
 
+  registerRequestGuards(app, deps.allowedHosts ?? allowedHostNames('127.0.0.1'));
+  if (deps.token) registerAuthentication(app, deps.token);
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
   });
-  if (deps.token) {
-    const expected = `Bearer ${deps.token}`;
-    app.addHook('onRequest', async (request) => {
-      const query = request.query as { token?: unknown };
-      if (request.headers.authorization === expected || query.token === deps.token) return;
-      throw new UnauthorizedError('this server requires a token: send Authorization: Bearer <token>');
-    });
-  }
+  // An upgrade that gets an ordinary answer (unknown path, refused, not a WebSocket route) was never taken over by
+  // the WebSocket server; left alone its socket would stay open for good, and enough of them exhaust descriptors.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.headers.upgrade !== undefined && reply.statusCode !== 101) request.raw.socket?.destroy();
+  });
 
   const { db } = deps;
   const projectExists = async (id: string) =>

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { writeFileAtomic } from '@switchyard/workflow-engine';
 import { ServeRefusedError } from '../errors.ts';
 import { buildApp } from './app.ts';
+import { allowedHostNames } from './http/requestGuards.ts';
 import { openDatabase } from './db/connection.ts';
 import type { DatabaseHandle } from './db/connection.ts';
 import { ensureProject } from './domain/project/services/ensureProject.ts';
@@ -29,6 +30,8 @@ export interface ServeOptions {
   database?: DatabaseHandle;
   concurrency?: number;
   token?: string;
+  /** Host names to answer to besides loopback and the bound address (`--allowed-host`). */
+  allowedHosts?: string[];
   maxUploadBytes?: number;
   /** Engine tuning, for tests. */
   runtime?: Partial<Pick<WorkflowRuntimeOptions, 'agents' | 'leaseTtlMs' | 'controlPollMs' | 'retryBaseDelayMs'>>;
@@ -89,6 +92,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       wakeWorkers: () => workers.wake(),
       defaultProjectId: project.id,
       token: options.token,
+      allowedHosts: allowedHostNames(host, options.allowedHosts),
       maxUploadBytes: options.maxUploadBytes,
     });
     cleanups.push(() => app.close());

@@ -27,6 +27,8 @@ export const serveCommand: Command = {
     '    --port <n>        the port (default: $PORT or 4400; 0 picks a free one)',
     '    --host <host>     the address to bind (default: $HOST or 127.0.0.1); another address needs SWITCHYARD_TOKEN',
     '    --concurrency <n> runs executed at once by this server (default 4)',
+    '    --allowed-host <name> also answer requests for this host name (repeatable; also $SWITCHYARD_ALLOWED_HOSTS,',
+    '                      comma-separated); loopback names and the bound address are always allowed',
     '    --max-upload-mb <n> the largest artifact upload accepted (default: $SWITCHYARD_MAX_UPLOAD_MB or 100)',
     projectHelp,
     'environment: DATABASE_URL=postgres://… uses PostgreSQL instead of the embedded database in .agent/db/',
@@ -37,6 +39,7 @@ export const serveCommand: Command = {
     host: { type: 'string' },
     concurrency: { type: 'string' },
     'max-upload-mb': { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true },
   },
   async run({ values }, io) {
     const project = resolveProject(values.project as string | undefined);
@@ -50,6 +53,10 @@ export const serveCommand: Command = {
       ),
       databaseUrl: process.env.DATABASE_URL || undefined,
       token: process.env.SWITCHYARD_TOKEN || undefined,
+      allowedHosts: [
+        ...((values['allowed-host'] as string[] | undefined) ?? []),
+        ...(process.env.SWITCHYARD_ALLOWED_HOSTS ?? '').split(',').map((name) => name.trim()),
+      ].filter(Boolean),
       log: (line) => io.stdout.write(`${line}\n`),
     });
     await new Promise<void>((resolve) => {
