@@ -82,7 +82,10 @@ export function registerAuthentication(app: FastifyInstance, token: string): voi
     const { token: given } = parseInput(SessionBody, request.body ?? {});
     if (!sameSecret(given, expected)) throw new UnauthorizedError('that is not this server’s token');
     const secure = request.protocol === 'https' ? '; Secure' : '';
-    reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/${secure}`);
+    reply.header(
+      'set-cookie',
+      `${TOKEN_COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/${secure}`,
+    );
     return reply.status(204).send();
   });
 }

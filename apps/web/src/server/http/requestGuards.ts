@@ -77,12 +77,17 @@ export function registerRequestGuards(app: FastifyInstance, allowedHosts: readon
     if (SAFE_METHODS.has(request.method)) return;
     const origin = request.headers.origin;
     if (origin !== undefined && !sameOrigin(origin, host)) {
-      throw new ForbiddenError('origin_forbidden', `requests from origin ${origin} may not change anything here`, 'origin');
+      throw new ForbiddenError(
+        'origin_forbidden',
+        `requests from origin ${origin} may not change anything here`,
+        'origin',
+      );
     }
     // The upload route takes multipart and says so itself, naming the file part it expects.
     if (isUpload(request)) return;
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
     if (!hasBody && !type) return;
     if (type !== 'application/json') {
       throw new UnsupportedMediaTypeError(
