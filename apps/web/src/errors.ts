@@ -121,6 +121,25 @@ export class UnauthorizedError extends AppError {
   readonly code = 'unauthorized';
 }
 
+/** The file system refused a write: the disk is full, or the data directory is read-only or not ours. */
+export class StorageError extends AppError {
+  readonly kind = 'insufficient_storage';
+  readonly code = 'storage_unwritable';
+  static readonly SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
+
+  /** The typed form of a Node.js file-system error that means "cannot write here", else undefined. */
+  static from(error: unknown): StorageError | undefined {
+    const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
+    if (typeof code !== 'string' || !StorageError.SYSTEM_CODES.has(code)) return undefined;
+    const where = typeof path === 'string' ? ` (${path})` : '';
+    return new StorageError(
+      `the server could not write its data: ${code}${where}`,
+      { system_code: code },
+      { cause: error },
+    );
+  }
+}
+
 /** A command line that cannot be carried out as typed; the message ends with a pointer to the usage. */
 export class UsageError extends AppError {
   readonly kind = 'invalid';

@@ -8,6 +8,7 @@ import * as engine from '@switchyard/workflow-engine';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import * as web from '../src/errors.ts';
+import { StorageError } from '../src/errors.ts';
 import { exitCodeForError, EXIT_CODE_BY_KIND } from '../src/cli/exitCodes.ts';
 import { HTTP_STATUS_BY_KIND, registerErrorHandler } from '../src/server/http/errorHandler.ts';
 
@@ -42,6 +43,7 @@ const SAMPLES: Record<string, () => Error> = {
   GoneError: () => new web.GoneError('artifact_file_missing', 'the file is gone'),
   ForbiddenError: () => new web.ForbiddenError('host_forbidden', 'this server does not answer to evil.example', 'host'),
   UnauthorizedError: () => new web.UnauthorizedError('a token is required'),
+  StorageError: () => StorageError.from(Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' }))!,
   UsageError: () => new web.UsageError('expected one run id'),
   ServerRequestError: () => new web.ServerRequestError('server_unreachable', 'the server did not answer'),
   ServeRefusedError: () => new web.ServeRefusedError('refusing to listen on 0.0.0.0 without a token'),

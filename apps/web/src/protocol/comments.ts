@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { COMMENT_TYPES } from '@switchyard/workflow-engine/vocabulary';
 import { Artifact } from './artifacts.ts';
-import { listOf, timestamp, uuid } from './common.ts';
+import { listOf, text, timestamp, uuid } from './common.ts';
 
 export const MAX_COMMENT_LENGTH = 20_000;
 
@@ -25,8 +25,7 @@ export type Comment = z.infer<typeof Comment>;
 export const CommentList = listOf(Comment);
 
 export const CreateCommentBody = z.object({
-  text: z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  text: text({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
     .trim()
     .min(1, 'must not be empty')
     .max(MAX_COMMENT_LENGTH, `must be at most ${MAX_COMMENT_LENGTH} characters`),

@@ -1,6 +1,6 @@
 /** Projects: a directory whose `.agent/` holds templates and runs. */
 import { z } from 'zod';
-import { listOf, timestamp, uuid } from './common.ts';
+import { listOf, text, timestamp, uuid } from './common.ts';
 
 export const Project = z.object({
   id: uuid(),
@@ -15,10 +15,9 @@ export type Project = z.infer<typeof Project>;
 export const ProjectList = listOf(Project);
 
 export const CreateProjectBody = z.strictObject({
-  path: z
-    .string()
+  path: text()
     .min(1)
     .refine((path) => path.startsWith('/'), 'must be an absolute path'),
-  name: z.string().trim().min(1).max(200).optional(),
+  name: text().trim().min(1).max(200).optional(),
 });
 export type CreateProjectBody = z.infer<typeof CreateProjectBody>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AGENT_NAMES, RUN_STATUSES, STEP_STATUSES, STEP_TYPES } from '@switchyard/workflow-engine/vocabulary';
 import { Comment } from './comments.ts';
-import { Pagination, timestamp, uuid } from './common.ts';
+import { idParam, jsonObject, Pagination, text, timestamp, uuid } from './common.ts';
 import { WorkflowDefinition } from './templates.ts';
 
 export const RunStatus = z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` });
@@ -67,7 +67,7 @@ export const StepDetail = Step.extend({ agent_session: AgentSession.nullable() }
 export type StepDetail = z.infer<typeof StepDetail>;
 
 export const STEP_LOG_TYPES = ['input', 'output', 'events', 'summary'] as const;
-export const StepLogParams = z.object({ id: uuid(), type: z.enum(STEP_LOG_TYPES) });
+export const StepLogParams = z.object({ id: idParam(), type: z.enum(STEP_LOG_TYPES) });
 export const StepLogQuery = z.object({ follow: z.enum(['true', 'false']).optional() });
 
 /** A run as the board lists it: its row (lease internals left out), active steps, template and badge counts. */
@@ -113,10 +113,13 @@ export type RunPage = z.infer<typeof RunPage>;
 export const CreateRunBody = z.object({
   project_id: uuid().optional(),
   workflow_definition_id: uuid(),
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
-  args: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+  name: text().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+  args: jsonObject('must be an object').optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+/** Only a value that is no number at all is "not a number"; one out of range gets the range's own message. */
+const notANumber = (issue: { code: string }) => (issue.code === 'invalid_type' ? 'must be a number' : undefined);
 
 export const ListRunsQuery = z.object({
   project_id: uuid().optional(),
@@ -126,12 +129,17 @@ export const ListRunsQuery = z.object({
     .transform((value) => value.split(',').map((s) => s.trim()))
     .pipe(z.array(RunStatus))
     .optional(),
-  phase: z.string().min(1).max(200).optional(),
+  phase: text().min(1).max(200).optional(),
   workflow_definition_id: uuid().optional(),
-  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(50),
-  offset: z.coerce.number({ error: 'must be a number' }).int().min(0).default(0),
+  limit: z.coerce
+    .number({ error: notANumber })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(500, 'must be at most 500')
+    .default(50),
+  offset: z.coerce.number({ error: notANumber }).int('must be a whole number').min(0, 'must be at least 0').default(0),
 });
 export type ListRunsQuery = z.input<typeof ListRunsQuery>;
 
 export const PauseBody = z.object({ now: z.boolean({ error: 'must be true or false' }).optional() });
-export const RerunBody = z.object({ phase: z.string({ error: 'is required' }).min(1, 'must not be empty') });
+export const RerunBody = z.object({ phase: text({ error: 'is required' }).min(1, 'must not be empty') });

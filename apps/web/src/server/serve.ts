@@ -33,10 +33,15 @@ export interface ServeOptions {
   /** Host names to answer to besides loopback and the bound address (`--allowed-host`). */
   allowedHosts?: string[];
   maxUploadBytes?: number;
+  /** pino's level for the request and error log on stdout; `silent` (the default here) writes none. */
+  logLevel?: LogLevel;
   /** Engine tuning, for tests. */
   runtime?: Partial<Pick<WorkflowRuntimeOptions, 'agents' | 'leaseTtlMs' | 'controlPollMs' | 'retryBaseDelayMs'>>;
   log?: (line: string) => void;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface RunningServer {
   url: string;
@@ -94,6 +99,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       token: options.token,
       allowedHosts: allowedHostNames(host, options.allowedHosts),
       maxUploadBytes: options.maxUploadBytes,
+      logger: { level: options.logLevel ?? 'silent' },
     });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: options.port ?? 4400, host });

@@ -203,6 +203,23 @@ describe('a server on loopback, as a hostile page meets it', () => {
     expect((await t.api('GET', '/api/health')).status).toBe(200);
   });
 
+  it('answers a flood of WebSocket frames with rate_limited, drops it unread, and closes a socket that keeps on', async () => {
+    const projects = await t.api<{ data: { id: string }[] }>('GET', '/api/projects');
+    const socket = new WebSocket(`${t.url.replace('http', 'ws')}/ws`);
+    const frames: { type: string; error?: { code: string } }[] = [];
+    socket.on('message', (raw) => frames.push(JSON.parse(String(raw))));
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    const subscribe = JSON.stringify({ type: 'subscribe', project_id: projects.body.data[0]!.id });
+    for (let i = 0; i < 1_000; i++) socket.send(subscribe);
+    expect(await closed).toBe(1008);
+    const subscribed = frames.filter((f) => f.type === 'subscribed').length;
+    // At most a burst's worth were handled at all; the socket closed before most of those were answered.
+    expect(subscribed).toBeLessThanOrEqual(50);
+    expect(frames.some((f) => f.type === 'error' && f.error?.code === 'rate_limited')).toBe(true);
+    expect((await t.api('GET', '/api/health')).status).toBe(200);
+  });
+
   it('puts a strict content security policy and the other protective headers on every answer', async () => {
     for (const path of ['/api/health', '/api/no-such-route', '/']) {
       const answer = await raw(t.url, 'GET', path, { host });

@@ -1,5 +1,6 @@
 /** `switchyard serve` and `switchyard migrate`: the server, and the database schema on its own. */
-import { startServer } from '../../server/serve.ts';
+import { LOG_LEVELS, startServer } from '../../server/serve.ts';
+import type { LogLevel } from '../../server/serve.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { projectLayout } from '../../server/domain/project/projectLayout.ts';
 import type { Command } from '../command.ts';
@@ -30,6 +31,7 @@ export const serveCommand: Command = {
     '    --allowed-host <name> also answer requests for this host name (repeatable; also $SWITCHYARD_ALLOWED_HOSTS,',
     '                      comma-separated); loopback names and the bound address are always allowed',
     '    --max-upload-mb <n> the largest artifact upload accepted (default: $SWITCHYARD_MAX_UPLOAD_MB or 100)',
+    `    --log-level <level> the JSON request and error log on stdout: ${LOG_LEVELS.join(', ')} (default info)`,
     projectHelp,
     'environment: DATABASE_URL=postgres://… uses PostgreSQL instead of the embedded database in .agent/db/',
   ],
@@ -40,10 +42,15 @@ export const serveCommand: Command = {
     concurrency: { type: 'string' },
     'max-upload-mb': { type: 'string' },
     'allowed-host': { type: 'string', multiple: true },
+    'log-level': { type: 'string' },
   },
   async run({ values }, io) {
     const project = resolveProject(values.project as string | undefined);
+    const logLevel = (values['log-level'] as string | undefined) ?? process.env.SWITCHYARD_LOG_LEVEL ?? 'info';
+    if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+      throw new UsageError(`--log-level ${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
     const server = await startServer({
+      logLevel: logLevel as LogLevel,
       projectDir: project.dir,
       port: integerOption(values.port ?? process.env.PORT, 'port', 0, 65_535),
       host: (values.host as string | undefined) ?? process.env.HOST,

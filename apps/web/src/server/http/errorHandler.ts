@@ -3,8 +3,10 @@
  * `errors.ts`), each with a kind; this one handler answers `{ error: { code, message, details } }` with the status
  * its kind maps to in {@link HTTP_STATUS_BY_KIND}.
  */
-import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { ERROR_KINDS } from '@switchyard/workflow-engine';
+import { StorageError } from '../../errors.ts';
 import type { ErrorKind } from '@switchyard/workflow-engine';
 
 export const HTTP_STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -52,9 +54,42 @@ function detailsOf(error: TypedError): Record<string, unknown> {
   return Array.isArray(error.issues) ? { fields: error.issues } : {};
 }
 
+function envelope(code: string, message: string) {
+  return { error: { code, message, details: {} } };
+}
+
+/**
+ * Errors Fastify meets before routing (a URL that does not decode, a bad constraint): answered in the envelope
+ * too, so a client parses every error the same way.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, _request, reply) => {
+  const { statusCode, code } = error as { statusCode?: number; code?: string };
+  const wireCode = code === 'FST_ERR_BAD_URL' ? 'bad_url' : (code ?? 'bad_request').toLowerCase();
+  void (reply as FastifyReply).status(statusCode ?? 400).send(envelope(wireCode, error.message));
+};
+
+/** What Node's HTTP parser refuses before Fastify sees a request, answered in the envelope and closed. */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return void socket.destroy();
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'the request line and headers are larger than 16 KB']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'the request did not arrive in time']
+        : [400, 'bad_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify(envelope(code, message));
+  socket.end(
+    `HTTP/1.1 ${status} ${code.replace(/_/g, ' ')}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: unknown, request, reply) => {
+  app.setErrorHandler((thrown: unknown, request, reply) => {
+    // A write the file system refused arrives as Node's own error; it is the server's storage, not the request.
+    const error = StorageError.from(thrown) ?? thrown;
     if (isTypedError(error)) {
+      if (error.kind === 'insufficient_storage') request.log.error({ err: thrown }, error.message);
       return reply
         .status(httpStatusFor(error))
         .send({ error: { code: error.code, message: error.message, details: detailsOf(error) } });
@@ -64,7 +99,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const status = typeof statusCode === 'number' ? statusCode : 500;
     if (status >= 400 && status < 500) {
       const wireCode = typeof code === 'string' ? code.toLowerCase() : 'bad_request';
-      return reply.status(status).send({ error: { code: wireCode, message: String(message), details: {} } });
+      return reply.status(status).send(envelope(wireCode, String(message)));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal', message: 'internal server error', details: {} } });

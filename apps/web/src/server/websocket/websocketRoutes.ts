@@ -58,6 +58,38 @@ function errorMessage(error: { code: string; message: string; details?: Record<s
   return { type: 'error', error: { code: error.code, message: error.message, details: error.details ?? {} } };
 }
 
+/** A client may send this many frames a second (in bursts up to {@link FRAME_BURST}); the protocol needs a few. */
+export const FRAMES_PER_SECOND = 20;
+export const FRAME_BURST = 50;
+/** A client that keeps sending at ten times the budget is disconnected with this code. */
+export const RATE_LIMITED_CODE = 1008;
+
+/**
+ * A token bucket per socket: frames over the budget are answered `rate_limited` and dropped — before any is
+ * parsed or looks up a project, which is what made a flood of subscribes slow the whole server down.
+ */
+function frameBudget(now = () => performance.now()) {
+  let tokens = FRAME_BURST;
+  let refused = 0;
+  let last = now();
+  return {
+    /** `refuse`: drop it and say so (once per burst); `drop`: drop it silently; `close`: the client floods. */
+    take(): 'ok' | 'drop' | 'refuse' | 'close' {
+      const at = now();
+      tokens = Math.min(FRAME_BURST, tokens + ((at - last) / 1000) * FRAMES_PER_SECOND);
+      last = at;
+      if (tokens >= 1) {
+        tokens -= 1;
+        refused = 0;
+        return 'ok';
+      }
+      refused++;
+      if (refused > FRAME_BURST * 10) return 'close';
+      return refused % FRAME_BURST === 1 ? 'refuse' : 'drop';
+    },
+  };
+}
+
 /** One client's subscriptions; everything it holds on the bus is released when the socket closes. */
 function serveConnection(socket: WebSocket, { bus, projectExists }: WebsocketRoutesOptions, request: FastifyRequest) {
   const subscriptions = new Map<string, () => void>();
@@ -137,7 +169,17 @@ function serveConnection(socket: WebSocket, { bus, projectExists }: WebsocketRou
     }
   }
 
+  const budget = frameBudget();
   socket.on('message', (data, isBinary) => {
+    const allowed = budget.take();
+    if (allowed === 'close') {
+      release();
+      return socket.close(RATE_LIMITED_CODE, 'too many messages');
+    }
+    if (allowed === 'refuse') {
+      return send(errorMessage({ code: 'rate_limited', message: `more than ${FRAMES_PER_SECOND} messages a second` }));
+    }
+    if (allowed === 'drop') return;
     handling = handling
       .then(() => handle(data, isBinary))
       .catch((error: unknown) => {

@@ -11,12 +11,13 @@ import type { WorkflowServiceDeps } from './deps.ts';
  * directory (snapshot, logs, checkpoints, artifact files).
  */
 export async function deleteWorkflowRun(deps: WorkflowServiceDeps, runId: string): Promise<void> {
+  // The database's spelling of the id (lower case), which is also its directory's name, whatever the URL said.
   const run = await requireRun(deps.db, runId);
-  const current = await deps.runtime.store.getRun(runId);
+  const current = await deps.runtime.store.getRun(run.id);
   if (current?.lease && current.lease.expiresAt > Date.now()) {
-    throw new InvalidTransitionError(runId, 'delete', 'being executed: cancel it first');
+    throw new InvalidTransitionError(run.id, 'delete', 'being executed: cancel it first');
   }
-  await deps.db.delete(workflowRuns).where(eq(workflowRuns.id, runId));
-  const files = new ExecutionFiles(projectLayout(run.project_path).executionsDir, runId);
+  await deps.db.delete(workflowRuns).where(eq(workflowRuns.id, run.id));
+  const files = new ExecutionFiles(projectLayout(run.project_path).executionsDir, run.id);
   await rm(files.dir, { recursive: true, force: true });
 }
