@@ -2,6 +2,7 @@
  * The engine's typed errors. Each has a stable `code` and a {@link ErrorKind}; the edges derive an HTTP status and
  * a CLI exit code from the kind, each in one table, and never read messages.
  */
+import type { StepType } from './types/status.ts';
 
 /**
  * What kind of failure an error is, in words every package shares (the agent SDK's and the server's errors use
@@ -93,16 +94,24 @@ export class StepSpecError extends WorkflowError {
   }
 }
 
-/** `execute` asked for different steps on replay than the journal recorded: the template is not deterministic. */
+/**
+ * `execute` asked for different steps on replay than the journal recorded: the template is not deterministic.
+ * The types are set when the step id matched and its type did not.
+ */
 export class DeterminismError extends WorkflowError {
   readonly code = 'determinism_violation';
   readonly kind = 'unprocessable';
+  readonly expectedType: StepType | null;
+  readonly actualType: StepType | null;
   constructor(
     message: string,
     readonly expectedStepId: string | null,
     readonly actualStepId: string,
+    types?: { expected: StepType; actual: StepType },
   ) {
     super(message);
+    this.expectedType = types?.expected ?? null;
+    this.actualType = types?.actual ?? null;
   }
 }
 

@@ -15,3 +15,34 @@ export class RunSuspended extends Error {
     this.name = 'RunSuspended';
   }
 }
+
+/**
+ * A run's suspension, kept once it happened: template code may catch the {@link RunSuspended} that unwinds it, so
+ * every later call of the context throws it again, and the executor still finds it when `execute` returns.
+ */
+export class SuspensionLatch {
+  private latched: Suspension | undefined;
+
+  get current(): Suspension | undefined {
+    return this.latched;
+  }
+
+  suspend(suspension: Suspension): never {
+    this.latched ??= suspension;
+    throw new RunSuspended(this.latched);
+  }
+
+  throwIfSuspended(): void {
+    if (this.latched) throw new RunSuspended(this.latched);
+  }
+
+  /** Runs `fn`, keeping a suspension it throws. */
+  async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof RunSuspended) this.latched ??= error.suspension;
+      throw error;
+    }
+  }
+}

@@ -14,7 +14,8 @@ import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.t
 import { RunControl } from './RunControl.ts';
 import { RunSuspended } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
-import { RunContext } from './WorkflowContext.ts';
+import { RunContext } from './RunContext.ts';
+import { statusChanged } from './runEvents.ts';
 import { toJsonValue } from './runStep.ts';
 
 export interface ExecutorOptions {
@@ -64,12 +65,8 @@ export function createExecutor(options: ExecutorOptions) {
   }
 
   function emitStatus(run: WorkflowRun, previous: WorkflowRun['status'] | null): WorkflowRun {
-    if (run.status !== previous) {
-      events.emit({
-        type: 'workflow.execution.status_changed',
-        data: { execution_id: run.id, status: run.status, previous_status: previous },
-      });
-    }
+    const event = statusChanged(run, previous);
+    if (event) events.emit(event);
     return run;
   }
 

@@ -42,6 +42,7 @@ export function compileExecute(steps: readonly CompiledStep[]): WorkflowDefiniti
         const result = await ctx.skip(step.id, {
           phase: step.phase,
           name: step.name,
+          type: step.run.type,
           reason: `if: ${step.condition.source} was false`,
         });
         scope.steps[step.id] = { output: result.data, status: result.status };

@@ -117,6 +117,7 @@ describe('a valid YAML template', () => {
         spec: {
           phase: 'test',
           name: 'report',
+          type: 'script',
           reason: "if: steps.test.output.exitCode != 0 && args.mode == 'safe' was false",
         },
       },
@@ -126,6 +127,7 @@ describe('a valid YAML template', () => {
         spec: {
           phase: 'review',
           name: 'review',
+          type: 'agent',
           reason: "if: !(steps.test.status == 'completed' && steps.test.output.json.ok == true) was false",
         },
       },

@@ -1,9 +1,9 @@
-import type { StepInput, StepResult } from '../../src/types/step.ts';
+import type { StepInput, StepResult, StepType } from '../../src/types/step.ts';
 import type { WorkflowContext } from '../../src/types/context.ts';
 
 export type RecordedCall =
   | { kind: 'step'; id: string; spec: StepInput }
-  | { kind: 'skip'; id: string; spec: { phase: string; name?: string; reason?: string } };
+  | { kind: 'skip'; id: string; spec: { phase: string; name?: string; reason?: string; type?: StepType } };
 
 /**
  * A `WorkflowContext` that records what `execute` asks for and answers each step with the data the test gives

@@ -1,0 +1,155 @@
+/**
+ * The `ctx` a template's `execute` receives, one per claimed run. Every step goes through the replay rule
+ * (replay.ts); one that must really run goes through its lifecycle (stepLifecycle.ts) once its phase is open
+ * (phases.ts); checkpoints and logs are written off the step's path (backgroundWrites.ts).
+ */
+import { StepSpecError } from '../errors.ts';
+import type { JournalRecord } from '../ports.ts';
+import type { WorkflowContext } from '../types/context.ts';
+import type { StepInput, StepResult, StepType } from '../types/step.ts';
+import type { RunStatus } from '../types/status.ts';
+import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
+import { BackgroundWrites } from './backgroundWrites.ts';
+import { assertDeclaredPhase, setStatus } from './phases.ts';
+import { JournalCursor, replayOrRun, skipCall, stepCall } from './replay.ts';
+import type { RunControl } from './RunControl.ts';
+import { saveCheckpoint } from './runScope.ts';
+import type { RunContextDeps, RunScope } from './runScope.ts';
+import { SuspensionLatch } from './RunSuspended.ts';
+import type { Suspension } from './RunSuspended.ts';
+import { runNewStep, skipStep } from './stepLifecycle.ts';
+import { assertStepId, normalizeStepSpec } from './stepSpec.ts';
+
+export class RunContext implements WorkflowContext {
+  private readonly scope: RunScope;
+
+  constructor(
+    run: WorkflowRun,
+    journal: JournalRecord[],
+    definition: WorkflowDefinition,
+    control: RunControl,
+    deps: RunContextDeps,
+  ) {
+    this.scope = {
+      run,
+      definition,
+      control,
+      deps,
+      cursor: new JournalCursor(journal),
+      suspension: new SuspensionLatch(),
+      writes: new BackgroundWrites(deps.files?.checkpointsDir, (error) =>
+        deps.onLog?.(run.id, `could not write a log or checkpoint file: ${String(error)}`),
+      ),
+      spent: { costUsd: 0, turns: 0 },
+      emit(event) {
+        try {
+          deps.events.emit(event);
+        } catch {
+          // A sink must not throw; if one does, the run goes on and the event is lost, not the step.
+        }
+      },
+      comment: (text, options) => this.comment(text, options),
+    };
+  }
+
+  get runId(): string {
+    return this.scope.run.id;
+  }
+
+  get args(): unknown {
+    return this.scope.run.args;
+  }
+
+  get phase(): string | null {
+    return this.scope.cursor.phase;
+  }
+
+  get isReplaying(): boolean {
+    return this.scope.cursor.isReplaying;
+  }
+
+  /** The run as this worker last wrote it. */
+  get latestRun(): WorkflowRun {
+    return this.scope.run;
+  }
+
+  /** Why the run suspended, once it did; kept even when template code swallowed the {@link RunSuspended}. */
+  get suspension(): Suspension | undefined {
+    return this.scope.suspension.current;
+  }
+
+  async step<T = unknown>(id: string, input: StepInput): Promise<StepResult<T>> {
+    const { scope } = this;
+    scope.suspension.throwIfSuspended();
+    const spec = normalizeStepSpec(id, input);
+    assertDeclaredPhase(scope.definition, id, spec.phase);
+    const result = await replayOrRun(scope.cursor, stepCall(id, spec), (slot) => runNewStep(scope, id, spec, slot));
+    return result as StepResult<T>;
+  }
+
+  async skip(
+    id: string,
+    spec: { phase: string; name?: string; reason?: string; type?: StepType },
+  ): Promise<StepResult<null>> {
+    const { scope } = this;
+    scope.suspension.throwIfSuspended();
+    assertStepId(id);
+    assertDeclaredPhase(scope.definition, id, spec.phase);
+    const result = await replayOrRun(scope.cursor, skipCall(id, spec.type), (slot) =>
+      skipStep(scope, id, spec, slot.position),
+    );
+    return result as StepResult<null>;
+  }
+
+  exec(id: string, command: string | string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+    const phase = this.scope.cursor.phase ?? this.scope.definition.phases[0]?.id;
+    if (!phase) throw new StepSpecError(id, 'the template declares no phase');
+    return this.step(id, { type: 'script', command, phase, ...options });
+  }
+
+  async checkpoint(): Promise<void> {
+    const { scope } = this;
+    scope.suspension.throwIfSuspended();
+    await scope.suspension.guard(() => scope.control.atBoundary());
+    saveCheckpoint(scope, scope.cursor.lastStep ?? 'start');
+  }
+
+  async comment(text: string, options: { stepId?: string } = {}): Promise<void> {
+    const { scope } = this;
+    scope.suspension.throwIfSuspended();
+    const { comment, created } = await scope.deps.store.addComment({
+      runId: this.runId,
+      stepId: options.stepId ?? null,
+      key: scope.cursor.nextCommentKey(),
+      text,
+      type: 'system',
+    });
+    if (created) {
+      scope.emit({
+        type: 'workflow.comment.created',
+        data: { execution_id: this.runId, step_id: comment.stepId, comment },
+      });
+    }
+  }
+
+  getStepResult<T = unknown>(id: string): StepResult<T> | undefined {
+    return this.scope.cursor.result(id) as StepResult<T> | undefined;
+  }
+
+  log(message: string): void {
+    if (!this.isReplaying) this.scope.deps.onLog?.(this.runId, message);
+  }
+
+  /** Moves the run's status, telling the event sink when it changed. */
+  setStatus(
+    status: RunStatus,
+    extra: { error?: string | null; output?: unknown; waitingGate?: string | null } = {},
+  ): Promise<void> {
+    return setStatus(this.scope, status, extra);
+  }
+
+  /** Waits for every background write of this run. */
+  flush(): Promise<void> {
+    return this.scope.writes.flush();
+  }
+}

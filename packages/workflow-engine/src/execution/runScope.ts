@@ -1,0 +1,43 @@
+/**
+ * What the parts of a run's context share, one object per claimed run: the run as this worker last wrote it, the
+ * journal cursor, the ports it writes through, and where its suspension and background writes are kept.
+ */
+import type { AgentRunner, AgentSessionStore, EventSink, RunStore, WorkflowEvent } from '../ports.ts';
+import type { ExecutionFiles } from '../storage/FileSystemStorage.ts';
+import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
+import type { BackgroundWrites } from './backgroundWrites.ts';
+import type { Spend } from './budget.ts';
+import type { JournalCursor } from './replay.ts';
+import type { RunControl } from './RunControl.ts';
+import type { SuspensionLatch } from './RunSuspended.ts';
+
+export interface RunContextDeps {
+  store: RunStore;
+  events: EventSink;
+  agents: AgentRunner | undefined;
+  agentSessions: AgentSessionStore | undefined;
+  files: ExecutionFiles | undefined;
+  workingDir: string;
+  retryBaseDelayMs: number;
+  onLog: ((runId: string, message: string) => void) | undefined;
+}
+
+export interface RunScope {
+  /** The run as this worker last wrote it. */
+  run: WorkflowRun;
+  readonly definition: WorkflowDefinition;
+  readonly control: RunControl;
+  readonly deps: RunContextDeps;
+  readonly cursor: JournalCursor;
+  readonly suspension: SuspensionLatch;
+  readonly writes: BackgroundWrites;
+  /** What this run's agents spent since it was claimed (see budget.ts). */
+  readonly spent: Spend;
+  emit(event: WorkflowEvent): void;
+  comment(text: string, options?: { stepId?: string }): Promise<void>;
+}
+
+/** A checkpoint of the run as it stands, after `stepId`. */
+export function saveCheckpoint(scope: RunScope, stepId: string): void {
+  scope.writes.checkpoint(stepId, scope.run, scope.cursor.records());
+}
