@@ -2,7 +2,7 @@
  * The engine's typed errors. Each has a stable `code` and a {@link ErrorKind}; the edges derive an HTTP status and
  * a CLI exit code from the kind, each in one table, and never read messages.
  */
-import type { StepType } from './types/status.ts';
+import type { StepStatus, StepType } from './types/status.ts';
 
 /**
  * What kind of failure an error is, in words every package shares (the agent SDK's and the server's errors use
@@ -140,6 +140,31 @@ export class LeaseLostError extends WorkflowError {
   readonly kind = 'conflict';
   constructor(readonly runId: string) {
     super(`run ${runId} is now held by another worker; this worker's writes are refused`);
+  }
+}
+
+/** A write to a step of a run whose journal holds no active record of it: never started, or superseded by a re-run. */
+export class JournalRecordNotFoundError extends WorkflowError {
+  readonly code = 'journal_record_not_found';
+  readonly kind = 'not_found';
+  constructor(
+    readonly runId: string,
+    readonly stepId: string,
+  ) {
+    super(`run ${runId} has no journal record for step "${stepId}"`);
+  }
+}
+
+/** A step whose journal record is final (completed or skipped) cannot start again: replay returns its result. */
+export class StepAlreadyFinalError extends WorkflowError {
+  readonly code = 'step_already_final';
+  readonly kind = 'conflict';
+  constructor(
+    readonly runId: string,
+    readonly stepId: string,
+    readonly status: StepStatus,
+  ) {
+    super(`step "${stepId}" of run ${runId} is already ${status}`);
   }
 }
 

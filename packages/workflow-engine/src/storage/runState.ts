@@ -3,7 +3,12 @@
  * store reads and writes them under a lock: both get the same semantics from this one module.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidTransitionError, LeaseLostError } from '../errors.ts';
+import {
+  InvalidTransitionError,
+  JournalRecordNotFoundError,
+  LeaseLostError,
+  StepAlreadyFinalError,
+} from '../errors.ts';
 import type {
   JournalRecord,
   JournalRecordStart,
@@ -128,7 +133,7 @@ function activeRecord(state: RunState, stepId: string): JournalRecord | undefine
 
 function requireActiveRecord(state: RunState, stepId: string): JournalRecord {
   const record = activeRecord(state, stepId);
-  if (!record) throw new Error(`run ${state.run.id} has no journal record for step "${stepId}"`);
+  if (!record) throw new JournalRecordNotFoundError(state.run.id, stepId);
   return record;
 }
 
@@ -142,7 +147,7 @@ export function startStep(
   assertHolder(state, lease);
   const existing = activeRecord(state, start.stepId);
   if (existing?.status === 'completed' || existing?.status === 'skipped') {
-    throw new Error(`step "${start.stepId}" of run ${state.run.id} is already ${existing.status}`);
+    throw new StepAlreadyFinalError(state.run.id, start.stepId, existing.status);
   }
   const record: JournalRecord = {
     runId: state.run.id,
