@@ -16,7 +16,7 @@ afterAll(async () => {
 const CONTRACT_TEMPLATES = ['demo', 'one', 'two'];
 
 for (const kind of DATABASE_KINDS) {
-  runStoreContract(`database (${kind.name})`, async () => {
+  runStoreContract(`database (${kind.name})`, async ({ clock }) => {
     if (!opened.has(kind.name)) opened.set(kind.name, kind.open());
     const handle = await opened.get(kind.name)!;
     const [project] = await handle.db
@@ -34,6 +34,6 @@ for (const kind of DATABASE_KINDS) {
         content_hash: '',
       })),
     );
-    return { store: createDatabaseRunStore(handle.db, { projectId: project!.id }) };
+    return { store: createDatabaseRunStore(handle.db, { projectId: project!.id, clock }) };
   });
 }

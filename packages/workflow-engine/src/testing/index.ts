@@ -1,2 +1,4 @@
 export { runStoreContract } from './runStoreContract.ts';
 export type { RunStoreFactory, RunStoreFixture } from './runStoreContract.ts';
+export { createTestClock } from './testClock.ts';
+export type { TestClock } from './testClock.ts';

@@ -1,22 +1,26 @@
 /**
- * The contract every `RunStore` must meet. Each implementation runs it:
+ * The contract every `RunStore` must meet. Each implementation runs it, building its store on the clock it is
+ * handed, so that leases expire when the suite moves that clock rather than after real waits:
  *
  * ```ts
- * runStoreContract('PGlite', async () => ({ store: await openStore(), cleanup: () => close() }));
+ * runStoreContract('PGlite', async ({ clock }) => ({ store: await openStore({ clock }), cleanup: () => close() }));
  * ```
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunStore } from '../ports.ts';
+import type { Clock } from '../storage/stateRunStore.ts';
 import type { StepResult } from '../types/step.ts';
 import type { Lease } from '../types/workflow.ts';
+import { createTestClock } from './testClock.ts';
+import type { TestClock } from './testClock.ts';
 
 export interface RunStoreFixture {
   store: RunStore;
   cleanup?: () => Promise<void> | void;
 }
 
-export type RunStoreFactory = () => Promise<RunStoreFixture> | RunStoreFixture;
+/** Builds a fresh store for one test; the store must read the time from `clock` and nothing else. */
+export type RunStoreFactory = (options: { clock: Clock }) => Promise<RunStoreFixture> | RunStoreFixture;
 
 const TTL = 60_000;
 
@@ -28,10 +32,11 @@ function result(data: unknown, status: StepResult['status'] = 'completed'): Step
 export function runStoreContract(name: string, factory: RunStoreFactory): void {
   describe(`RunStore contract: ${name}`, () => {
     let fixtures: RunStoreFixture[] = [];
-    async function open(): Promise<RunStore> {
-      const fixture = await factory();
+    async function open(): Promise<{ store: RunStore; clock: TestClock }> {
+      const clock = createTestClock();
+      const fixture = await factory({ clock });
       fixtures.push(fixture);
-      return fixture.store;
+      return { store: fixture.store, clock };
     }
     afterEach(async () => {
       for (const fixture of fixtures) await fixture.cleanup?.();
@@ -41,7 +46,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
     async function claimedRun(store: RunStore, owner = 'worker-a') {
       const run = await store.createRun({ definitionId: 'demo', name: 'Demo run', args: { n: 1 } });
       const lease = (await store.claimRun(run.id, owner, TTL)) as Lease;
-      expect(lease).toBeDefined();
+      expect(lease).toMatchObject({ owner, epoch: 1 });
       return { run, lease };
     }
 
@@ -73,7 +78,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
 
     describe('runs', () => {
       it('creates a pending run that reads back with its args', async () => {
-        const store = await open();
+        const { store } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'Demo run', args: { n: 1, list: ['a'] } });
         expect(run).toMatchObject({
           definitionId: 'demo',
@@ -86,7 +91,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('answers undefined for an unknown run and refuses to change one', async () => {
-        const store = await open();
+        const { store } = await open();
         expect(await store.getRun('00000000-0000-4000-8000-000000000000')).toBeUndefined();
         await expect(store.requestPause('00000000-0000-4000-8000-000000000000', 'boundary')).rejects.toMatchObject({
           code: 'run_not_found',
@@ -94,7 +99,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('lists runs filtered by status and template', async () => {
-        const store = await open();
+        const { store } = await open();
         const a = await store.createRun({ definitionId: 'one', name: 'a', args: {} });
         await store.createRun({ definitionId: 'two', name: 'b', args: {} });
         await store.requestPause(a.id, 'boundary');
@@ -106,14 +111,14 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
 
     describe('leases', () => {
       it('lets exactly one of many concurrent claimers take a run', async () => {
-        const store = await open();
+        const { store } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
         const leases = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claimRun(run.id, `w${i}`, TTL)));
         expect(leases.filter(Boolean)).toHaveLength(1);
       });
 
       it('hands each runnable run to one worker when workers claim the next run concurrently', async () => {
-        const store = await open();
+        const { store } = await open();
         for (let i = 0; i < 5; i++) await store.createRun({ definitionId: 'demo', name: `r${i}`, args: {} });
         const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimNextRun(`w${i}`, TTL)));
         const ids = claims.filter((c) => c !== undefined).map((c) => c.run.id);
@@ -121,15 +126,16 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         expect(new Set(ids).size).toBe(5);
       });
 
-      it('lets another worker claim a run whose lease expired, and fences the old holder out', async () => {
-        const store = await open();
+      it('lets another worker claim a run once its lease expired, and fences the old holder out', async () => {
+        const { store, clock } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
-        // Long enough that a loaded machine's database answers the next claim before it expires.
-        const old = (await store.claimRun(run.id, 'old', 400)) as Lease;
+        const old = (await store.claimRun(run.id, 'old', TTL)) as Lease;
+        expect(old).toEqual({ owner: 'old', epoch: 1, expiresAt: clock.now().getTime() + TTL });
+        clock.advance(TTL - 1);
         expect(await store.claimRun(run.id, 'new', TTL)).toBeUndefined();
-        await sleep(500);
+        clock.advance(1);
         const fresh = (await store.claimRun(run.id, 'new', TTL)) as Lease;
-        expect(fresh.epoch).toBeGreaterThan(old.epoch);
+        expect(fresh).toEqual({ owner: 'new', epoch: 2, expiresAt: clock.now().getTime() + TTL });
         await expect(store.updateRun(run.id, old, { status: 'running' })).rejects.toMatchObject({ code: 'lease_lost' });
         await expect(
           store.startStep(run.id, old, {
@@ -148,18 +154,44 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         });
       });
 
-      it('renews and releases a lease', async () => {
-        const store = await open();
+      it('renews a lease from the time of the renewal, and releases it', async () => {
+        const { store, clock } = await open();
         const { run, lease } = await claimedRun(store);
-        const renewed = await store.renewLease(run.id, lease, TTL * 2);
-        expect(renewed.expiresAt).toBeGreaterThan(lease.expiresAt);
+        clock.advance(1_000);
+        const renewed = await store.renewLease(run.id, lease, TTL);
+        expect(renewed).toEqual({ ...lease, expiresAt: lease.expiresAt + 1_000 });
         await store.releaseLease(run.id, renewed);
         expect((await store.getRun(run.id))?.lease).toBeNull();
-        expect(await store.claimRun(run.id, 'other', TTL)).toBeDefined();
+        expect(await store.claimRun(run.id, 'other', TTL)).toMatchObject({ owner: 'other', epoch: 2 });
+      });
+
+      it('hands out the oldest runnable run first', async () => {
+        const { store, clock } = await open();
+        const names = ['first', 'second', 'third'];
+        for (const name of names) {
+          await store.createRun({ definitionId: 'demo', name, args: {} });
+          clock.advance(1_000);
+        }
+        const claimed = [];
+        for (const owner of ['w1', 'w2', 'w3']) claimed.push((await store.claimNextRun(owner, TTL))?.run.name);
+        expect(claimed).toEqual(names);
+      });
+
+      it('hands out a running run as the next run once its lease expired, and not before', async () => {
+        const { store, clock } = await open();
+        const { run, lease } = await claimedRun(store, 'dying');
+        await store.updateRun(run.id, lease, { status: 'running' });
+        clock.advance(TTL - 1);
+        expect(await store.claimNextRun('heir', TTL)).toBeUndefined();
+        clock.advance(1);
+        expect(await store.claimNextRun('heir', TTL)).toMatchObject({
+          run: { id: run.id, status: 'running' },
+          lease: { owner: 'heir', epoch: 2, expiresAt: clock.now().getTime() + TTL },
+        });
       });
 
       it('does not hand out paused, waiting or finished runs', async () => {
-        const store = await open();
+        const { store } = await open();
         const { run, lease } = await claimedRun(store);
         await store.updateRun(run.id, lease, { status: 'completed' });
         const paused = await store.createRun({ definitionId: 'demo', name: 'p', args: {} });
@@ -170,7 +202,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
 
     describe('journal', () => {
       it('journals steps in call order with their results', async () => {
-        const store = await open();
+        const { store } = await open();
         const { run, lease } = await claimedRun(store);
         await journalStep(store, run.id, lease, 'first', 0);
         await store.startStep(run.id, lease, {
@@ -193,7 +225,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it("moves the run's progress in the same write as a started step", async () => {
-        const store = await open();
+        const { store } = await open();
         const { run, lease } = await claimedRun(store);
         const record = await store.startStep(
           run.id,
@@ -206,7 +238,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('keeps an agent session id on the record, through a restart of the step', async () => {
-        const store = await open();
+        const { store } = await open();
         const { run, lease } = await claimedRun(store);
         await store.startStep(run.id, lease, {
           stepId: 'agent',
@@ -233,7 +265,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('refuses to restart a completed step', async () => {
-        const store = await open();
+        const { store } = await open();
         const { run, lease } = await claimedRun(store);
         await journalStep(store, run.id, lease, 'done', 0);
         await expect(
@@ -246,11 +278,24 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
             input: null,
             attempt: 2,
           }),
-        ).rejects.toThrow(/already completed/);
+        ).rejects.toMatchObject({ code: 'step_already_final', runId: run.id, stepId: 'done', status: 'completed' });
+      });
+
+      it('refuses to update or finish a step the journal holds no record of', async () => {
+        const { store } = await open();
+        const { run, lease } = await claimedRun(store);
+        await expect(store.updateStep(run.id, lease, 'ghost', { attempt: 2 })).rejects.toMatchObject({
+          code: 'journal_record_not_found',
+          runId: run.id,
+          stepId: 'ghost',
+        });
+        await expect(
+          store.finishStep(run.id, lease, 'ghost', { status: 'completed', result: result(null), error: null }),
+        ).rejects.toMatchObject({ code: 'journal_record_not_found', stepId: 'ghost' });
       });
 
       it('supersedes the records of re-run phases but keeps them as history', async () => {
-        const store = await open();
+        const { store } = await open();
         const { run, lease } = await claimedRun(store);
         await journalStep(store, run.id, lease, 'plan', 0, 'plan');
         await journalStep(store, run.id, lease, 'build', 1, 'build');
@@ -269,7 +314,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('refuses a re-run while a live worker holds the run', async () => {
-        const store = await open();
+        const { store } = await open();
         const { run } = await claimedRun(store);
         await expect(store.invalidatePhases(run.id, ['build'])).rejects.toMatchObject({ code: 'invalid_transition' });
       });
@@ -277,7 +322,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
 
     describe('control', () => {
       it('pauses an idle run at once and a held run at its next boundary', async () => {
-        const store = await open();
+        const { store } = await open();
         const idle = await store.createRun({ definitionId: 'demo', name: 'idle', args: {} });
         expect(await store.requestPause(idle.id, 'boundary')).toMatchObject({ status: 'paused', pauseRequested: null });
         const { run, lease } = await claimedRun(store);
@@ -291,7 +336,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('resumes paused and failed runs, and nothing else', async () => {
-        const store = await open();
+        const { store } = await open();
         const paused = await store.createRun({ definitionId: 'demo', name: 'p', args: {} });
         await store.requestPause(paused.id, 'boundary');
         expect(await store.resumeRun(paused.id)).toMatchObject({ status: 'pending' });
@@ -302,7 +347,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('cancels an idle run at once, flags a held one, and refuses a finished one', async () => {
-        const store = await open();
+        const { store } = await open();
         const idle = await store.createRun({ definitionId: 'demo', name: 'idle', args: {} });
         expect(await store.requestCancel(idle.id)).toMatchObject({ status: 'cancelled' });
         await expect(store.requestCancel(idle.id)).rejects.toMatchObject({ code: 'invalid_transition' });
@@ -312,9 +357,8 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
 
       it('marks the steps of a dead worker cancelled when its run is cancelled', async () => {
-        const store = await open();
-        const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
-        const lease = (await store.claimRun(run.id, 'dying', 400)) as Lease;
+        const { store, clock } = await open();
+        const { run, lease } = await claimedRun(store, 'dying');
         await store.updateRun(run.id, lease, { status: 'running' });
         await store.startStep(run.id, lease, {
           stepId: 's',
@@ -325,13 +369,13 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
           input: null,
           attempt: 1,
         });
-        await sleep(500);
+        clock.advance(TTL);
         expect(await store.requestCancel(run.id)).toMatchObject({ status: 'cancelled' });
         expect((await store.getJournal(run.id))[0]?.status).toBe('cancelled');
       });
 
       it('approves the gate a waiting run stands at, and only that one', async () => {
-        const store = await open();
+        const { store } = await open();
         const { run, lease } = await claimedRun(store);
         await store.updateRun(run.id, lease, { status: 'waiting', waitingGate: 'review' });
         await expect(store.approveGate(run.id, 'deploy')).rejects.toMatchObject({ code: 'invalid_transition' });
@@ -340,13 +384,13 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
           approvedGates: ['review'],
           waitingGate: null,
         });
-        expect(await store.claimRun(run.id, 'next', TTL)).toBeDefined();
+        expect(await store.claimRun(run.id, 'next', TTL)).toMatchObject({ owner: 'next', epoch: 2 });
       });
     });
 
     describe('comments', () => {
-      it('writes a keyed comment once', async () => {
-        const store = await open();
+      it('writes a keyed comment once, and lists comments in the order written', async () => {
+        const { store, clock } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
         const first = await store.addComment({
           runId: run.id,
@@ -362,6 +406,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
           text: 'hello',
           type: 'system',
         });
+        clock.advance(1_000);
         await store.addComment({ runId: run.id, stepId: 'build', key: null, text: 'by a person', type: 'user' });
         expect(first.created).toBe(true);
         expect(again).toMatchObject({ created: false, comment: { id: first.comment.id } });

@@ -5,12 +5,12 @@ import { createFileRunStore } from '../../src/storage/FileRunStore.ts';
 import { createMemoryRunStore } from '../../src/storage/MemoryRunStore.ts';
 import { runStoreContract } from '../../src/testing/runStoreContract.ts';
 
-runStoreContract('memory', () => ({ store: createMemoryRunStore() }));
+runStoreContract('memory', ({ clock }) => ({ store: createMemoryRunStore({ clock }) }));
 
-runStoreContract('files', async () => {
+runStoreContract('files', async ({ clock }) => {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-files-'));
   return {
-    store: createFileRunStore(join(dir, 'executions')),
+    store: createFileRunStore(join(dir, 'executions'), { clock }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });
