@@ -7,13 +7,14 @@ import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
 import { listCommand, statusCommand, validateCommand } from './commands/inspect.ts';
-import { migrateCommand, serveCommand } from './commands/serve.ts';
+import { migrateCommand, serveCommand, workerCommand } from './commands/serve.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, exitCodeForError } from './exitCodes.ts';
 import type { Io } from './io.ts';
 
 const COMMANDS: Command[] = [
   serveCommand,
+  workerCommand,
   runCommand,
   resumeCommand,
   statusCommand,

@@ -2,7 +2,7 @@
  * The HTTP application: every route plugin, the WebSocket and one error handler, over dependencies it is given.
  * `buildApp` never listens; `serve.ts` does, and tests use `app.inject` or listen on port 0.
  */
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from './db/connection.ts';
@@ -17,7 +17,8 @@ import { workflowCommentRoutes } from './routes/workflow-comments.ts';
 import { workflowDefinitionRoutes } from './routes/workflow-definitions.ts';
 import { workflowStepRoutes } from './routes/workflow-steps.ts';
 import { workflowRoutes } from './routes/workflows.ts';
-import { indexPage } from './routes/indexPage.ts';
+import { boardRoutes } from './routes/board.ts';
+import { clientRoutes } from './routes/client.ts';
 import { websocketRoutes } from './websocket/websocketRoutes.ts';
 
 export interface AppDeps extends WorkflowServiceDeps {
@@ -57,7 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     // One line per request, written when it is answered (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     frameworkErrors,
     clientErrorHandler,
@@ -91,7 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     (await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id))).length > 0;
 
   app.get('/api/health', async () => ({ status: 'ok', database: deps.database.kind }));
-  await app.register(indexPage, { db, defaultProjectId: deps.defaultProjectId });
+  await app.register(clientRoutes, { defaultProjectId: deps.defaultProjectId });
+  await app.register(boardRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(projectRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(workflowDefinitionRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(workflowRoutes, { ...deps });

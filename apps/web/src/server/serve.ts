@@ -29,6 +29,8 @@ export interface ServeOptions {
   /** An open database to use instead (tests); the server closes it with itself. */
   database?: DatabaseHandle;
   concurrency?: number;
+  /** False: HTTP and WebSocket only, while `switchyard worker` processes execute the runs (PostgreSQL only). */
+  workers?: boolean;
   token?: string;
   /** Host names to answer to besides loopback and the bound address (`--allowed-host`). */
   allowedHosts?: string[];
@@ -65,6 +67,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         'Set SWITCHYARD_TOKEN (clients then send Authorization: Bearer <token>), or listen on 127.0.0.1',
     );
   }
+  const withWorkers = options.workers ?? true;
+  if (!withWorkers && !options.databaseUrl && options.database?.kind !== 'postgres') {
+    throw new ServeRefusedError(
+      '--no-workers needs DATABASE_URL: on the embedded database this server is the only process that can execute runs',
+    );
+  }
   const layout = projectLayout(options.projectDir);
   const database =
     options.database ??
@@ -86,15 +94,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     cleanups.push(() => bridge.close());
     const runtime = await createWorkflowRuntime({ database, bus: bridge.bus, ...options.runtime });
     if (runtime.recovered > 0) log(`recovering ${runtime.recovered} run(s) left running by a stopped server`);
-    const workers = startWorkerPool(runtime, { concurrency: options.concurrency });
-    cleanups.push(() => workers.stop());
+    const workers = withWorkers ? startWorkerPool(runtime, { concurrency: options.concurrency }) : undefined;
+    if (workers) cleanups.push(() => workers.stop());
 
     const app = await buildApp({
       database,
       db,
       bus: bridge.bus,
       runtime,
-      wakeWorkers: () => workers.wake(),
+      // Without workers here, those of `switchyard worker` find new runs at their next poll.
+      wakeWorkers: () => workers?.wake(),
       defaultProjectId: project.id,
       token: options.token,
       allowedHosts: allowedHostNames(host, options.allowedHosts),

@@ -1,9 +1,11 @@
 /** `switchyard serve` and `switchyard migrate`: the server, and the database schema on its own. */
 import { LOG_LEVELS, startServer } from '../../server/serve.ts';
 import type { LogLevel } from '../../server/serve.ts';
+import { startWorker } from '../../server/worker.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { projectLayout } from '../../server/domain/project/projectLayout.ts';
 import type { Command } from '../command.ts';
+import type { Io } from '../io.ts';
 import { projectHelp, projectOption } from '../command.ts';
 import { UsageError } from '../../errors.ts';
 import { resolveProject } from '../project.ts';
@@ -23,11 +25,12 @@ export const serveCommand: Command = {
   name: 'serve',
   summary:
     'Start the server: the REST API and WebSocket on http://127.0.0.1:4400, and workers that execute runs. Runs left running by a stopped server are resumed.',
-  usage: 'switchyard serve [--port N] [--host H] [--concurrency N] [--max-upload-mb N]',
+  usage: 'switchyard serve [--port N] [--host H] [--concurrency N] [--no-workers] [--allowed-host H]...',
   help: [
     '    --port <n>        the port (default: $PORT or 4400; 0 picks a free one)',
     '    --host <host>     the address to bind (default: $HOST or 127.0.0.1); another address needs SWITCHYARD_TOKEN',
     '    --concurrency <n> runs executed at once by this server (default 4)',
+    '    --no-workers      HTTP and WebSocket only; `switchyard worker` processes execute the runs (needs DATABASE_URL)',
     '    --allowed-host <name> also answer requests for this host name (repeatable; also $SWITCHYARD_ALLOWED_HOSTS,',
     '                      comma-separated); loopback names and the bound address are always allowed',
     '    --max-upload-mb <n> the largest artifact upload accepted (default: $SWITCHYARD_MAX_UPLOAD_MB or 100)',
@@ -40,6 +43,7 @@ export const serveCommand: Command = {
     port: { type: 'string' },
     host: { type: 'string' },
     concurrency: { type: 'string' },
+    'no-workers': { type: 'boolean' },
     'max-upload-mb': { type: 'string' },
     'allowed-host': { type: 'string', multiple: true },
     'log-level': { type: 'string' },
@@ -55,6 +59,7 @@ export const serveCommand: Command = {
       port: integerOption(values.port ?? process.env.PORT, 'port', 0, 65_535),
       host: (values.host as string | undefined) ?? process.env.HOST,
       concurrency: integerOption(values.concurrency, 'concurrency', 1, 256),
+      workers: values['no-workers'] !== true,
       maxUploadBytes: megabytes(
         integerOption(values['max-upload-mb'] ?? process.env.SWITCHYARD_MAX_UPLOAD_MB, 'max-upload-mb', 1, 1_000_000),
       ),
@@ -66,20 +71,47 @@ export const serveCommand: Command = {
       ].filter(Boolean),
       log: (line) => io.stdout.write(`${line}\n`),
     });
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        io.stdout.write('stopping: waiting for running steps to reach a boundary…\n');
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilSignalled(io);
     await server.close();
     return 0;
   },
 };
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary:
+    'Execute runs, without HTTP, from a PostgreSQL database that servers and other workers share (DATABASE_URL). Add workers on this or other machines to execute more runs at once.',
+  usage: 'switchyard worker [--concurrency N]',
+  help: [
+    '    --concurrency <n> runs executed at once by this worker (default 4)',
+    'environment: DATABASE_URL=postgres://… (required), SWITCHYARD_LEASE_TTL_MS (default 30000)',
+  ],
+  options: { concurrency: { type: 'string' } },
+  async run({ values }, io) {
+    const worker = await startWorker({
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      concurrency: integerOption(values.concurrency, 'concurrency', 1, 256),
+      log: (line) => io.stdout.write(`${line}\n`),
+    });
+    await untilSignalled(io);
+    await worker.close();
+    return 0;
+  },
+};
+
+/** Resolves at the first SIGINT or SIGTERM: the process then stops claiming and lets running steps reach a boundary. */
+function untilSignalled(io: Io): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.stdout.write('stopping: waiting for running steps to reach a boundary…\n');
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
 
 export const migrateCommand: Command = {
   name: 'migrate',

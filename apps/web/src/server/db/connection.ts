@@ -85,14 +85,24 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+/** The advisory lock key migrations run under (any constant; this one reads "swyd" in ASCII). */
+const MIGRATION_LOCK = 0x73777964;
+
 async function openPostgres(url: string): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection that the server drops (restart, `drop database … with (force)`) is reported here; without
   // a listener the 'error' event would end the process. The pool replaces the connection on the next query.
   pool.on('error', () => undefined);
   try {
-    const db = drizzlePg(pool, { schema }) as unknown as AppDatabase;
-    await migratePg(db as never, { migrationsFolder: MIGRATIONS_DIR });
+    // Servers and workers starting together would race to create the same tables: one migrates at a time.
+    const client = await pool.connect();
+    try {
+      await client.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+      await migratePg(drizzlePg(client, { schema }) as never, { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await client.query(`select pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+      client.release();
+    }
   } catch (error) {
     await pool.end();
     throw new Error(`could not open PostgreSQL at ${redact(url)}: ${(error as Error).message}`, { cause: error });

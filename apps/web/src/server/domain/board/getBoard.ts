@@ -1,0 +1,141 @@
+/**
+ * The board's query: every active run of a project (and failed ones, which wait for a person) plus those finished
+ * in the last day, as compact cards. Three statements whatever the number of runs: runs, their active steps
+ * (small columns only: no inputs, no outputs beyond the cost and a short tail), and counts by status.
+ */
+import { and, asc, count, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { AppDatabase } from '../../db/connection.ts';
+import { workflowArtifacts, workflowComments, workflowRunSteps, workflowRuns } from '../../db/schema.ts';
+import type { Board, BoardCard } from '../../../protocol/board.ts';
+import { lastLine } from './activity.ts';
+import type { ActivityReader } from './activity.ts';
+
+const ON_BOARD = ['pending', 'running', 'paused', 'waiting', 'failed'] as const;
+const FINISHED_SHOWN = ['completed', 'cancelled'] as const;
+const FINISHED_WINDOW_MS = 24 * 60 * 60 * 1000;
+const MAX_CARDS = 2_000;
+const ARGS_PREVIEW_CHARS = 300;
+
+export interface BoardDeps {
+  db: AppDatabase;
+  /** How many steps a run's pinned template declares (null when it declares none: TypeScript templates). */
+  declaredStepCount(runId: string): Promise<number | null>;
+  /** The latest line of a running step's event log. */
+  readActivity: ActivityReader;
+}
+
+const iso = (value: string | Date | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+export async function getBoard(deps: BoardDeps, projectId: string): Promise<Board> {
+  const { db } = deps;
+  const since = new Date(Date.now() - FINISHED_WINDOW_MS).toISOString();
+  const onBoard = and(
+    eq(workflowRuns.project_id, projectId),
+    or(
+      inArray(workflowRuns.status, [...ON_BOARD]),
+      and(inArray(workflowRuns.status, [...FINISHED_SHOWN]), gt(workflowRuns.updated_at, since)),
+    ),
+  );
+  const [runs, counts] = await Promise.all([
+    db
+      .select({
+        id: workflowRuns.id,
+        project_id: workflowRuns.project_id,
+        workflow_definition_id: workflowRuns.workflow_definition_id,
+        name: workflowRuns.name,
+        status: workflowRuns.status,
+        current_phase: workflowRuns.current_phase,
+        waiting_gate: workflowRuns.waiting_gate,
+        pause_requested: workflowRuns.pause_requested,
+        error: sql<string | null>`left(${workflowRuns.error}, 300)`,
+        args_preview: sql<string>`left(${workflowRuns.args}::text, ${ARGS_PREVIEW_CHARS})`,
+        started_at: workflowRuns.started_at,
+        completed_at: workflowRuns.completed_at,
+        created_at: workflowRuns.created_at,
+        updated_at: workflowRuns.updated_at,
+        comment_count: sql<number>`(select count(*) from ${workflowComments} where ${workflowComments.workflow_run_id} = ${workflowRuns.id})`,
+      })
+      .from(workflowRuns)
+      .where(onBoard)
+      .orderBy(asc(workflowRuns.created_at), asc(workflowRuns.id))
+      .limit(MAX_CARDS),
+    db
+      .select({ status: workflowRuns.status, n: count() })
+      .from(workflowRuns)
+      .where(eq(workflowRuns.project_id, projectId))
+      .groupBy(workflowRuns.status),
+  ]);
+  const runIds = runs.map((run) => run.id);
+  const steps =
+    runIds.length === 0
+      ? []
+      : await db
+          .select({
+            id: workflowRunSteps.id,
+            run_id: workflowRunSteps.workflow_run_id,
+            step_id: workflowRunSteps.step_id,
+            name: workflowRunSteps.name,
+            phase: workflowRunSteps.phase,
+            type: workflowRunSteps.type,
+            status: workflowRunSteps.status,
+            started_at: workflowRunSteps.started_at,
+            log_directory_path: workflowRunSteps.log_directory_path,
+            cost: sql<number | null>`(${workflowRunSteps.output}->'data'->>'costUsd')::float8`,
+            tail: sql<
+              string | null
+            >`coalesce(right(${workflowRunSteps.output}->'data'->>'stdout', 400), left(${workflowRunSteps.output}->'data'->>'text', 400), ${workflowRunSteps.error}->>'message')`,
+            artifacts: sql<number>`(select count(*) from ${workflowArtifacts} where ${workflowArtifacts.workflow_run_step_id} = ${workflowRunSteps.id})`,
+          })
+          .from(workflowRunSteps)
+          .where(and(inArray(workflowRunSteps.workflow_run_id, runIds), isNull(workflowRunSteps.invalidated_at)))
+          .orderBy(asc(workflowRunSteps.step_index));
+  const stepsByRun = new Map<string, typeof steps>();
+  for (const step of steps) {
+    const list = stepsByRun.get(step.run_id) ?? [];
+    list.push(step);
+    stepsByRun.set(step.run_id, list);
+  }
+
+  const cards = await Promise.all(
+    runs.map(async (run): Promise<BoardCard> => {
+      const runSteps = stepsByRun.get(run.id) ?? [];
+      const current = runSteps.find((s) => s.status === 'running') ?? runSteps.at(-1) ?? null;
+      const inPhase = runSteps.filter((s) => s.phase === run.current_phase && s.started_at !== null);
+      const activity =
+        current === null
+          ? null
+          : current.status === 'running' && current.log_directory_path
+            ? await deps.readActivity(current.log_directory_path)
+            : lastLine(current.tail ?? '');
+      return {
+        ...run,
+        comment_count: Number(run.comment_count),
+        error: run.error,
+        steps_done: runSteps.filter((s) => s.status !== 'running' && s.status !== 'pending').length,
+        steps_total: await deps.declaredStepCount(run.id),
+        current_step: current && {
+          id: current.id,
+          step_id: current.step_id,
+          name: current.name,
+          phase: current.phase,
+          type: current.type,
+          status: current.status,
+          started_at: iso(current.started_at),
+        },
+        activity,
+        cost_usd: runSteps.reduce((sum, s) => sum + (Number(s.cost) || 0), 0),
+        phase_entered_at: iso(inPhase[0]?.started_at ?? null),
+        artifact_count: runSteps.reduce((sum, s) => sum + Number(s.artifacts), 0),
+        started_at: iso(run.started_at),
+        completed_at: iso(run.completed_at),
+        created_at: iso(run.created_at)!,
+        updated_at: iso(run.updated_at)!,
+      };
+    }),
+  );
+  return {
+    project_id: projectId,
+    cards,
+    counts: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])),
+  };
+}
