@@ -73,9 +73,8 @@ describe('CheckpointManager', () => {
     }
     await Promise.all(saves);
     const files = await readdir(dir);
-    expect(files[0]).toBe('000001-s0.json');
-    expect(files.at(-1)).toMatch(/-s19\.json$/);
-    expect(files.length).toBeLessThan(20);
+    // The first save starts writing at once; the other nineteen arrive while it writes, and only the newest waits.
+    expect(files).toEqual(['000001-s0.json', '000002-s19.json']);
     expect((await manager.loadLatest())?.completed_step_ids).toHaveLength(20);
     expect(files.every((name) => !name.endsWith('.tmp'))).toBe(true);
   });

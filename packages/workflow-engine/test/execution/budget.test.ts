@@ -13,7 +13,9 @@ describe('agent budgets', () => {
       budget: { maxCostUsd: 0.5 },
     });
     expect(stepBudget({ maxTurns: 4 }, undefined, { costUsd: 0, turns: 9 })).toEqual({ budget: { maxTurns: 4 } });
-    expect(stepBudget(undefined, { maxTurns: 5 }, { costUsd: 0, turns: 5 }).exhausted).toContain('5 agent turns');
+    expect(stepBudget(undefined, { maxTurns: 5 }, { costUsd: 0, turns: 5 })).toEqual({
+      exhausted: "the run's budget of 5 agent turns is used up",
+    });
     expect(stepBudget(undefined, undefined, { costUsd: 100, turns: 100 })).toEqual({});
   });
 
@@ -117,8 +119,8 @@ describe('agent budgets', () => {
     const paused = await executor.run(definition, {});
     expect(paused.status).toBe('paused');
     expect(calls).toBe(2);
-    expect((await store.listComments(paused.id))[0]?.text).toContain(
-      `Paused before step "three": the run's budget of $1 is spent ($1.2000 so far)`,
-    );
+    expect((await store.listComments(paused.id)).map((c) => c.text)).toEqual([
+      `Paused before step "three": the run's budget of $1 is spent ($1.2000 so far). Resume to grant another budget's worth.`,
+    ]);
   });
 });
