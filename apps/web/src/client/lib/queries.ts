@@ -1,0 +1,84 @@
+/**
+ * `queryOptions` factories, one per resource. Keys start with the resource, then the project, then filters:
+ * `['workflow-executions', projectId, filters]`, so a WebSocket patch or an invalidation can address exactly them.
+ */
+import { queryOptions } from '@tanstack/react-query';
+import { z } from 'zod';
+import { Board, RunHistory } from '../../protocol/board.ts';
+import { CommentList } from '../../protocol/comments.ts';
+import { ProjectList } from '../../protocol/projects.ts';
+import { RunDetail, RunPage } from '../../protocol/runs.ts';
+import { WorkflowDefinitionList } from '../../protocol/templates.ts';
+import { apiRequest, apiText } from './api.ts';
+
+export interface CompletedFilters {
+  status: string[];
+  templateId: string | null;
+  limit: number;
+  offset: number;
+}
+
+export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+
+export const queries = {
+  projects: () =>
+    queryOptions({
+      queryKey: ['projects'],
+      queryFn: ({ signal }) => apiRequest(ProjectList, '/api/projects', { signal }),
+      staleTime: 60_000,
+    }),
+  board: (projectId: string) =>
+    queryOptions({
+      queryKey: ['workflow-executions', projectId, { view: 'board' }],
+      queryFn: ({ signal }) => apiRequest(Board, `/api/board?project_id=${projectId}`, { signal }),
+      staleTime: Infinity,
+    }),
+  finishedRuns: (projectId: string, filters: CompletedFilters) =>
+    queryOptions({
+      queryKey: ['workflow-executions', projectId, { view: 'finished', ...filters }],
+      queryFn: ({ signal }) => {
+        const params = new URLSearchParams({
+          project_id: projectId,
+          status: (filters.status.length ? filters.status : FINISHED_STATUSES).join(','),
+          limit: String(filters.limit),
+          offset: String(filters.offset),
+        });
+        if (filters.templateId) params.set('workflow_definition_id', filters.templateId);
+        return apiRequest(RunPage, `/api/workflow-executions?${params}`, { signal });
+      },
+      placeholderData: (previous) => previous,
+    }),
+  run: (runId: string) =>
+    queryOptions({
+      queryKey: ['workflow-execution', runId],
+      queryFn: ({ signal }) => apiRequest(RunDetail, `/api/workflow-executions/${runId}`, { signal }),
+    }),
+  runHistory: (runId: string) =>
+    queryOptions({
+      queryKey: ['workflow-execution', runId, 'history'],
+      queryFn: ({ signal }) => apiRequest(RunHistory, `/api/workflow-executions/${runId}/history`, { signal }),
+    }),
+  comments: (runId: string) =>
+    queryOptions({
+      queryKey: ['workflow-execution', runId, 'comments'],
+      queryFn: ({ signal }) => apiRequest(CommentList, `/api/workflow-executions/${runId}/comments`, { signal }),
+    }),
+  templates: (projectId: string) =>
+    queryOptions({
+      queryKey: ['workflow-definitions', projectId],
+      queryFn: ({ signal }) =>
+        apiRequest(WorkflowDefinitionList, `/api/workflow-definitions?project_id=${projectId}`, { signal }),
+      staleTime: 10_000,
+    }),
+  stepLog: (stepRowId: string, type: 'input' | 'output' | 'events' | 'summary') =>
+    queryOptions({
+      queryKey: ['workflow-step-log', stepRowId, type],
+      queryFn: async ({ signal }) => ({
+        text: await apiText(`/api/workflow-steps/${stepRowId}/logs/${type}?follow=false`, signal),
+        fetchedAt: Date.now(),
+      }),
+      staleTime: 0,
+    }),
+};
+
+export const NoContent = z.undefined();

@@ -1,0 +1,76 @@
+/**
+ * Waiting on you: every run that needs a person (at a gate, paused, failed), oldest first, above the board, with
+ * its one action a click or a key away: `a` approves, `r` resumes or retries, `o` opens the first of them.
+ */
+import type { BoardCard } from '../../../../../protocol/board.ts';
+import type { WorkflowDefinition } from '../../../../../protocol/templates.ts';
+import { formatRelative } from '../../../../lib/format.ts';
+import { StatusBadge } from '../../../../components/StatusBadge.tsx';
+import type { RunAction } from '../hooks/useRunActions.ts';
+import { waitReason } from '../lib/waiting.ts';
+
+export interface WaitingLaneProps {
+  runs: BoardCard[];
+  templates: WorkflowDefinition[];
+  onOpen(runId: string): void;
+  onAction(runId: string, action: RunAction): void;
+}
+
+const REASON_TEXT = { gate: 'waits for approval', paused: 'is paused', failed: 'failed' } as const;
+
+export function WaitingLane({ runs, templates, onOpen, onAction }: WaitingLaneProps) {
+  if (runs.length === 0) return null;
+  const templateOf = (id: string) => templates.find((t) => t.id === id);
+  return (
+    <section className="waiting" aria-label="Waiting on you" data-testid="waiting-lane">
+      <header className="waiting-head">
+        <h2>
+          Waiting on you <span className="count count-accent">{runs.length}</span>
+        </h2>
+        <p className="hint">
+          oldest first · <kbd>a</kbd> approve · <kbd>r</kbd> resume/retry · <kbd>o</kbd> open
+        </p>
+      </header>
+      <ul className="waiting-list">
+        {runs.map((run, index) => {
+          const reason = waitReason(run)!;
+          const template = templateOf(run.workflow_definition_id);
+          const gate = template?.phases.find((p) => p.id === run.waiting_gate)?.label;
+          return (
+            <li key={run.id} className={`waiting-item reason-${reason}`} data-run-id={run.id} data-first={index === 0}>
+              <StatusBadge status={run.status} />
+              <button className="link waiting-name" onClick={() => onOpen(run.id)}>
+                {run.name}
+              </button>
+              <span className="waiting-why">
+                {template?.name ?? 'Run'} {REASON_TEXT[reason]}
+                {gate ? ` at ${gate}` : ''}
+                {reason === 'failed' && run.error ? `: ${run.error}` : ''} · {formatRelative(run.updated_at)}
+              </span>
+              <span className="waiting-actions">
+                {reason === 'gate' && (
+                  <button className="btn btn-primary btn-sm" onClick={() => onAction(run.id, { kind: 'advance' })}>
+                    Approve
+                  </button>
+                )}
+                {reason === 'paused' && (
+                  <button className="btn btn-primary btn-sm" onClick={() => onAction(run.id, { kind: 'resume' })}>
+                    Resume
+                  </button>
+                )}
+                {reason === 'failed' && (
+                  <button className="btn btn-sm" onClick={() => onAction(run.id, { kind: 'resume' })}>
+                    Retry
+                  </button>
+                )}
+                <button className="btn btn-ghost btn-sm" onClick={() => onOpen(run.id)}>
+                  Open
+                </button>
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * A run on the board: name, template, status (glyph and word, never colour alone), steps done, the current step
+ * with its latest activity line, cost so far, time in phase, comment and artifact counts, and a badge when a
+ * restarted server resumed it. Click or Enter opens the detail; Space picks it up to move it by keyboard.
+ */
+import { memo } from 'react';
+import type { CSSProperties, HTMLAttributes } from 'react';
+import type { BoardCard } from '../../../../../protocol/board.ts';
+import type { Phase } from '../../../../../protocol/templates.ts';
+import { between, formatCost, formatDuration } from '../../../../lib/format.ts';
+import { Icon } from '../../../../components/Icon.tsx';
+import { StatusBadge } from '../../../../components/StatusBadge.tsx';
+import type { RunAction } from '../hooks/useRunActions.ts';
+import { RunMenu } from './RunMenu.tsx';
+import { StepTypeIcon } from './StepTypeIcon.tsx';
+
+export interface WorkflowCardProps {
+  card: BoardCard;
+  templateName: string;
+  phases: Phase[];
+  now: number;
+  showTemplate?: boolean;
+  dragging?: boolean;
+  dragHandle?: HTMLAttributes<HTMLDivElement>;
+  dragRef?: (node: HTMLElement | null) => void;
+  style?: CSSProperties;
+  onOpen(runId: string): void;
+  onAction(runId: string, action: RunAction): void;
+}
+
+function Progress({ done, total }: { done: number; total: number | null }) {
+  const shownTotal = total === null ? null : Math.max(total, done);
+  const ratio = shownTotal ? done / shownTotal : 0;
+  return (
+    <div className="card-progress">
+      <div className="progress-track" aria-hidden>
+        <div className="progress-fill" style={{ width: `${Math.round(ratio * 100)}%` }} />
+      </div>
+      <span className="card-progress-label">
+        {shownTotal === null ? `${done} steps` : `${done}/${shownTotal} steps`}
+      </span>
+    </div>
+  );
+}
+
+export const WorkflowCard = memo(function WorkflowCard(props: WorkflowCardProps) {
+  const { card, now } = props;
+  const inPhase = between(card.phase_entered_at ?? card.started_at, null, now);
+  const recovered = card.recovered_at ? card.recovered_at_step : undefined;
+  return (
+    <div
+      ref={props.dragRef}
+      className={`card status-${card.status}${props.dragging ? ' is-dragging' : ''}`}
+      data-run-id={card.id}
+      data-testid="run-card"
+      style={props.style}
+      {...props.dragHandle}
+      aria-label={`${card.name}, ${card.status}`}
+      onClick={() => props.onOpen(card.id)}
+      onKeyDown={(event) => {
+        props.dragHandle?.onKeyDown?.(event);
+        if (!event.defaultPrevented && event.key === 'Enter') props.onOpen(card.id);
+      }}
+    >
+      <div className="card-head">
+        <span className="card-name">{card.name}</span>
+        <div onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+          <RunMenu
+            status={card.status}
+            phases={props.phases}
+            label={card.name}
+            onAction={(action) => props.onAction(card.id, action)}
+          />
+        </div>
+      </div>
+      <div className="card-meta">
+        <StatusBadge status={card.status} />
+        {props.showTemplate && <span className="card-template">{props.templateName}</span>}
+        {card.status === 'waiting' && card.waiting_gate && (
+          <span className="card-gate">at {props.phases.find((p) => p.id === card.waiting_gate)?.label ?? card.waiting_gate}</span>
+        )}
+        {card.pause_requested && card.status === 'running' && <span className="card-gate">pausing…</span>}
+      </div>
+      <Progress done={card.steps_done} total={card.steps_total} />
+      {card.current_step && (
+        <div className="card-step">
+          <StepTypeIcon type={card.current_step.type} />
+          <span className="card-step-name">{card.current_step.name}</span>
+        </div>
+      )}
+      {(card.activity || (card.status === 'failed' && card.error)) && (
+        <div className={`card-activity${card.status === 'failed' ? ' is-error' : ''}`} data-testid="card-activity">
+          {card.status === 'failed' && card.error ? card.error : card.activity}
+        </div>
+      )}
+      <div className="card-foot">
+        {card.cost_usd > 0 && (
+          <span className="chip" title="Cost so far, as the agents reported it">
+            {formatCost(card.cost_usd)}
+          </span>
+        )}
+        {Number.isFinite(inPhase) && card.status !== 'completed' && card.status !== 'cancelled' && (
+          <span className="chip" title="Time in this phase">
+            <Icon name="clock" /> {formatDuration(inPhase)}
+          </span>
+        )}
+        {card.comment_count > 0 && (
+          <span className="chip" aria-label={`${card.comment_count} comments`} title="Comments">
+            <Icon name="comment" /> {card.comment_count}
+          </span>
+        )}
+        {card.artifact_count > 0 && (
+          <span className="chip" aria-label={`${card.artifact_count} artifacts`} title="Artifacts">
+            <Icon name="clip" /> {card.artifact_count}
+          </span>
+        )}
+        {recovered !== undefined && (
+          <span className="chip chip-recovered" title={`Resumed after restart at step ${recovered ?? '?'}`}>
+            <Icon name="restart" /> resumed at step {recovered ?? '?'}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+});
