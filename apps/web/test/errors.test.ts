@@ -26,6 +26,8 @@ const SAMPLES: Record<string, () => Error> = {
   DuplicateStepIdError: () => new engine.DuplicateStepIdError('build'),
   StepFailedError: () => new engine.StepFailedError('build', 'exit code 1'),
   LeaseLostError: () => new engine.LeaseLostError('run-1'),
+  JournalRecordNotFoundError: () => new engine.JournalRecordNotFoundError('run-1', 'build'),
+  StepAlreadyFinalError: () => new engine.StepAlreadyFinalError('run-1', 'build', 'completed'),
   RunNotFoundError: () => new engine.RunNotFoundError('run-1'),
   InvalidTransitionError: () => new engine.InvalidTransitionError('run-1', 'pause', 'completed'),
   SnapshotImmutableError: () => new engine.SnapshotImmutableError('definition.json'),

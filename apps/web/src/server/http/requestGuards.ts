@@ -18,8 +18,12 @@ const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
 const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** A Host header's or URL's host name, lower-case, without port or IPv6 brackets; undefined when unparsable. */
+/** A host name or IPv4 address, or a bracketed IPv6 address, with an optional port: nothing else is a Host. */
+const HOST_HEADER = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/** A Host header's or URL's host name, lower-case, without port or IPv6 brackets; undefined when not a host. */
 export function hostNameOf(hostHeader: string): string | undefined {
+  if (!HOST_HEADER.test(hostHeader)) return undefined;
   try {
     return new URL(`http://${hostHeader}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
   } catch {

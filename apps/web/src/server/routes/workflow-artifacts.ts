@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { AttachArtifactBody, UploadArtifactFields } from '../../protocol/artifacts.ts';
 import { IdParams } from '../../protocol/common.ts';
 import type { FieldIssue } from '../../protocol/common.ts';
-import { InvalidInputError, UnsupportedMediaTypeError } from '../../errors.ts';
+import { InvalidInputError, StorageError, UnsupportedMediaTypeError } from '../../errors.ts';
+import { isTypedError } from '../http/errorHandler.ts';
 import type { AppDatabase } from '../db/connection.ts';
 import { parseInput } from '../http/parseInput.ts';
 import type { EventBus } from '../websocket/eventBus.ts';
@@ -54,19 +55,32 @@ export async function workflowArtifactRoutes(app: FastifyInstance, opts: Workflo
     let staged: StagedFile | undefined;
     let file: { name: string; mimeType: string } | undefined;
     try {
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (typeof part.value === 'string') fields[part.fieldname] = part.value;
-          continue;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            if (part.fieldname in fields) issues.push({ field: part.fieldname, message: 'is given more than once' });
+            else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+            continue;
+          }
+          if (staged) {
+            part.file.resume();
+            issues.push({ field: part.fieldname, message: 'only one file per upload' });
+            continue;
+          }
+          // The step may only be named after the file, so the bytes go to a staging file rather than into memory.
+          staged = await stageArtifactFile(run, part.file, maxUploadBytes);
+          file = { name: part.filename, mimeType: part.mimetype };
         }
-        if (staged) {
-          part.file.resume();
-          issues.push({ field: part.fieldname, message: 'only one file per upload' });
-          continue;
-        }
-        // The step may only be named after the file, so the bytes go to a staging file rather than into memory.
-        staged = await stageArtifactFile(run, part.file, maxUploadBytes);
-        file = { name: part.filename, mimeType: part.mimetype };
+      } catch (error) {
+        // What the multipart parser itself refuses (no boundary, a truncated body, a broken part header) is the
+        // request's fault; limits and failed writes keep their own answers.
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (isTypedError(error) || StorageError.from(error) || (typeof status === 'number' && status < 500))
+          throw error;
+        throw new InvalidInputError(
+          [{ field: 'file', message: `the multipart body is malformed: ${(error as Error).message}` }],
+          'multipart_malformed',
+        );
       }
       const parsed = UploadArtifactFields.safeParse(fields);
       if (!parsed.success) {

@@ -151,7 +151,21 @@ function withoutDuplicateIds(rows: { file: string; values: DefinitionValues }[])
   });
 }
 
-async function upsert(db: AppDatabase, projectId: string, values: DefinitionValues): Promise<void> {
+/**
+ * PostgreSQL cannot store a NUL character in text or jsonb, and a broken template's error may quote its bytes: NULs
+ * are shown as ␀ instead, so the template is listed with its error rather than failing the whole sync.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\0', '\u2400') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === 'object' && value.constructor === Object) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storable(key), storable(inner)])) as T;
+  }
+  return value;
+}
+
+async function upsert(db: AppDatabase, projectId: string, original: DefinitionValues): Promise<void> {
+  const values = storable(original);
   const { identifier: _identifier, ...changes } = values;
   await db
     .insert(workflowDefinitions)

@@ -2,7 +2,8 @@ import { and, count, desc, eq, inArray } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { RunStatus } from '@switchyard/workflow-engine';
 import type { AppDatabase } from '../../../db/connection.ts';
-import { workflowRuns } from '../../../db/schema.ts';
+import { NotFoundError } from '../../../../errors.ts';
+import { projects, workflowRuns } from '../../../db/schema.ts';
 import { runViews } from '../runView.ts';
 import type { RunView } from '../runView.ts';
 
@@ -22,6 +23,8 @@ export interface RunPage {
 
 /** The board's query: a project's runs, newest first, filtered and paginated, each with steps and counts. */
 export async function getWorkflowRuns(deps: { db: AppDatabase }, filter: RunListFilter): Promise<RunPage> {
+  const [project] = await deps.db.select({ id: projects.id }).from(projects).where(eq(projects.id, filter.projectId));
+  if (!project) throw new NotFoundError('project', filter.projectId, { field: 'project_id' });
   const conditions: SQL[] = [eq(workflowRuns.project_id, filter.projectId)];
   if (filter.status?.length) conditions.push(inArray(workflowRuns.status, filter.status));
   if (filter.phase) conditions.push(eq(workflowRuns.current_phase, filter.phase));
