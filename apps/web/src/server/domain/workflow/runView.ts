@@ -7,26 +7,13 @@ import type { AppDatabase } from '../../db/connection.ts';
 import { rowJson } from '../../db/rowJson.ts';
 import type { workflowRuns } from '../../db/schema.ts';
 import { workflowArtifacts, workflowComments, workflowDefinitions, workflowRunSteps } from '../../db/schema.ts';
+import type { Run } from '../../../protocol/runs.ts';
 import { workflowDefinitionView } from '../workflow-definition/services/getWorkflowDefinitions.ts';
-import type { WorkflowDefinitionView } from '../workflow-definition/services/getWorkflowDefinitions.ts';
 
 export type RunRow = typeof workflowRuns.$inferSelect;
-export type StepRow = typeof workflowRunSteps.$inferSelect;
-
-type PublicRun = Omit<RunRow, 'lease_owner' | 'lease_expires_at' | 'lease_epoch' | 'approved_gates'>;
-
-export interface RunView extends PublicRun {
-  approved_gates: string[];
-  /** The worker executing it now, if any. */
-  worker: string | null;
-  steps: StepRow[];
-  workflow_definition: WorkflowDefinitionView | null;
-  comment_count: number;
-  artifact_count: number;
-}
 
 /** Views of several runs with four queries in all, whatever their number: the board lists pages of them. */
-export async function runViews(db: AppDatabase, runs: RunRow[]): Promise<RunView[]> {
+export async function runViews(db: AppDatabase, runs: RunRow[]): Promise<Run[]> {
   if (runs.length === 0) return [];
   const runIds = runs.map((r) => r.id);
   const [steps, definitions, comments, artifacts] = await Promise.all([
@@ -68,6 +55,6 @@ export async function runViews(db: AppDatabase, runs: RunRow[]): Promise<RunView
   });
 }
 
-export async function runView(db: AppDatabase, run: RunRow): Promise<RunView> {
+export async function runView(db: AppDatabase, run: RunRow): Promise<Run> {
   return (await runViews(db, [run]))[0]!;
 }

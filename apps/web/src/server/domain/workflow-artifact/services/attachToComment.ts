@@ -4,7 +4,7 @@ import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowArtifacts, workflowComments, workflowRunSteps } from '../../../db/schema.ts';
 import { InvalidInputError, NotFoundError } from '../../../../errors.ts';
 import { artifactView } from '../artifactView.ts';
-import type { ArtifactView } from '../artifactView.ts';
+import type { Artifact } from '../../../../protocol/artifacts.ts';
 
 async function requireArtifactRunId(db: AppDatabase, artifactId: string): Promise<string> {
   const [found] = await db
@@ -16,7 +16,7 @@ async function requireArtifactRunId(db: AppDatabase, artifactId: string): Promis
   return found.run_id;
 }
 
-async function setComment(db: AppDatabase, artifactId: string, commentId: string | null): Promise<ArtifactView> {
+async function setComment(db: AppDatabase, artifactId: string, commentId: string | null): Promise<Artifact> {
   const [row] = await db
     .update(workflowArtifacts)
     .set({ workflow_comment_id: commentId, updated_at: sql`now()` })
@@ -34,7 +34,7 @@ async function setComment(db: AppDatabase, artifactId: string, commentId: string
 export async function attachToComment(
   deps: { db: AppDatabase },
   input: { artifactId: string; commentId: string },
-): Promise<ArtifactView> {
+): Promise<Artifact> {
   const runId = await requireArtifactRunId(deps.db, input.artifactId);
   const [comment] = await deps.db
     .select({ run_id: workflowComments.workflow_run_id })
@@ -50,10 +50,7 @@ export async function attachToComment(
 }
 
 /** Detaches the artifact from its comment, if it had one; the artifact itself stays with its step. */
-export async function detachFromComment(
-  deps: { db: AppDatabase },
-  input: { artifactId: string },
-): Promise<ArtifactView> {
+export async function detachFromComment(deps: { db: AppDatabase }, input: { artifactId: string }): Promise<Artifact> {
   await requireArtifactRunId(deps.db, input.artifactId);
   return setComment(deps.db, input.artifactId, null);
 }

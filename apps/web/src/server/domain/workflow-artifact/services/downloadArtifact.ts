@@ -7,7 +7,7 @@ import type { AppDatabase } from '../../../db/connection.ts';
 import { projects, workflowArtifacts, workflowRunSteps, workflowRuns } from '../../../db/schema.ts';
 import { GoneError, NotFoundError } from '../../../../errors.ts';
 import { artifactView } from '../artifactView.ts';
-import type { ArtifactView } from '../artifactView.ts';
+import type { Artifact } from '../../../../protocol/artifacts.ts';
 import { executionFilesOf } from './uploadArtifact.ts';
 
 /** Inclusive byte offsets, as HTTP counts them. */
@@ -38,9 +38,9 @@ export function parseByteRange(header: string | undefined, size: number): ByteRa
 }
 
 export type ArtifactDownload =
-  | { status: 200; artifact: ArtifactView; size: number; stream: Readable }
-  | { status: 206; artifact: ArtifactView; size: number; range: ByteRange; stream: Readable }
-  | { status: 416; artifact: ArtifactView; size: number };
+  | { status: 200; artifact: Artifact; size: number; stream: Readable }
+  | { status: 206; artifact: Artifact; size: number; range: ByteRange; stream: Readable }
+  | { status: 416; artifact: Artifact; size: number };
 
 /**
  * Opens an artifact's file for reading, whole or the requested range. An unknown id is a 404; a row whose file is

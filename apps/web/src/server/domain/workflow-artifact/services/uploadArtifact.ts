@@ -19,7 +19,7 @@ import { projectLayout } from '../../project/projectLayout.ts';
 import { requireStepOfRun } from '../../workflow/runLookups.ts';
 import type { RunRef } from '../../workflow/runLookups.ts';
 import { artifactView } from '../artifactView.ts';
-import type { ArtifactView } from '../artifactView.ts';
+import type { Artifact } from '../../../../protocol/artifacts.ts';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 
@@ -140,7 +140,7 @@ export interface UploadArtifactInput {
 export async function uploadArtifact(
   deps: { db: AppDatabase; bus: EventBus },
   input: UploadArtifactInput,
-): Promise<ArtifactView> {
+): Promise<Artifact> {
   const { run, staged } = input;
   let finalPath: string | undefined;
   try {

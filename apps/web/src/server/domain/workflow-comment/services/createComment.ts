@@ -5,7 +5,7 @@ import type { EventBus } from '../../../websocket/eventBus.ts';
 import { requireRun, requireStepOfRun } from '../../workflow/runLookups.ts';
 import { ensureLocalUser } from '../../project/services/ensureLocalUser.ts';
 import { commentView } from '../commentView.ts';
-import type { CommentView } from '../commentView.ts';
+import type { Comment } from '../../../../protocol/comments.ts';
 
 export interface CreateCommentInput {
   runId: string;
@@ -18,7 +18,7 @@ export interface CreateCommentInput {
 export async function createComment(
   deps: { db: AppDatabase; bus: EventBus },
   input: CreateCommentInput,
-): Promise<CommentView> {
+): Promise<Comment> {
   const run = await requireRun(deps.db, input.runId);
   const step = input.stepRowId ? await requireStepOfRun(deps.db, run.id, input.stepRowId) : null;
   const user = await ensureLocalUser(deps);

@@ -5,7 +5,7 @@ import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowArtifacts, workflowComments } from '../../../db/schema.ts';
 import type { ArtifactRow } from '../../workflow-artifact/artifactView.ts';
 import { commentView } from '../commentView.ts';
-import type { CommentView } from '../commentView.ts';
+import type { Comment } from '../../../../protocol/comments.ts';
 import { requireRun, requireStepOfRun } from '../../workflow/runLookups.ts';
 
 export interface GetCommentsInput {
@@ -15,7 +15,7 @@ export interface GetCommentsInput {
 }
 
 /** Lists the run's comments by `created_at` (id breaks ties, so the order is stable); unknown ids are 404s. */
-export async function getComments(deps: { db: AppDatabase }, input: GetCommentsInput): Promise<CommentView[]> {
+export async function getComments(deps: { db: AppDatabase }, input: GetCommentsInput): Promise<Comment[]> {
   const run = await requireRun(deps.db, input.runId);
   const filters: SQL[] = [eq(workflowComments.workflow_run_id, run.id)];
   if (input.stepRowId) {

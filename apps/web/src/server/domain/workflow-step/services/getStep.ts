@@ -1,16 +1,16 @@
 /** One step of a run, as the API sends it: the table's row plus its agent session, if the step had one. */
 import { eq } from 'drizzle-orm';
 import type { AppDatabase } from '../../../db/connection.ts';
+import type { StepDetail } from '../../../../protocol/runs.ts';
 import { rowJson } from '../../../db/rowJson.ts';
 import { agentSessions, workflowRunSteps } from '../../../db/schema.ts';
 import { NotFoundError } from '../../../../errors.ts';
 
 export type StepRow = typeof workflowRunSteps.$inferSelect;
 export type AgentSessionRow = typeof agentSessions.$inferSelect;
-export type StepView = StepRow & { agent_session: AgentSessionRow | null };
 
 /** The step row joined with its `agent_sessions` row (or null), timestamps in ISO 8601; an unknown id is a 404. */
-export async function getStep(deps: { db: AppDatabase }, id: string): Promise<StepView> {
+export async function getStep(deps: { db: AppDatabase }, id: string): Promise<StepDetail> {
   const [row] = await deps.db
     .select({ step: workflowRunSteps, agent_session: agentSessions })
     .from(workflowRunSteps)

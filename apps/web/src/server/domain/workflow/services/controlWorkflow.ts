@@ -5,7 +5,7 @@
 import { InvalidInputError } from '../../../../errors.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 import { getWorkflowRunById } from './getWorkflowRunById.ts';
-import type { RunDetail } from './getWorkflowRunById.ts';
+import type { RunDetail } from '../../../../protocol/runs.ts';
 import { requireRun } from '../runLookups.ts';
 import type { ProjectRef } from '../workflowRuntime.ts';
 

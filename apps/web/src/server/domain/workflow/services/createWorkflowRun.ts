@@ -4,7 +4,7 @@ import { workflowDefinitions } from '../../../db/schema.ts';
 import { InvalidInputError, NotFoundError, TemplateUnusableError } from '../../../../errors.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
 import { getWorkflowRunById } from './getWorkflowRunById.ts';
-import type { RunDetail } from './getWorkflowRunById.ts';
+import type { RunDetail } from '../../../../protocol/runs.ts';
 
 export interface CreateWorkflowRunInput {
   projectId: string;

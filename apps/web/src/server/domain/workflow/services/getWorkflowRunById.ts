@@ -4,9 +4,7 @@ import { workflowRuns } from '../../../db/schema.ts';
 import { NotFoundError } from '../../../../errors.ts';
 import { getComments } from '../../workflow-comment/services/getComments.ts';
 import { runView } from '../runView.ts';
-import type { RunView } from '../runView.ts';
-
-export type RunDetail = RunView & { comments: Awaited<ReturnType<typeof getComments>> };
+import type { RunDetail } from '../../../../protocol/runs.ts';
 
 /** A run with all its relations: active steps, template, comments with their artifacts. */
 export async function getWorkflowRunById(deps: { db: AppDatabase }, runId: string): Promise<RunDetail> {

@@ -5,7 +5,7 @@ import type { AppDatabase } from '../../../db/connection.ts';
 import { NotFoundError } from '../../../../errors.ts';
 import { projects, workflowRuns } from '../../../db/schema.ts';
 import { runViews } from '../runView.ts';
-import type { RunView } from '../runView.ts';
+import type { RunPage } from '../../../../protocol/runs.ts';
 
 export interface RunListFilter {
   projectId: string;
@@ -14,11 +14,6 @@ export interface RunListFilter {
   workflowDefinitionId?: string;
   limit: number;
   offset: number;
-}
-
-export interface RunPage {
-  data: RunView[];
-  pagination: { total: number; limit: number; offset: number };
 }
 
 /** The board's query: a project's runs, newest first, filtered and paginated, each with steps and counts. */
