@@ -64,6 +64,13 @@ export type JournalRecordUpdate = Partial<
   status?: 'pending';
 };
 
+/** How a step ended: its final status, what `ctx.step` returns, and the error it failed with. */
+export interface StepOutcome {
+  status: StepStatus;
+  result: StepResult;
+  error: StepError | null;
+}
+
 export interface RunComment {
   id: string;
   runId: string;
@@ -121,7 +128,19 @@ export interface RunStore {
     runId: string,
     lease: Lease,
     stepId: string,
-    outcome: { status: StepStatus; result: StepResult; error: StepError | null },
+    outcome: StepOutcome,
+    progress?: RunProgress,
+  ): Promise<JournalRecord>;
+  /**
+   * Start and finish in one write, for a step that needs no record while it runs (a function step, a skip): its
+   * record is created (or an unfinished one replaced) final, with the run's progress. A crash before this write
+   * loses nothing a replay would not do again.
+   */
+  recordStep(
+    runId: string,
+    lease: Lease,
+    start: JournalRecordStart,
+    outcome: StepOutcome,
     progress?: RunProgress,
   ): Promise<JournalRecord>;
 

@@ -2,10 +2,14 @@
  * The lifecycle of a step that must really run: its start is journaled, `runStep` runs it, and its commit — the
  * step's durability point — journals the outcome together with the run's progress. A step interrupted by a pause
  * or a cancel is journaled so that it runs again on resume, or ends with its run.
+ *
+ * A function step has no start record: it holds no process and no agent session that a resumed step would need to
+ * find, and a crash before its commit runs it again either way. Its record is written once, final, at the commit —
+ * one write per step instead of two.
  */
 import { resolve } from 'node:path';
 import { StepFailedError } from '../errors.ts';
-import type { AgentResult, JournalRecord, StepProgress } from '../ports.ts';
+import type { AgentResult, JournalRecord, JournalRecordStart, StepOutcome, StepProgress } from '../ports.ts';
 import type { StepLog } from '../storage/FileSystemStorage.ts';
 import type { StepResult, StepSpec, StepType } from '../types/step.ts';
 import { addSpend, stepBudget } from './budget.ts';
@@ -29,7 +33,8 @@ export async function runNewStep(
   await suspension.guard(() => control.atBoundary());
   await suspension.guard(() => moveToPhase(scope, requested.phase, { gate: true }));
   const spec = await withBudget(scope, id, requested);
-  const { firstAttempt, startedAt, log, emitStarted } = await startStep(scope, id, spec, position, recorded);
+  const started = await startStep(scope, id, spec, position, recorded);
+  const { firstAttempt, startedAt, log, emitStarted, durableStart } = started;
 
   const outcome = await runStep({
     runId: scope.run.id,
@@ -48,7 +53,7 @@ export async function runNewStep(
         data: { execution_id: scope.run.id, step_id: id, phase: spec.phase, progress },
       }),
     onAttempt: async (attempt) => {
-      await deps.store.updateStep(scope.run.id, control.lease, id, { attempt });
+      if (durableStart) await deps.store.updateStep(scope.run.id, control.lease, id, { attempt });
       emitStarted(attempt);
     },
     onAgentSession: async (sessionId) => {
@@ -59,7 +64,7 @@ export async function runNewStep(
 
   if (spec.type === 'agent' && outcome.kind === 'finished') addSpend(scope.spent, outcome.data as AgentResult | null);
   if (outcome.kind === 'interrupted') {
-    return interrupted(scope, id, spec.phase, outcome.suspension, startedAt, outcome.attempts);
+    return interrupted(scope, id, started, outcome.suspension, outcome.attempts);
   }
 
   const result: StepResult = {
@@ -70,7 +75,7 @@ export async function runNewStep(
     finishedAt: new Date().toISOString(),
   };
   if (outcome.error) result.error = outcome.error;
-  await commit(scope, id, position, spec.phase, { status: result.status, result, error: outcome.error });
+  await commit(scope, id, started, { status: result.status, result, error: outcome.error });
   saveCheckpoint(scope, id);
   if (log) scope.writes.add(writeStepSummary(log, id, spec, result));
   if (!outcome.ok && !spec.continueOnError) throw new StepFailedError(id, outcome.error?.message ?? 'failed');
@@ -89,7 +94,7 @@ export async function skipStep(
   const now = new Date().toISOString();
   const result: StepResult<null> = { status: 'skipped', data: null, attempts: 0, startedAt: now, finishedAt: now };
   if (spec.reason) result.error = { code: 'skipped', message: spec.reason };
-  await scope.deps.store.startStep(scope.run.id, scope.control.lease, {
+  const start = {
     stepId: id,
     index: position,
     name: spec.name ?? id,
@@ -97,8 +102,8 @@ export async function skipStep(
     type: spec.type ?? 'function',
     input: { reason: spec.reason ?? null },
     attempt: 0,
-  });
-  await commit(scope, id, position, spec.phase, { status: 'skipped', result, error: null });
+  };
+  await commit(scope, id, { start, durableStart: false }, { status: 'skipped', result, error: null });
   saveCheckpoint(scope, id);
   return result;
 }
@@ -114,13 +119,23 @@ async function withBudget(scope: RunScope, id: string, spec: StepSpec): Promise<
   return allowed.budget ? { ...spec, budget: allowed.budget } : spec;
 }
 
+interface StartedStep {
+  start: JournalRecordStart;
+  /** Whether the start was journaled: false for a function step, whose record is written at its commit. */
+  durableStart: boolean;
+  firstAttempt: number;
+  startedAt: string;
+  log: StepLog | undefined;
+  emitStarted(attempt: number): void;
+}
+
 async function startStep(
   scope: RunScope,
   id: string,
   spec: StepSpec,
   position: number,
   recorded: JournalRecord | undefined,
-): Promise<{ firstAttempt: number; startedAt: string; log: StepLog | undefined; emitStarted(attempt: number): void }> {
+): Promise<StartedStep> {
   const { deps } = scope;
   const runId = scope.run.id;
   const name = spec.name ?? id;
@@ -139,22 +154,22 @@ async function startStep(
           cwd: resolve(deps.workingDir, spec.cwd ?? '.'),
         })))
       : undefined;
-  await deps.store.startStep(
-    runId,
-    scope.control.lease,
-    {
-      stepId: id,
-      index: position,
-      name,
-      phase: spec.phase,
-      type: spec.type,
-      input,
-      attempt: firstAttempt,
-      ...(agentSessionRecordId ? { agentSessionRecordId } : {}),
-    },
-    { currentStepIndex: position },
-  );
-  scope.run = { ...scope.run, currentStepIndex: position };
+  const start: JournalRecordStart = {
+    stepId: id,
+    index: position,
+    name,
+    phase: spec.phase,
+    type: spec.type,
+    input,
+    attempt: firstAttempt,
+    startedAt,
+    ...(agentSessionRecordId ? { agentSessionRecordId } : {}),
+  };
+  const durableStart = spec.type !== 'function';
+  if (durableStart) {
+    await deps.store.startStep(runId, scope.control.lease, start, { currentStepIndex: position });
+    scope.run = { ...scope.run, currentStepIndex: position };
+  }
   const log = deps.files?.stepLog(id);
   if (log) scope.writes.add(log.writeInput({ step_id: id, ...input, attempt: firstAttempt }));
   const emitStarted = (attempt: number) =>
@@ -163,26 +178,25 @@ async function startStep(
       data: { execution_id: runId, step_id: id, phase: spec.phase, name, step_type: spec.type, attempt },
     });
   emitStarted(firstAttempt);
-  return { firstAttempt, startedAt, log, emitStarted };
+  return { start, durableStart, firstAttempt, startedAt, log, emitStarted };
 }
 
 /** The durability point: the step's result and the run's progress in one store write. */
 async function commit(
   scope: RunScope,
   id: string,
-  position: number,
-  phase: string,
-  outcome: { status: StepResult['status']; result: StepResult; error: StepResult['error'] | null },
+  { start, durableStart }: Pick<StartedStep, 'start' | 'durableStart'>,
+  outcome: StepOutcome,
 ): Promise<void> {
-  const record = await scope.deps.store.finishStep(
-    scope.run.id,
-    scope.control.lease,
-    id,
-    { ...outcome, error: outcome.error ?? null },
-    { currentStepIndex: position + 1 },
-  );
+  const { store } = scope.deps;
+  const { lease } = scope.control;
+  const progress = { currentStepIndex: start.index + 1 };
+  const phase = start.phase;
+  const record = durableStart
+    ? await store.finishStep(scope.run.id, lease, id, outcome, progress)
+    : await store.recordStep(scope.run.id, lease, start, outcome, progress);
   scope.cursor.committed(record);
-  scope.run = { ...scope.run, currentStepIndex: position + 1 };
+  scope.run = { ...scope.run, currentStepIndex: start.index + 1 };
   scope.emit({
     type: 'workflow.step.completed',
     data: { execution_id: scope.run.id, step_id: id, phase, status: outcome.status, result: outcome.result },
@@ -192,13 +206,13 @@ async function commit(
 async function interrupted(
   scope: RunScope,
   id: string,
-  phase: string,
+  { start, durableStart, startedAt }: StartedStep,
   suspension: Suspension,
-  startedAt: string,
   attempts: number,
 ): Promise<never> {
   const { store } = scope.deps;
   const runId = scope.run.id;
+  const phase = start.phase;
   if (suspension.status === 'cancelled') {
     // A step interrupted by its own cancellation is journaled as cancelled: the run ends here.
     const result: StepResult = {
@@ -209,14 +223,17 @@ async function interrupted(
       finishedAt: new Date().toISOString(),
       error: { code: 'cancelled', message: 'the run was cancelled' },
     };
-    await store.finishStep(runId, scope.control.lease, id, { status: 'cancelled', result, error: result.error! });
+    const outcome: StepOutcome = { status: 'cancelled', result, error: result.error! };
+    if (durableStart) await store.finishStep(runId, scope.control.lease, id, outcome);
+    else await store.recordStep(runId, scope.control.lease, start, outcome);
     scope.emit({
       type: 'workflow.step.completed',
       data: { execution_id: runId, step_id: id, phase, status: 'cancelled', result },
     });
   } else if (suspension.status === 'paused') {
-    // Not finished: the step runs again on resume, and an agent step continues its journaled session.
-    await store.updateStep(runId, scope.control.lease, id, { status: 'pending', attempt: attempts });
+    // Not finished: the step runs again on resume, and an agent step continues its journaled session. A function
+    // step left no record to mark: it simply runs again.
+    if (durableStart) await store.updateStep(runId, scope.control.lease, id, { status: 'pending', attempt: attempts });
     if (suspension.reason) await scope.comment(`Paused: ${suspension.reason}`, { stepId: id }).catch(() => undefined);
   }
   scope.suspension.suspend(suspension);

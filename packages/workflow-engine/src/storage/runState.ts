@@ -17,10 +17,10 @@ import type {
   NewRun,
   RunComment,
   RunProgress,
+  StepOutcome,
 } from '../ports.ts';
-import type { StepError, StepResult } from '../types/step.ts';
 import { TERMINAL_RUN_STATUSES } from '../types/status.ts';
-import type { RunStatus, StepStatus } from '../types/status.ts';
+import type { RunStatus } from '../types/status.ts';
 import type { Lease, WorkflowRun } from '../types/workflow.ts';
 
 export interface RunState {
@@ -184,19 +184,38 @@ export function finishStep(
   state: RunState,
   lease: Lease,
   stepId: string,
-  outcome: { status: StepStatus; result: StepResult; error: StepError | null },
+  outcome: StepOutcome,
   progress: RunProgress | undefined,
   now: Date,
 ): JournalRecord {
   assertHolder(state, lease);
   const record = requireActiveRecord(state, stepId);
+  finish(record, outcome);
+  if (progress) applyProgress(state, lease, progress, now);
+  return record;
+}
+
+/** A step's start and finish as one transition: the record is made (or an unfinished one replaced) final. */
+export function recordStep(
+  state: RunState,
+  lease: Lease,
+  start: JournalRecordStart,
+  outcome: StepOutcome,
+  progress: RunProgress | undefined,
+  now: Date,
+): JournalRecord {
+  const record = startStep(state, lease, start, now);
+  finish(record, outcome);
+  if (progress) applyProgress(state, lease, progress, now);
+  return record;
+}
+
+function finish(record: JournalRecord, outcome: StepOutcome): void {
   record.status = outcome.status;
   record.result = outcome.result;
   record.error = outcome.error;
   record.attempt = outcome.result.attempts;
   record.finishedAt = outcome.result.finishedAt;
-  if (progress) applyProgress(state, lease, progress, now);
-  return record;
 }
 
 export function requestPause(state: RunState, mode: 'boundary' | 'now', nowMs: number): void {

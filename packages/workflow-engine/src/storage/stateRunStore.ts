@@ -115,6 +115,13 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
     async updateStep(runId, lease, stepId, update) {
       return repo.update(runId, (state) => copy(transitions.updateStep(state, lease, stepId, update)), ofStep(stepId));
     },
+    async recordStep(runId, lease, start, outcome, progress) {
+      return repo.update(
+        runId,
+        (state) => copy(transitions.recordStep(state, lease, start, outcome, progress, clock.now())),
+        ofStep(start.stepId),
+      );
+    },
     async finishStep(runId, lease, stepId, outcome, progress) {
       return repo.update(
         runId,

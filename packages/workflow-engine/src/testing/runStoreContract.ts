@@ -282,6 +282,82 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         ).rejects.toMatchObject({ code: 'step_already_final', runId: run.id, stepId: 'done', status: 'completed' });
       });
 
+      it("records a step that had no start record, final, with the run's progress in the same write", async () => {
+        const { store } = await open();
+        const { run, lease } = await claimedRun(store);
+        const start = {
+          stepId: 'fn',
+          index: 0,
+          name: 'Fn',
+          phase: 'build',
+          type: 'function' as const,
+          input: null,
+          attempt: 1,
+        };
+        const recorded = await store.recordStep(
+          run.id,
+          lease,
+          start,
+          { status: 'completed', result: result({ n: 7 }), error: null },
+          { currentStepIndex: 1, currentPhase: 'build' },
+        );
+        expect(recorded).toMatchObject({ stepId: 'fn', name: 'Fn', status: 'completed', attempt: 1, index: 0 });
+        expect(recorded.result?.data).toEqual({ n: 7 });
+        expect((await store.getJournal(run.id)).map((r) => [r.stepId, r.status, r.finishedAt !== null])).toEqual([
+          ['fn', 'completed', true],
+        ]);
+        expect(await store.getRun(run.id)).toMatchObject({ currentStepIndex: 1, currentPhase: 'build' });
+        await expect(
+          store.recordStep(
+            run.id,
+            lease,
+            { ...start, attempt: 2 },
+            { status: 'completed', result: result(null), error: null },
+          ),
+        ).rejects.toMatchObject({ code: 'step_already_final', stepId: 'fn', status: 'completed' });
+      });
+
+      it('replaces an unfinished record when a step is recorded final', async () => {
+        const { store } = await open();
+        const { run, lease } = await claimedRun(store);
+        const start = {
+          stepId: 's',
+          index: 0,
+          name: 's',
+          phase: 'p',
+          type: 'script' as const,
+          input: null,
+          attempt: 1,
+        };
+        await store.startStep(run.id, lease, start);
+        await store.updateStep(run.id, lease, 's', { status: 'pending' });
+        const failed = { ...result(null), status: 'failed' as const, error: { message: 'boom' } };
+        await store.recordStep(
+          run.id,
+          lease,
+          { ...start, attempt: 2 },
+          { status: 'failed', result: failed, error: { message: 'boom' } },
+        );
+        const journal = await store.getJournal(run.id, { includeInvalidated: true });
+        expect(journal.map((r) => [r.stepId, r.status, r.error?.message])).toEqual([['s', 'failed', 'boom']]);
+      });
+
+      it('refuses to record a step under a lease another worker has taken over', async () => {
+        const { store, clock } = await open();
+        const { run, lease } = await claimedRun(store);
+        clock.advance(TTL);
+        await store.claimRun(run.id, 'worker-b', TTL);
+        await expect(
+          store.recordStep(
+            run.id,
+            lease,
+            { stepId: 'late', index: 0, name: 'late', phase: 'p', type: 'function', input: null, attempt: 1 },
+            { status: 'completed', result: result(null), error: null },
+          ),
+        ).rejects.toMatchObject({ code: 'lease_lost', runId: run.id });
+        expect(await store.getJournal(run.id)).toEqual([]);
+      });
+
       it('refuses to update or finish a step the journal holds no record of', async () => {
         const { store } = await open();
         const { run, lease } = await claimedRun(store);

@@ -320,7 +320,8 @@ describe('WorkflowExecutor', () => {
     await until(() => attempts === 1, 'the step to start');
     await executor.pause(created.id, { now: true });
     expect((await running).status).toBe('paused');
-    expect((await store.getJournal(created.id))[0]?.status).toBe('pending');
+    // A function step is journaled only when it commits: the interrupted one left no record, and simply runs again.
+    expect(await store.getJournal(created.id)).toEqual([]);
     await executor.resume(created.id);
     expect(await executor.execute(created.id, definition)).toMatchObject({
       status: 'completed',
