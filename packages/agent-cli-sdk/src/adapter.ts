@@ -26,6 +26,8 @@ export interface AgentAdapter {
   binaryName: string;
   pathEnvVar: string;
   installHint: string;
+  /** The variables this CLI reads besides the base allowlist (environment.ts), as names or `PREFIX_*`. */
+  environment: readonly string[];
   /** argv after the binary, for a fresh run or, with `request.resumeSessionId`, a resumed one. */
   buildArgs(request: AgentRunRequest): string[];
   createParser(): StreamParser;

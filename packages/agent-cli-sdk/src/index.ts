@@ -15,4 +15,5 @@ export type { AgentSdkErrorKind } from './errors.ts';
 export { AgentSdkError, AgentCliNotFoundError, AgentHookError, AgentSpawnError } from './errors.ts';
 export { renderAgentSummary } from './summary.ts';
 export { createLineSplitter } from './lines.ts';
+export { BASE_ENVIRONMENT, STEP_ENV_VARIABLE, passedThrough, pickEnvironment } from './environment.ts';
 export type { LineSplitter, LineSplitterOptions } from './lines.ts';

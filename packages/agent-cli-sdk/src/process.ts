@@ -42,6 +42,9 @@ const HIGH_WATER_LINES = 1000;
 const STDOUT_DRAIN_MS = 2000;
 
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
+  // A spawn that fails at once (EINVAL, E2BIG) throws here and rejects this promise; one that fails in the system
+  // call (ENOENT, EACCES, EMFILE — then without pipes) comes as an 'error' event instead of 'spawn', and `once`
+  // rejects with it. Either way the caller gets an error, never the process an unheard 'error' event.
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env,
@@ -52,13 +55,15 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  // ENOENT/EACCES arrive as an 'error' event instead of 'spawn'; `once` rejects with it.
   await once(child, 'spawn');
   // Signals go through process.kill, so a later 'error' has nothing to report, but unheard it would crash the host.
   child.on('error', () => {});
   const pid = child.pid!;
   const stdout = child.stdout!;
   const stderr = child.stderr!;
+  // A read error on a pipe ends it like a close does; unheard, it would crash the host.
+  stdout.on('error', () => undefined);
+  stderr.on('error', () => undefined);
 
   let lastOutputAt = Date.now();
   const queue: string[] = [];

@@ -9,6 +9,7 @@ import { codexAdapter } from './adapters/codex.ts';
 import { geminiAdapter } from './adapters/gemini.ts';
 import { resolveAgentBinary } from './binary.ts';
 import { AgentCliNotFoundError, AgentHookError, AgentSpawnError } from './errors.ts';
+import { BASE_ENVIRONMENT, passedThrough, pickEnvironment } from './environment.ts';
 import { emptyUsage } from './events.ts';
 import { toAgentResult } from './outcome.ts';
 import type { RunRecord, StopReason } from './outcome.ts';
@@ -20,7 +21,11 @@ export interface AgentRunnerOptions {
   paths?: Partial<Record<AgentName, string>>;
   /** Added to every CLI's environment (the request's `env` wins over it). */
   env?: Record<string, string>;
-  /** Start from this process's environment. Default true; false gives the CLI only `env`, `request.env` and `HOME`. */
+  /**
+   * What of this process's environment the CLI starts from. Default: an allowlist — the base variables every
+   * program needs, those the adapter's CLI reads (`adapter.environment`) and the names in `SWITCHYARD_STEP_ENV`
+   * (environment.ts). `true` passes all of it; `false` none (the CLI gets only `env`, `request.env` and `HOME`).
+   */
   inheritEnv?: boolean;
   /** Default for `request.idleTimeoutMs`. Default 10 minutes. */
   idleTimeoutMs?: number;
@@ -46,8 +51,14 @@ export const agentAdapters: Readonly<Record<AgentName, AgentAdapter>> = {
 
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
-function buildEnv(options: AgentRunnerOptions, request: AgentRunRequest): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...(options.inheritEnv === false ? {} : process.env), ...options.env };
+function inherited(options: AgentRunnerOptions, adapter: AgentAdapter): NodeJS.ProcessEnv {
+  if (options.inheritEnv === true) return process.env;
+  if (options.inheritEnv === false) return {};
+  return pickEnvironment(process.env, [...BASE_ENVIRONMENT, ...adapter.environment, ...passedThrough(process.env)]);
+}
+
+function buildEnv(options: AgentRunnerOptions, adapter: AgentAdapter, request: AgentRunRequest): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...inherited(options, adapter), ...options.env };
   if (request.agent === 'claude') {
     if (options.claude?.maxRetries !== undefined) env.CLAUDE_CODE_MAX_RETRIES = String(options.claude.maxRetries);
     if (options.claude?.apiTimeoutMs !== undefined) env.API_TIMEOUT_MS = String(options.claude.apiTimeoutMs);
@@ -96,14 +107,24 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
         const reason = `${command} could not be started (${code})`;
         throw new AgentCliNotFoundError(request.agent, reason, adapter.installHint, { cause: error });
       }
-      throw new AgentSpawnError(request.agent, (error as Error).message, { cause: error });
+      const reason =
+        code === 'EMFILE' || code === 'ENFILE'
+          ? `${command}: too many open files (${code})`
+          : code === 'EAGAIN'
+            ? `${command}: too many processes (EAGAIN)`
+            : (error as Error).message;
+      throw new AgentSpawnError(request.agent, reason, { cause: error });
     }
   }
 
   async function run(request: AgentRunRequest, hooks: AgentRunHooks): Promise<AgentResult> {
     const adapter = agentAdapters[request.agent];
-    const env = buildEnv(options, request);
-    const command = resolveAgentBinary(adapter, options.paths?.[request.agent], env);
+    const env = buildEnv(options, adapter, request);
+    // The binary's variable (SWITCHYARD_CLAUDE_PATH…) is for this process to read, not for the CLI.
+    const command = resolveAgentBinary(adapter, options.paths?.[request.agent], {
+      [adapter.pathEnvVar]: process.env[adapter.pathEnvVar],
+      ...env,
+    });
     const startedAt = Date.now();
     const record: RunRecord = {
       result: null,

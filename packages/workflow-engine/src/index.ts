@@ -29,6 +29,9 @@ export type { LoadTemplateOptions, DiscoveredTemplates } from './parser/loadTemp
 export { loadCodeTemplate } from './parser/CodeParser.ts';
 export { parseYamlTemplate, loadYamlTemplate } from './parser/YamlParser.ts';
 
+export { secret, Redactor, REDACTED } from './execution/secrets.ts';
+export type { SecretRef, StepEnv } from './execution/secrets.ts';
+export { reapOrphanedStepProcesses, STEP_TAG_VARIABLE } from './execution/stepProcesses.ts';
 export { createExecutor } from './execution/WorkflowExecutor.ts';
 export type { ExecutorOptions, StartOptions, WorkflowExecutor } from './execution/WorkflowExecutor.ts';
 export { CheckpointManager, buildCheckpoint, runStateFromCheckpoint } from './execution/CheckpointManager.ts';

@@ -237,6 +237,23 @@ export const claudeAdapter: AgentAdapter = {
   binaryName: 'claude',
   pathEnvVar: 'SWITCHYARD_CLAUDE_PATH',
   installHint: 'npm install -g @anthropic-ai/claude-code',
+  // API keys and endpoints (ANTHROPIC_*), its own knobs (CLAUDE_CODE_*, CLAUDE_CONFIG_DIR, DISABLE_*, timeouts), and
+  // the credentials of the Bedrock and Vertex back ends it can use instead (CLAUDE_CODE_USE_BEDROCK/VERTEX).
+  environment: [
+    'ANTHROPIC_*',
+    'CLAUDE_*',
+    'DISABLE_*',
+    'API_TIMEOUT_MS',
+    'MAX_THINKING_TOKENS',
+    'MCP_TIMEOUT',
+    'MCP_TOOL_TIMEOUT',
+    'BASH_DEFAULT_TIMEOUT_MS',
+    'BASH_MAX_TIMEOUT_MS',
+    'AWS_*',
+    'CLOUD_ML_REGION',
+    'VERTEX_REGION_*',
+    'GOOGLE_APPLICATION_CREDENTIALS',
+  ],
   buildArgs: buildClaudeArgs,
   createParser: createClaudeParser,
 };

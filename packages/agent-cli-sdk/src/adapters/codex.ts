@@ -222,6 +222,9 @@ export const codexAdapter: AgentAdapter = {
   binaryName: 'codex',
   pathEnvVar: 'SWITCHYARD_CODEX_PATH',
   installHint: 'npm install -g @openai/codex',
+  // OPENAI_API_KEY and friends, and CODEX_HOME (its config and sessions). A custom provider's `env_key` in
+  // config.toml names a variable of its own: pass it with SWITCHYARD_STEP_ENV.
+  environment: ['OPENAI_*', 'CODEX_*', 'AZURE_OPENAI_*', 'RUST_LOG'],
   buildArgs: buildCodexArgs,
   createParser: createCodexParser,
 };

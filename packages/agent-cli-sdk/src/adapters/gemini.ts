@@ -147,6 +147,9 @@ export const geminiAdapter: AgentAdapter = {
   binaryName: 'gemini',
   pathEnvVar: 'SWITCHYARD_GEMINI_PATH',
   installHint: 'npm install -g @google/gemini-cli',
+  // GEMINI_API_KEY, GEMINI_CLI_* and the Google Cloud settings of its Vertex mode (GOOGLE_API_KEY,
+  // GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION, GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_APPLICATION_CREDENTIALS).
+  environment: ['GEMINI_*', 'GOOGLE_*'],
   buildArgs: buildGeminiArgs,
   createParser: createGeminiParser,
 };

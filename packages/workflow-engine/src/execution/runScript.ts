@@ -1,17 +1,32 @@
 /**
- * Script steps: a child process in its own process group, so that cancel and timeout kill the whole tree —
- * grandchildren included — and nothing the step started outlives it.
+ * Script steps: a child process in its own process group and session, so that cancel and timeout kill the whole
+ * tree — grandchildren included — and, by the tag in its environment (stepProcesses.ts), whatever left the group.
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import type { ScriptOutput } from '../types/step.ts';
+import type { Redactor } from './secrets.ts';
+import { signalStepProcesses } from './stepProcesses.ts';
 
 const OUTPUT_TAIL_BYTES = 64 * 1024;
 const KILL_GRACE_MS = 2_000;
+/**
+ * After the step's main process exited and its group was killed, how long its pipes may stay open before the
+ * process holding them — one that left the group — is looked for by its tag and killed, and then before they are
+ * closed from this side: a step ends when its process does, not when a daemon it started lets go of its output.
+ */
+const PIPE_DRAIN_MS = 200;
 
 export interface ScriptRun {
   command: string | string[];
   cwd: string;
-  env?: Record<string, string>;
+  /** The whole environment of the step's process: nothing else of this process's reaches it. */
+  env: Record<string, string>;
+  /** The tag `env` carries (SWITCHYARD_STEP_TAG), by which the step's processes are found wherever they went. */
+  tag: string;
+  /** The step's secrets, replaced in its output before anything sees it. */
+  redactor?: Redactor;
   signal: AbortSignal;
   onOutput(stream: 'stdout' | 'stderr', text: string): void;
 }
@@ -57,50 +72,112 @@ export function runScript(run: ScriptRun): Promise<ScriptOutcome> {
 
   return new Promise((resolve) => {
     if (run.signal.aborted) return resolve(finish(null, null, 'not started: the step was aborted'));
-    const child = spawn(file, args, {
-      cwd: run.cwd,
-      env: { ...process.env, ...run.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    // spawn reports a missing cwd as ENOENT, which would read as a missing command.
+    if (!isDirectory(run.cwd))
+      return resolve(finish(null, null, `could not start ${file}: its cwd ${run.cwd} is not a directory`));
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    } catch (error) {
+      return resolve(finish(null, null, startFailure(file, error)));
+    }
+    let settled = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      if (child.pid === undefined) return;
-      killProcessGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => killProcessGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS);
+    let drainTimer: NodeJS.Timeout | undefined;
+    let onAbort = () => undefined as void;
+    const settle = (outcome: ScriptOutcome) => {
+      if (settled) return;
+      settled = true;
+      run.signal.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+      clearTimeout(drainTimer);
+      resolve(outcome);
+    };
+    // Heard before anything else: a spawn that fails in the system call (ENOENT, EACCES, EMFILE) reports here on
+    // the next tick, and an 'error' nobody hears would crash the whole process instead of failing the step.
+    child.on('error', (error) => settle(finish(null, null, startFailure(file, error))));
+    const { stdout: out, stderr: err } = child;
+    const pid = child.pid;
+    // Without a pid or pipes the spawn failed (EMFILE leaves no pipes): the 'error' above follows.
+    if (pid === undefined || !out || !err) return;
+
+    const stopTree = (signal: NodeJS.Signals) => {
+      killProcessGroup(pid, signal);
+      void signalStepProcesses(run.tag, signal);
+    };
+    onAbort = () => {
+      stopTree('SIGTERM');
+      killTimer = setTimeout(() => stopTree('SIGKILL'), KILL_GRACE_MS);
     };
     run.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout.push(text);
-      run.onOutput('stdout', text);
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr.push(text);
-      run.onOutput('stderr', text);
-    });
-    // A background grandchild holding the pipes open would keep the step alive forever: once the main process
-    // exits, what is left of its group goes too.
-    child.on('exit', () => {
-      if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');
-    });
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      cleanup();
-      const reason =
-        error.code === 'ENOENT' ? `command not found: ${file}` : `could not start ${file}: ${error.message}`;
-      resolve(finish(null, null, reason));
-    });
-    child.on('close', (code, signal) => {
-      cleanup();
-      if (run.signal.aborted)
-        return resolve(finish(code, signal, `stopped: ${String(run.signal.reason ?? 'aborted')}`));
-      if (code === 0) return resolve(finish(code, signal));
-      resolve(finish(code, signal, signal ? `killed by ${signal}` : `exited with code ${code}`));
-    });
-    function cleanup() {
-      run.signal.removeEventListener('abort', onAbort);
-      if (killTimer) clearTimeout(killTimer);
+
+    for (const [stream, tail, name] of [
+      [out, stdout, 'stdout'],
+      [err, stderr, 'stderr'],
+    ] as const) {
+      const redact = run.redactor?.stream();
+      const take = (text: string) => {
+        if (!text) return;
+        tail.push(text);
+        run.onOutput(name, text);
+      };
+      stream.setEncoding('utf8').on('data', (text: string) => take(redact ? redact.push(text) : text));
+      stream.on('end', () => redact && take(redact.end()));
+      // A read error ends the stream like a close; unheard it would crash the process.
+      stream.on('error', () => undefined);
     }
+
+    const done = () => {
+      const { code, signal } = exit ?? { code: null, signal: null };
+      if (!run.signal.aborted) {
+        settle(
+          finish(code, signal, code === 0 ? undefined : signal ? `killed by ${signal}` : `exited with code ${code}`),
+        );
+        return;
+      }
+      // A stopped step reports once everything it started is gone.
+      void stopping.then(() => settle(finish(code, signal, `stopped: ${String(run.signal.reason ?? 'aborted')}`)));
+    };
+    let stopping: Promise<unknown> = Promise.resolve();
+    // Once the main process exits, what is left of its group goes too, then whatever still holds its pipes. A step
+    // being stopped loses the rest of its processes now, those that ignored SIGTERM included.
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      killProcessGroup(pid, 'SIGKILL');
+      if (run.signal.aborted) stopping = signalStepProcesses(run.tag, 'SIGKILL');
+      drainTimer = setTimeout(() => {
+        void signalStepProcesses(run.tag, 'SIGKILL').finally(() => {
+          if (settled) return;
+          drainTimer = setTimeout(() => {
+            out.destroy();
+            err.destroy();
+            done();
+          }, PIPE_DRAIN_MS);
+        });
+      }, PIPE_DRAIN_MS);
+    });
+    child.on('close', done);
   });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function startFailure(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `command not found: ${file}`;
+  if (code === 'EACCES') return `could not start ${file}: permission denied (EACCES)`;
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    return `could not start ${file}: too many open files (${code}); the step can be retried once files are closed`;
+  }
+  if (code === 'EAGAIN') return `could not start ${file}: too many processes (EAGAIN)`;
+  return `could not start ${file}: ${(error as Error).message}`;
 }
 
 function parseJson(text: string): unknown {

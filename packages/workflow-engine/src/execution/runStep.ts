@@ -4,11 +4,14 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BASE_ENVIRONMENT, passedThrough, pickEnvironment } from '@switchyard/agent-cli-sdk';
 import type { AgentResult, AgentRunner, StepProgress } from '../ports.ts';
 import type { StepLog } from '../storage/FileSystemStorage.ts';
 import type { AgentStepSpec, StepError, StepRunContext, StepSpec } from '../types/step.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { runScript } from './runScript.ts';
+import { Redactor, resolveStepEnv } from './secrets.ts';
+import { newStepTag, signalStepProcesses, STEP_TAG_VARIABLE } from './stepProcesses.ts';
 
 export interface StepEnvironment {
   runId: string;
@@ -89,25 +92,63 @@ function timeoutError(signal: AbortSignal): StepError | null {
   return signal.aborted && typeof signal.reason === 'string' ? { code: 'timeout', message: signal.reason } : null;
 }
 
+/**
+ * One attempt, its secrets redacted from everything it reports: events and log lines as they come, and its result
+ * and error before the journal, a checkpoint or an event can hold them (the template sees the redacted result too,
+ * so that a replay returns what the live run returned).
+ */
 async function runAttempt(env: StepEnvironment, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
   const { spec } = env;
-  const cwd = spec.type !== 'function' && spec.cwd ? resolveCwd(env.workingDir, spec.cwd) : env.workingDir;
-  if (spec.type === 'script') {
-    const { output, failure } = await runScript({
-      command: spec.command,
-      cwd,
-      env: spec.env,
-      signal,
-      onOutput: (stream, text) => {
-        env.log?.appendEvent({ type: 'output', stream, text });
-        env.progress({ kind: 'output', stream, text });
-      },
-    });
-    const error = failure ? (timeoutError(signal) ?? { code: 'script_failed', message: failure }) : null;
-    return { ok: !failure, data: output, error };
-  }
   if (spec.type === 'function') return runFunction(env, attempt, signal);
-  return runAgent(env, spec, cwd, signal);
+  const declared = resolveStepEnv(spec.env);
+  if (declared.missing.length > 0) {
+    const names = declared.missing.join(', ');
+    const message = `secret ${names} is not set in the environment of the process running the step (${process.pid})`;
+    return { ok: false, data: null, error: { code: 'secret_missing', message } };
+  }
+  const redactor = new Redactor(Object.values(declared.env));
+  const cwd = spec.cwd ? resolveCwd(env.workingDir, spec.cwd) : env.workingDir;
+  const tag = newStepTag(env.runId, env.stepId);
+  const result =
+    spec.type === 'script'
+      ? await runScriptAttempt(env, spec.command, cwd, stepProcessEnv(declared.env, tag), tag, redactor, signal)
+      : await runAgent(env, spec, cwd, { ...declared.env, [STEP_TAG_VARIABLE]: tag }, tag, redactor, signal);
+  return { ...result, data: redactor.value(result.data), error: redactor.value(result.error) };
+}
+
+/**
+ * A script step's whole environment: the allowlist every program needs (the agent SDK's base list, plus names in
+ * SWITCHYARD_STEP_ENV), what the step declares, and its tag. Nothing else of this process's environment — its
+ * token, its database URL, credentials it was started with — reaches the step.
+ */
+function stepProcessEnv(declared: Record<string, string>, tag: string): Record<string, string> {
+  const allowed = pickEnvironment(process.env, [...BASE_ENVIRONMENT, ...passedThrough(process.env)]);
+  return { ...allowed, ...declared, [STEP_TAG_VARIABLE]: tag };
+}
+
+async function runScriptAttempt(
+  env: StepEnvironment,
+  command: string | string[],
+  cwd: string,
+  processEnv: Record<string, string>,
+  tag: string,
+  redactor: Redactor,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
+  const { output, failure } = await runScript({
+    command,
+    cwd,
+    env: processEnv,
+    tag,
+    redactor,
+    signal,
+    onOutput: (stream, text) => {
+      env.log?.appendEvent({ type: 'output', stream, text });
+      env.progress({ kind: 'output', stream, text });
+    },
+  });
+  const error = failure ? (timeoutError(signal) ?? { code: 'script_failed', message: failure }) : null;
+  return { ok: !failure, data: output, error };
 }
 
 function resolveCwd(workingDir: string, cwd: string): string {
@@ -147,6 +188,9 @@ async function runAgent(
   env: StepEnvironment,
   spec: AgentStepSpec,
   cwd: string,
+  agentEnv: Record<string, string>,
+  tag: string,
+  redactor: Redactor,
   signal: AbortSignal,
 ): Promise<AttemptResult> {
   if (!env.agents) {
@@ -160,6 +204,9 @@ async function runAgent(
     };
   }
   const resuming = env.resumeSessionId;
+  // The runner kills the CLI's process group; what left it is found by the tag.
+  const stopEscaped = () => void signalStepProcesses(tag, 'SIGKILL');
+  signal.addEventListener('abort', stopEscaped, { once: true });
   try {
     const result: AgentResult = await env.agents.run(
       {
@@ -169,14 +216,15 @@ async function runAgent(
         model: spec.model,
         allowedTools: spec.allowedTools,
         permissionMode: spec.permissionMode,
-        env: spec.env,
+        env: agentEnv,
         resumeSessionId: resuming ?? undefined,
         budget: spec.budget,
         idleTimeoutMs: spec.idleTimeoutMs,
       },
       {
         signal,
-        onEvent: (event) => {
+        onEvent: (raw) => {
+          const event = redactor.value(raw);
           env.log?.appendEvent({ type: 'agent', event });
           env.progress({ kind: 'agent', event });
         },
@@ -199,6 +247,8 @@ async function runAgent(
     return { ok: !failed, data: result, error };
   } catch (error) {
     return { ok: false, data: null, error: errorOf(error) };
+  } finally {
+    signal.removeEventListener('abort', stopEscaped);
   }
 }
 

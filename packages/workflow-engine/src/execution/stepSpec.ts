@@ -5,6 +5,7 @@
 import { AGENT_NAMES } from '@switchyard/agent-cli-sdk';
 import { StepSpecError } from '../errors.ts';
 import type { StepInput, StepSpec, StepType } from '../types/step.ts';
+import { assertStepEnv, REDACTED, Redactor } from './secrets.ts';
 
 export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -49,6 +50,7 @@ export function normalizeStepSpec(id: string, raw: StepInput): StepSpec {
   optionalNumber(id, input, 'retries', 0);
   optionalNumber(id, input, 'timeoutMs', 1);
   const type = inferType(id, input);
+  if (type !== 'function') assertStepEnv(id, input.env);
   if (type === 'agent') {
     const agent = input.agent ?? 'claude';
     if (typeof agent !== 'string' || !(AGENT_NAMES as readonly unknown[]).includes(agent)) {
@@ -71,8 +73,14 @@ export function normalizeStepSpec(id: string, raw: StepInput): StepSpec {
   return { ...(input as object), type } as StepSpec;
 }
 
-/** The serialisable part of a spec, for `input.json`, the journal and the board. */
+/**
+ * The serialisable part of a spec, for `input.json`, the journal and the board: env values shown as `***`, and the
+ * step's secrets redacted wherever else they appear (a prompt or command that spells one out).
+ */
 export function describeStepInput(spec: StepSpec): Record<string, unknown> {
   const { run: _run, ...rest } = spec as StepSpec & { run?: unknown };
-  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  const input = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  if (spec.type === 'function' || !spec.env) return input;
+  input.env = Object.fromEntries(Object.keys(spec.env).map((name) => [name, REDACTED]));
+  return Redactor.forEnv(spec.env).value(input);
 }

@@ -2,6 +2,7 @@
 import type { AgentResult } from '../ports.ts';
 import type { StepLog } from '../storage/FileSystemStorage.ts';
 import type { ScriptOutput, StepResult, StepSpec } from '../types/step.ts';
+import { Redactor } from './secrets.ts';
 
 const TAIL_LINES = 40;
 
@@ -11,7 +12,10 @@ export async function writeStepSummary(
   spec: StepSpec,
   result: StepResult,
 ): Promise<void> {
-  await Promise.all([log.writeOutput(result), log.writeSummary(renderStepSummary(stepId, spec, result))]);
+  // The result is redacted already; the command line in the summary comes from the spec, which may spell a secret.
+  const summary = renderStepSummary(stepId, spec, result);
+  const redacted = spec.type === 'function' ? summary : Redactor.forEnv(spec.env).text(summary);
+  await Promise.all([log.writeOutput(result), log.writeSummary(redacted)]);
 }
 
 export function renderStepSummary(stepId: string, spec: StepSpec, result: StepResult): string {

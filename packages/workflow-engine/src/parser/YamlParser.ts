@@ -118,7 +118,7 @@ export function parseYamlTemplate(text: string, file: string): WorkflowDefinitio
         }
       : {}),
     declaredSteps: compiled.map((step) => ({ id: step.id, name: step.name, phase: step.phase })),
-    execute: compileExecute(compiled),
+    execute: compileExecute(compiled, document.secrets ?? []),
   };
 }
 

@@ -2,6 +2,8 @@
  * The `execute` of a YAML template: walk the declared steps in order, evaluate `if:` against the results so far,
  * interpolate, and call `ctx.step` (or `ctx.skip`). There is one execution path: YAML only calls the context.
  */
+import { secret } from '../execution/secrets.ts';
+import type { StepEnv } from '../execution/secrets.ts';
 import type { WorkflowContext } from '../types/context.ts';
 import type { AgentStepSpec, ScriptStepSpec, StepCommon } from '../types/step.ts';
 import type { AgentName } from '../types/step.ts';
@@ -33,7 +35,12 @@ interface Scope {
   steps: Record<string, { output: unknown; status: string }>;
 }
 
-export function compileExecute(steps: readonly CompiledStep[]): WorkflowDefinition['execute'] {
+/** `secrets:` names the variables every script and agent step gets from the environment running it (see secrets.ts). */
+export function compileExecute(
+  steps: readonly CompiledStep[],
+  secrets: readonly string[],
+): WorkflowDefinition['execute'] {
+  const secretEnv: StepEnv = Object.fromEntries(secrets.map((name) => [name, secret(name)]));
   return async (ctx: WorkflowContext, args: unknown) => {
     const scope: Scope = { args, steps: {} };
     const outputs: Record<string, unknown> = {};
@@ -49,7 +56,7 @@ export function compileExecute(steps: readonly CompiledStep[]): WorkflowDefiniti
         outputs[step.id] = result.data;
         continue;
       }
-      const result = await ctx.step(step.id, stepSpec(step, scope));
+      const result = await ctx.step(step.id, stepSpec(step, scope, secretEnv));
       scope.steps[step.id] = { output: result.data, status: result.status };
       outputs[step.id] = result.data;
     }
@@ -57,7 +64,13 @@ export function compileExecute(steps: readonly CompiledStep[]): WorkflowDefiniti
   };
 }
 
-function stepSpec(step: CompiledStep, scope: Scope): AgentStepSpec | ScriptStepSpec {
+function stepSpec(step: CompiledStep, scope: Scope, secretEnv: StepEnv): AgentStepSpec | ScriptStepSpec {
+  const env: StepEnv = {
+    ...secretEnv,
+    ...(step.env
+      ? Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, renderTemplate(value, scope)]))
+      : {}),
+  };
   const common: StepCommon & Pick<ScriptStepSpec, 'cwd' | 'env'> = {
     phase: step.phase,
     name: step.name,
@@ -65,9 +78,7 @@ function stepSpec(step: CompiledStep, scope: Scope): AgentStepSpec | ScriptStepS
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
     ...(step.continueOnError !== undefined ? { continueOnError: step.continueOnError } : {}),
     ...(step.cwd ? { cwd: renderTemplate(step.cwd, scope) } : {}),
-    ...(step.env
-      ? { env: Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, renderTemplate(value, scope)])) }
-      : {}),
+    ...(Object.keys(env).length > 0 ? { env } : {}),
   };
   const run = step.run;
   if (run.type === 'agent') {

@@ -33,6 +33,10 @@ export const documentSchema = strictObject({
     max_cost_usd: z.number().positive().optional(),
     max_turns: z.number().int().positive().optional(),
   }).optional(),
+  /** Variables read from the environment of the process running each step, passed to it, and shown as `***`. */
+  secrets: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }))
+    .optional(),
   // Each step is validated on its own, against the schema of its type (see stepSchemas).
   steps: z.array(z.unknown()).min(1, { error: 'must list at least one step' }),
 });

@@ -1,4 +1,5 @@
 import type { AgentName } from '@switchyard/agent-cli-sdk';
+import type { StepEnv } from '../execution/secrets.ts';
 import type { StepStatus, StepType } from './status.ts';
 
 export type { AgentName };
@@ -22,7 +23,8 @@ export interface AgentStepSpec extends StepCommon {
   allowedTools?: string[];
   permissionMode?: string;
   cwd?: string;
-  env?: Record<string, string>;
+  /** Variables for the CLI besides the allowlist; every value is a secret, redacted as `***` (see secrets.ts). */
+  env?: StepEnv;
   /** Per-step budget; exceeding it pauses the run. */
   budget?: { maxCostUsd?: number; maxTurns?: number };
   /** No output for this long means the agent stalled. */
@@ -34,7 +36,11 @@ export interface ScriptStepSpec extends StepCommon {
   /** A string runs through `/bin/sh -c`; an array runs the program directly, without a shell. */
   command: string | string[];
   cwd?: string;
-  env?: Record<string, string>;
+  /**
+   * The step's variables besides the allowlist (PATH, HOME, the locale…): strings or `secret('NAME')`. Every value
+   * is a secret, redacted as `***` from the step's logs, events, journal record and checkpoints.
+   */
+  env?: StepEnv;
 }
 
 export interface FunctionStepSpec<T = unknown> extends StepCommon {

@@ -28,12 +28,16 @@ import type { StepType } from '../../src/types/status.ts';
 import type { WorkflowDefinition } from '../../src/types/workflow.ts';
 import { inlineDefinition, recordingSink, tempDir } from '../helpers.ts';
 
-/** Every process a test starts goes through `spawn`: a replay must start none. */
+/**
+ * Every process a test starts goes through `spawn`: a replay must start none. The step watchdog, which the first
+ * step that really runs starts once per process (stepProcesses.ts), is not a step's process.
+ */
 const spawned = vi.hoisted(() => [] as string[]);
 vi.mock('node:child_process', async (importOriginal) => {
   const actual = await importOriginal<typeof ChildProcess>();
   const spawn = ((...args: Parameters<typeof actual.spawn>) => {
-    spawned.push(String(args[0]));
+    const watchdog = Array.isArray(args[1]) && String(args[1][0]).endsWith('stepWatchdog.mjs');
+    if (!watchdog) spawned.push(String(args[0]));
     return actual.spawn(...args);
   }) as typeof actual.spawn;
   return { ...actual, spawn, default: { ...actual, spawn } };

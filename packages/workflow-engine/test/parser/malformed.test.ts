@@ -41,7 +41,7 @@ const cases: Case[] = [
   {
     file: 'unknown-top-level-key.yaml',
     expected: [
-      'unknown-top-level-key.yaml:3:1 stpes: unknown key "stpes" (did you mean "steps"?); allowed: name, description, phases, args, workspace, budget, steps',
+      'unknown-top-level-key.yaml:3:1 stpes: unknown key "stpes" (did you mean "steps"?); allowed: name, description, phases, args, workspace, budget, secrets, steps',
       'unknown-top-level-key.yaml:1:1 steps: is required',
     ],
   },
