@@ -1,5 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import switchyard from './tools/lint/no-import-cycle.js';
 
 /** The source folders whose files may never import each other in a circle. */
@@ -68,5 +70,23 @@ export default tseslint.config(
         message: 'the protocol runs in browsers too: import @switchyard/workflow-engine/vocabulary',
       },
     ),
+  },
+  {
+    files: ['apps/web/src/client/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      ...forbid(
+        {
+          group: ['**/server/*', '**/server/**', '**/cli/*', '**/cli/**'],
+          message: 'the board talks to the server over HTTP and the WebSocket; it imports no server or CLI code',
+        },
+        {
+          regex: '^(node:|@switchyard/(?!workflow-engine/vocabulary$))',
+          message: 'the board runs in browsers: import @switchyard/workflow-engine/vocabulary, never the engine',
+        },
+      ),
+    },
   },
 );

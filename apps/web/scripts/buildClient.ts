@@ -46,7 +46,15 @@ export async function buildClient(options: { force?: boolean; log?: (line: strin
   const started = Date.now();
   log('board: building the client…');
   const { build } = await import('vite');
-  await build({ configFile: join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+  // Vite keeps a NODE_ENV it finds (vitest sets `test`), which would bundle React's development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   await writeFile(STAMP, String(newest));
   log(`board: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;

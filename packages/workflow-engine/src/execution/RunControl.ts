@@ -19,6 +19,7 @@ export class RunControl {
   private timer: NodeJS.Timeout | undefined;
   private lastRenewal = Date.now();
   private polling: Promise<void> | undefined;
+  private draining = false;
   /** Calls of {@link poll}: a look begun before the latest one may predate the request that caused it. */
   private polls = 0;
   /** The run as the latest look saw it, when that look began and how many `poll()` calls preceded it. */
@@ -88,9 +89,15 @@ export class RunControl {
     if (!this.signal.aborted) this.controller.abort(suspension);
   }
 
+  /** This process is shutting down: the run stops at its next step boundary, its running step goes on meanwhile. */
+  drain(): void {
+    this.draining = true;
+  }
+
   /** At a step boundary: a pending request, or an earlier abort, suspends the run here. */
   async atBoundary(): Promise<void> {
     if (this.suspension) throw new RunSuspended(this.suspension);
+    if (this.draining) throw new RunSuspended({ status: 'shutdown' });
     // A look younger than the poll interval stands in for a read of our own (on a database a read per step is a
     // round trip). A request from this process calls `poll()`, which makes every earlier look stale, so it is seen
     // at the next boundary as before. One from another process is seen at the first boundary after a poll has

@@ -3,7 +3,12 @@ export type Suspension =
   | { status: 'paused'; reason?: string }
   | { status: 'waiting'; gate: string }
   | { status: 'cancelled' }
-  | { status: 'lease_lost' };
+  | { status: 'lease_lost' }
+  /**
+   * The process executing the run is shutting down: nothing more is written, the lease is given back, and the next
+   * process to claim the run resumes it by replay (an interrupted step runs again, as after a crash).
+   */
+  | { status: 'shutdown' };
 
 /**
  * Unwinds `execute` when a run suspends. Not a `WorkflowError`: it is control flow, and the executor also

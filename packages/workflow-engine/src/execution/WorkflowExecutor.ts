@@ -15,6 +15,7 @@ import { RunControl } from './RunControl.ts';
 import { RunSuspended } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { RunContext } from './RunContext.ts';
+import { killRunProcesses } from './stepProcesses.ts';
 import { statusChanged } from './runEvents.ts';
 import { toJsonValue } from './runStep.ts';
 
@@ -159,7 +160,8 @@ export function createExecutor(options: ExecutorOptions) {
       await ctx.flush();
       const suspension = ctx.suspension ?? (error instanceof RunSuspended ? error.suspension : undefined);
       if (suspension) return await suspended(ctx, suspension);
-      if (control.suspension?.status === 'lease_lost') return requireRun(runId);
+      const stopped = control.suspension?.status;
+      if (stopped === 'lease_lost' || stopped === 'shutdown') return requireRun(runId);
       await ctx.setStatus('failed', { error: describeFailure(error) }).catch(() => undefined);
     }
     return requireRun(runId);
@@ -167,9 +169,14 @@ export function createExecutor(options: ExecutorOptions) {
 
   async function suspended(ctx: RunContext, suspension: Suspension): Promise<WorkflowRun> {
     // A worker that lost its lease writes nothing more: the run belongs to someone else now.
-    if (suspension.status === 'lease_lost') return requireRun(ctx.runId);
+    // Nor does one shutting down: the run stays as it is, for the next process to resume by replay.
+    if (suspension.status === 'lease_lost' || suspension.status === 'shutdown') return requireRun(ctx.runId);
     if (suspension.status === 'paused') await ctx.setStatus('paused');
-    if (suspension.status === 'cancelled') await ctx.setStatus('cancelled');
+    if (suspension.status === 'cancelled') {
+      await ctx.setStatus('cancelled');
+      // The running step's processes went with it; daemons that earlier steps of the run left go now.
+      await killRunProcesses(ctx.runId);
+    }
     return requireRun(ctx.runId);
   }
 
@@ -226,7 +233,19 @@ export function createExecutor(options: ExecutorOptions) {
     return emitStatus(await store.invalidatePhases(runId, phases), before.status);
   }
 
-  return { workerId, store, start, execute, run, pause, cancel, resume, advance, rerun };
+  /**
+   * This process is shutting down. `boundary`: each run executing here stops at its next step boundary; `now`: its
+   * running step is stopped as well. Nothing is written either way: the runs stay as they are, their leases are
+   * given back, and the next process to claim them resumes them by replay.
+   */
+  function shutdown(mode: 'boundary' | 'now'): void {
+    for (const control of active.values()) {
+      if (mode === 'now') control.abort({ status: 'shutdown' });
+      else control.drain();
+    }
+  }
+
+  return { workerId, store, start, execute, run, pause, cancel, resume, advance, rerun, shutdown };
 }
 
 function describeFailure(error: unknown): string {

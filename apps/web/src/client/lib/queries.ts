@@ -74,7 +74,12 @@ export const queries = {
     queryOptions({
       queryKey: ['workflow-step-log', stepRowId, type],
       queryFn: async ({ signal }) => ({
-        text: await apiText(`/api/workflow-steps/${stepRowId}/logs/${type}?follow=false`, signal),
+        text: await apiText(
+          type === 'events'
+            ? `/api/board/steps/${stepRowId}/events`
+            : `/api/workflow-steps/${stepRowId}/logs/${type}?follow=false`,
+          signal,
+        ),
         fetchedAt: Date.now(),
       }),
       staleTime: 0,

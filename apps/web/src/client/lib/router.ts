@@ -42,7 +42,10 @@ export function matchProject(pathname: string): string | null {
 }
 
 /** Reads and writes query parameters; a null value removes the parameter. */
-export function useSearchParam(): [URLSearchParams, (changes: Record<string, string | null>, replace?: boolean) => void] {
+export function useSearchParam(): [
+  URLSearchParams,
+  (changes: Record<string, string | null>, replace?: boolean) => void,
+] {
   const { search } = useLocation();
   const update = useCallback((changes: Record<string, string | null>, replace = false) => {
     const next = new URLSearchParams(window.location.search);

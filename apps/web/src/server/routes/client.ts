@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export const CLIENT_DIST = fileURLToPath(new URL('../../../dist/client', import.meta.url));
 
@@ -49,7 +49,7 @@ export async function clientRoutes(app: FastifyInstance, opts: ClientRoutesOptio
     return reply.send(createReadStream(wanted));
   });
 
-  const page = async (_request: unknown, reply: import('fastify').FastifyReply) => {
+  const page = async (_request: unknown, reply: FastifyReply) => {
     reply.header('cache-control', 'no-cache');
     reply.header('content-type', 'text/html; charset=utf-8');
     const html = await readFile(join(dist, 'index.html'), 'utf8').catch(() => null);

@@ -71,15 +71,20 @@ export function WorkflowsPage({ projectId }: { projectId: string }) {
   const board = useBoard(projectId);
   const templates = useTemplates(projectId);
   const projects = useProjects();
-  const [runTemplate, setRunTemplate] = useState<{ template: WorkflowDefinition; args?: Record<string, unknown> } | null>(
-    null,
-  );
+  const [runTemplate, setRunTemplate] = useState<{
+    template: WorkflowDefinition;
+    args?: Record<string, unknown>;
+  } | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
 
   const templateList = useMemo(() => templates.data?.data ?? [], [templates.data]);
   const cards = useMemo(() => board.data?.cards ?? [], [board.data]);
-  const shown = useMemo(() => cards.filter((card) => matchesFilters(card, filters)), [cards, filters.templateId, filters.text, filters.statuses.join()]); // eslint-disable-line react-hooks/exhaustive-deps
+  const filterKey = JSON.stringify(filters);
+  const shown = useMemo(
+    () => cards.filter((card) => matchesFilters(card, JSON.parse(filterKey) as BoardFilters)),
+    [cards, filterKey],
+  );
   const waiting = useMemo(() => waitingOnYou(cards), [cards]);
   const activeCount = cards.filter((c) => c.status !== 'completed' && c.status !== 'cancelled').length;
   const finishedCount =
@@ -175,7 +180,12 @@ export function WorkflowsPage({ projectId }: { projectId: string }) {
         )}
         <span className="toolbar-spacer" />
         <ConnectionIndicator />
-        <button className="icon-btn" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => setShortcutsOpen(true)}>
+        <button
+          className="icon-btn"
+          aria-label="Keyboard shortcuts"
+          title="Keyboard shortcuts (?)"
+          onClick={() => setShortcutsOpen(true)}
+        >
           <Icon name="keyboard" size={16} />
         </button>
         <ThemeToggle />
@@ -206,7 +216,7 @@ export function WorkflowsPage({ projectId }: { projectId: string }) {
             onNewRun={() => setView('templates')}
           />
           {refusal && (
-            <div className="banner banner-warning" role="alert" data-testid="drop-refusal">
+            <div className="banner banner-warning drop-refusal" role="alert" data-testid="drop-refusal">
               {refusal}
             </div>
           )}

@@ -94,7 +94,12 @@ export function ArtifactsList({ runId, artifacts, steps, defaultStepId }: Artifa
                   {formatRelative(artifact.created_at)}
                 </span>
               </div>
-              <a className="icon-btn" href={artifactUrl(artifact)} download={artifact.name} aria-label={`Download ${artifact.name}`}>
+              <a
+                className="icon-btn"
+                href={artifactUrl(artifact)}
+                download={artifact.name}
+                aria-label={`Download ${artifact.name}`}
+              >
                 <Icon name="download" />
               </a>
             </li>

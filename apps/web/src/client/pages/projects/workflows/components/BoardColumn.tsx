@@ -40,7 +40,7 @@ function DraggableCard(props: Omit<ColumnProps, 'cards' | 'phase' | 'laneId'> & 
       now={props.now}
       showTemplate={props.showTemplate}
       dragging={isDragging}
-      dragRef={setNodeRef}
+      bindNode={setNodeRef}
       dragHandle={{ ...attributes, ...listeners }}
       onOpen={props.onOpen}
       onAction={props.onAction}
@@ -50,6 +50,8 @@ function DraggableCard(props: Omit<ColumnProps, 'cards' | 'phase' | 'laneId'> & 
 
 function VirtualCards(props: Omit<ColumnProps, 'phase' | 'laneId'>) {
   const scroller = useRef<HTMLDivElement>(null);
+  // TanStack Virtual returns functions the React compiler cannot memoise; this component is not compiled.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: props.cards.length,
     getScrollElement: () => scroller.current,

@@ -197,7 +197,11 @@ export function CompletedTable({ projectId, templates, filters, onFilters, onOpe
                   <td className="num">{formatDuration(between(run.started_at, finished))}</td>
                   <td className="num">{formatCost(run.steps.reduce((s, step) => s + costOf(step.output), 0))}</td>
                   <td>
-                    <button className="icon-btn" aria-label={`Delete ${run.name}`} onClick={() => setConfirming([run.id])}>
+                    <button
+                      className="icon-btn"
+                      aria-label={`Delete ${run.name}`}
+                      onClick={() => setConfirming([run.id])}
+                    >
                       <Icon name="close" />
                     </button>
                   </td>
@@ -208,7 +212,11 @@ export function CompletedTable({ projectId, templates, filters, onFilters, onOpe
         </table>
       )}
       <nav className="pager" aria-label="Pages">
-        <button className="btn btn-sm" disabled={filters.page === 0} onClick={() => onFilters({ page: filters.page - 1 })}>
+        <button
+          className="btn btn-sm"
+          disabled={filters.page === 0}
+          onClick={() => onFilters({ page: filters.page - 1 })}
+        >
           Previous
         </button>
         <span>

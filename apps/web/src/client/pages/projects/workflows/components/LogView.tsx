@@ -18,7 +18,10 @@ export const LOG_TYPES: LogType[] = ['events', 'output', 'input', 'summary'];
 const EMPTY: never[] = [];
 
 export function LogView({ step, type }: { step: Step; type: LogType }) {
-  const log = useQuery(queries.stepLog(step.id, type));
+  const finished = step.status !== 'pending' && step.status !== 'running';
+  // Output and summary are written when a step finishes, events and input when it starts: asking earlier is a 404.
+  const exists = type === 'events' || type === 'input' ? step.status !== 'pending' : finished;
+  const log = useQuery({ ...queries.stepLog(step.id, type), enabled: exists });
   const live = useWorkflowStore((s) => s.liveProgress[progressKey(step.workflow_run_id, step.step_id)] ?? EMPTY);
   const [find, setFind] = useState('');
   const [follow, setFollow] = useState(true);
@@ -29,8 +32,8 @@ export function LogView({ step, type }: { step: Step; type: LogType }) {
 
   // A finished step's file is complete: read it again once it finishes, dropping what the socket streamed.
   useEffect(() => {
-    if (!running) void refetch();
-  }, [running, refetch]);
+    if (!running && exists) void refetch();
+  }, [running, exists, refetch]);
 
   const entries = useMemo(() => {
     if (type !== 'events') return [];
@@ -91,12 +94,16 @@ export function LogView({ step, type }: { step: Step; type: LogType }) {
         </button>
       </div>
       <div className="logview-body" ref={scroller} onScroll={onScroll} data-testid="log-body" tabIndex={0}>
-        {log.isPending ? (
+        {!exists ? (
+          <p className="muted">
+            {step.status === 'pending'
+              ? 'This step has not started.'
+              : `The ${type} is written when the step finishes.`}
+          </p>
+        ) : log.isPending ? (
           <p className="muted">Loading…</p>
         ) : log.data?.text === null && entries.length === 0 ? (
-          <p className="muted">
-            {step.status === 'pending' ? 'This step has not started.' : `No ${type} log for this step.`}
-          </p>
+          <p className="muted">No {type} log for this step.</p>
         ) : type === 'events' ? (
           entries.length === 0 ? (
             <p className="muted">{running ? 'Waiting for output…' : 'This step produced no events.'}</p>

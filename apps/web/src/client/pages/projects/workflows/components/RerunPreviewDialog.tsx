@@ -48,9 +48,7 @@ export function RerunPreviewDialog(props: {
           <p>No step of these phases has run yet; the run simply carries on from {label}.</p>
         ) : (
           <>
-            <p>
-              These steps run again. Their current records are kept as superseded history in the timeline.
-            </p>
+            <p>These steps run again. Their current records are kept as superseded history in the timeline.</p>
             <ul className="preview-list">
               {steps.map((step) => (
                 <li key={step.id}>

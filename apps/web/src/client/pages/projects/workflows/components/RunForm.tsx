@@ -38,7 +38,12 @@ function FieldInput(props: {
   let control;
   if (field.kind === 'boolean') {
     control = (
-      <input type="checkbox" {...common} checked={props.value === true} onChange={(e) => props.onChange(e.target.checked)} />
+      <input
+        type="checkbox"
+        {...common}
+        checked={props.value === true}
+        onChange={(e) => props.onChange(e.target.checked)}
+      />
     );
   } else if (field.kind === 'enum') {
     control = (
@@ -97,7 +102,12 @@ function FieldInput(props: {
     <div className={`field field-${field.kind}${error ? ' has-error' : ''}`} data-field={field.path}>
       <label htmlFor={id}>
         {field.label}
-        {field.required && <span className="required" aria-hidden> *</span>}
+        {field.required && (
+          <span className="required" aria-hidden>
+            {' '}
+            *
+          </span>
+        )}
         <span className="field-type">{field.kind}</span>
       </label>
       {control}

@@ -83,7 +83,9 @@ export function RunMenu({ status, phases, label, onAction }: RunMenuProps) {
               </DropdownMenu.Portal>
             </DropdownMenu.Sub>
           )}
-          {(actions.includes('cancel') || actions.includes('delete')) && <DropdownMenu.Separator className="menu-sep" />}
+          {(actions.includes('cancel') || actions.includes('delete')) && (
+            <DropdownMenu.Separator className="menu-sep" />
+          )}
           {actions.includes('cancel') && (
             <DropdownMenu.Item className="menu-item danger" onSelect={() => onAction({ kind: 'cancel' })}>
               Cancel run…

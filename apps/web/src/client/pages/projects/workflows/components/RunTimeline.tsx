@@ -74,7 +74,11 @@ export function RunTimeline(props: RunTimelineProps) {
         const steps = active.filter((s) => s.phase === phase.id);
         const old = superseded.filter((s) => s.phase === phase.id);
         const state =
-          phase.id === props.currentPhase ? 'current' : steps.length && steps.every((s) => s.status !== 'running') ? 'done' : 'todo';
+          phase.id === props.currentPhase
+            ? 'current'
+            : steps.length && steps.every((s) => s.status !== 'running')
+              ? 'done'
+              : 'todo';
         return (
           <li key={phase.id} className={`tl-phase is-${state}`} data-testid="timeline-phase" data-phase={phase.id}>
             <div className="tl-phase-head">

@@ -24,7 +24,9 @@ export function ShortcutsDialog({ open, onOpenChange }: { open: boolean; onOpenC
             {SHORTCUTS.map(([keys, what]) => (
               <div key={keys}>
                 <dt>
-                  {keys.split(' ').map((k, i) => (k.length <= 5 && k !== '·' && k !== ',' ? <kbd key={i}>{k}</kbd> : ` ${k} `))}
+                  {keys
+                    .split(' ')
+                    .map((k, i) => (k.length <= 5 && k !== '·' && k !== ',' ? <kbd key={i}>{k}</kbd> : ` ${k} `))}
                 </dt>
                 <dd>{what}</dd>
               </div>

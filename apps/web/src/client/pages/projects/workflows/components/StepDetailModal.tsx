@@ -83,11 +83,15 @@ export function StepDetailModal(props: StepDetailModalProps) {
                   Pause
                 </button>
               )}
-              {data && (data.status === 'running' || data.status === 'pending' || data.status === 'waiting' || data.status === 'paused') && (
-                <button className="btn btn-danger-ghost" onClick={() => props.onAction(data.id, { kind: 'cancel' })}>
-                  Cancel
-                </button>
-              )}
+              {data &&
+                (data.status === 'running' ||
+                  data.status === 'pending' ||
+                  data.status === 'waiting' ||
+                  data.status === 'paused') && (
+                  <button className="btn btn-danger-ghost" onClick={() => props.onAction(data.id, { kind: 'cancel' })}>
+                    Cancel
+                  </button>
+                )}
               {data && (data.status === 'completed' || data.status === 'failed' || data.status === 'cancelled') && (
                 <button className="btn" onClick={() => props.onRunAgain(data.workflow_definition_id, data.args)}>
                   Run again
@@ -142,7 +146,9 @@ export function StepDetailModal(props: StepDetailModalProps) {
                   artifacts={history.data?.artifacts ?? []}
                   selectedStepId={step?.id ?? null}
                   recoveredAtStep={recoveredAtStep}
-                  onSelectStep={(id) => props.onNavigate({ step: id, tab: props.tab === 'details' ? 'logs' : props.tab })}
+                  onSelectStep={(id) =>
+                    props.onNavigate({ step: id, tab: props.tab === 'details' ? 'logs' : props.tab })
+                  }
                 />
               ) : (
                 <Skeleton height={240} />

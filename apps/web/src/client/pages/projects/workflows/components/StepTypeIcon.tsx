@@ -10,7 +10,11 @@ export function StepTypeIcon({ type }: { type: StepType }) {
         {type === 'agent' && <path d="M8 1.5l1.6 4.1 4.4.4-3.4 2.8 1.1 4.3L8 10.8 4.3 13.1l1.1-4.3L2 6l4.4-.4z" />}
         {type === 'script' && <path d="M2.5 4l4 4-4 4M8 12.5h5.5" fill="none" strokeWidth="1.6" />}
         {type === 'function' && (
-          <path d="M6 2.5C4 2.5 4.5 7 3 8c1.5 1 1 5.5 3 5.5M10 2.5c2 0 1.5 4.5 3 5.5-1.5 1-1 5.5-3 5.5" fill="none" strokeWidth="1.5" />
+          <path
+            d="M6 2.5C4 2.5 4.5 7 3 8c1.5 1 1 5.5 3 5.5M10 2.5c2 0 1.5 4.5 3 5.5-1.5 1-1 5.5-3 5.5"
+            fill="none"
+            strokeWidth="1.5"
+          />
         )}
       </svg>
     </span>

@@ -22,7 +22,7 @@ export interface WorkflowCardProps {
   showTemplate?: boolean;
   dragging?: boolean;
   dragHandle?: HTMLAttributes<HTMLDivElement>;
-  dragRef?: (node: HTMLElement | null) => void;
+  bindNode?: (node: HTMLElement | null) => void;
   style?: CSSProperties;
   onOpen(runId: string): void;
   onAction(runId: string, action: RunAction): void;
@@ -43,22 +43,22 @@ function Progress({ done, total }: { done: number; total: number | null }) {
   );
 }
 
-export const WorkflowCard = memo(function WorkflowCard(props: WorkflowCardProps) {
+export const WorkflowCard = memo(function WorkflowCard({ bindNode, dragHandle, ...props }: WorkflowCardProps) {
   const { card, now } = props;
   const inPhase = between(card.phase_entered_at ?? card.started_at, null, now);
   const recovered = card.recovered_at ? card.recovered_at_step : undefined;
   return (
     <div
-      ref={props.dragRef}
+      ref={bindNode}
       className={`card status-${card.status}${props.dragging ? ' is-dragging' : ''}`}
       data-run-id={card.id}
       data-testid="run-card"
       style={props.style}
-      {...props.dragHandle}
+      {...dragHandle}
       aria-label={`${card.name}, ${card.status}`}
       onClick={() => props.onOpen(card.id)}
       onKeyDown={(event) => {
-        props.dragHandle?.onKeyDown?.(event);
+        dragHandle?.onKeyDown?.(event);
         if (!event.defaultPrevented && event.key === 'Enter') props.onOpen(card.id);
       }}
     >
@@ -77,7 +77,9 @@ export const WorkflowCard = memo(function WorkflowCard(props: WorkflowCardProps)
         <StatusBadge status={card.status} />
         {props.showTemplate && <span className="card-template">{props.templateName}</span>}
         {card.status === 'waiting' && card.waiting_gate && (
-          <span className="card-gate">at {props.phases.find((p) => p.id === card.waiting_gate)?.label ?? card.waiting_gate}</span>
+          <span className="card-gate">
+            at {props.phases.find((p) => p.id === card.waiting_gate)?.label ?? card.waiting_gate}
+          </span>
         )}
         {card.pause_requested && card.status === 'running' && <span className="card-gate">pausing…</span>}
       </div>
