@@ -12,7 +12,7 @@ import type { RunStore } from '@switchyard/workflow-engine';
 import { openDatabase } from '../apps/web/src/server/db/connection.ts';
 import type { DatabaseHandle } from '../apps/web/src/server/db/connection.ts';
 import { createDatabaseRunStore } from '../apps/web/src/server/db/DatabaseRunStore.ts';
-import { projects } from '../apps/web/src/server/db/schema.ts';
+import { projects, workflowDefinitions } from '../apps/web/src/server/db/schema.ts';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -49,7 +49,12 @@ function benchDatabase(kind: DatabaseKind, handle: DatabaseHandle, cleanup: () =
     handle,
     newProject,
     async runStore() {
-      return createDatabaseRunStore(handle.db, { projectId: await newProject('engine') });
+      const projectId = await newProject('engine');
+      // Runs belong to their template's row: the bench's inline template is registered like a synced one.
+      await handle.db
+        .insert(workflowDefinitions)
+        .values({ project_id: projectId, identifier: 'bench', name: 'Bench', type: 'code', path: '/bench', content_hash: 'bench' });
+      return createDatabaseRunStore(handle.db, { projectId });
     },
     async close() {
       await handle.close();

@@ -106,8 +106,12 @@ export interface RunStore {
   getRun(runId: string): Promise<WorkflowRun | undefined>;
   listRuns(filter?: RunFilter): Promise<WorkflowRun[]>;
 
-  /** Claims a run that is runnable (pending, or running under an expired lease). Undefined when it is not. */
-  claimRun(runId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  /**
+   * Claims a run that is runnable (pending, or running under an expired lease): the run as it stands after the
+   * claim, and the lease. Undefined when it is not runnable. Every claim bumps the run's epoch, and journal records
+   * are only written under a lease: a run at epoch 1 after its claim has no journal yet.
+   */
+  claimRun(runId: string, owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
   /** Claims the oldest runnable run, if any. Two concurrent callers never get the same run. */
   claimNextRun(owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
   renewLease(runId: string, lease: Lease, ttlMs: number): Promise<Lease>;

@@ -142,5 +142,8 @@ export function runStateFromCheckpoint(checkpoint: Checkpoint, args: unknown): R
       finishedAt: r.finishedAt,
       invalidatedAt: null,
     }));
+  // Journal records are written only under a lease, so a run with some was claimed before: its next claim must not
+  // read as the first (the executor skips reading the journal of a run at its first claim).
+  if (state.journal.length > 0) state.run.epoch = 1;
   return state;
 }

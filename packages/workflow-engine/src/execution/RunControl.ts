@@ -42,6 +42,11 @@ export class RunControl {
     return this.controller.signal.aborted ? (this.controller.signal.reason as Suspension) : undefined;
   }
 
+  /** What a read of the run just saw (the claim answers it): a look as fresh as one of our own. */
+  observe(run: WorkflowRun): void {
+    this.seen = { run, at: Date.now(), polls: this.polls };
+  }
+
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.options.pollMs);
     this.timer.unref();

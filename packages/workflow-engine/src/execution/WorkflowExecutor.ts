@@ -103,28 +103,36 @@ export function createExecutor(options: ExecutorOptions) {
   async function execute(
     runId: string,
     definition: WorkflowDefinition | (() => Promise<WorkflowDefinition>),
-    executeOptions: { lease?: Lease } = {},
+    executeOptions: { lease?: Lease; run?: WorkflowRun } = {},
   ): Promise<WorkflowRun> {
-    const lease = executeOptions.lease ?? (await store.claimRun(runId, workerId, leaseTtlMs));
-    if (!lease) return requireRun(runId);
-    const control = new RunControl(store, runId, lease, { leaseTtlMs, pollMs: controlPollMs });
+    const claimed = executeOptions.lease
+      ? { lease: executeOptions.lease, run: executeOptions.run ?? (await requireRun(runId)) }
+      : await store.claimRun(runId, workerId, leaseTtlMs);
+    if (!claimed) return requireRun(runId);
+    const control = new RunControl(store, runId, claimed.lease, { leaseTtlMs, pollMs: controlPollMs });
+    // The claim just read the run: the first step boundary need not read it again.
+    control.observe(claimed.run);
     active.set(runId, control);
     control.start();
+    let final: WorkflowRun | undefined;
     try {
-      return await drive(runId, definition, control);
+      final = await drive(claimed.run, definition, control);
+      return final;
     } finally {
       control.stop();
       active.delete(runId);
-      await store.releaseLease(runId, control.lease).catch(() => undefined);
+      // A run that finished, paused or waits gave its lease up with its last write.
+      if (final?.lease?.owner === workerId || !final)
+        await store.releaseLease(runId, control.lease).catch(() => undefined);
     }
   }
 
   async function drive(
-    runId: string,
+    run: WorkflowRun,
     loadDefinition: WorkflowDefinition | (() => Promise<WorkflowDefinition>),
     control: RunControl,
   ): Promise<WorkflowRun> {
-    const run = await requireRun(runId);
+    const runId = run.id;
     let definition: WorkflowDefinition;
     try {
       definition = typeof loadDefinition === 'function' ? await loadDefinition() : loadDefinition;
@@ -136,7 +144,8 @@ export function createExecutor(options: ExecutorOptions) {
       });
       return emitStatus(failed, run.status);
     }
-    const journal = await store.getJournal(runId);
+    // A run claimed for the first time (epoch 1) has never been executed, so its journal is empty.
+    const journal = run.epoch === 1 ? [] : await store.getJournal(runId);
     const ctx = new RunContext(run, journal, definition, control, {
       store,
       events,
@@ -156,17 +165,23 @@ export function createExecutor(options: ExecutorOptions) {
       // Template code may have caught the suspension; the run is suspended all the same.
       if (ctx.suspension) return await suspended(ctx, ctx.suspension);
       await ctx.setStatus('completed', { output: toJsonValue(output, `${definition.id}'s execute`) });
+      return ctx.latestRun;
     } catch (error) {
       await ctx.flush();
       const suspension = ctx.suspension ?? (error instanceof RunSuspended ? error.suspension : undefined);
       if (suspension) return await suspended(ctx, suspension);
       const stopped = control.suspension?.status;
       if (stopped === 'lease_lost' || stopped === 'shutdown') return requireRun(runId);
-      await ctx.setStatus('failed', { error: describeFailure(error) }).catch(() => undefined);
+      try {
+        await ctx.setStatus('failed', { error: describeFailure(error) });
+        return ctx.latestRun;
+      } catch {
+        return requireRun(runId);
+      }
     }
-    return requireRun(runId);
   }
 
+  /** The run as its last write here left it; read again only when this worker no longer holds it. */
   async function suspended(ctx: RunContext, suspension: Suspension): Promise<WorkflowRun> {
     // A worker that lost its lease writes nothing more: the run belongs to someone else now.
     // Nor does one shutting down: the run stays as it is, for the next process to resume by replay.
@@ -177,7 +192,7 @@ export function createExecutor(options: ExecutorOptions) {
       // The running step's processes went with it; daemons that earlier steps of the run left go now.
       await killRunProcesses(ctx.runId);
     }
-    return requireRun(ctx.runId);
+    return ctx.latestRun;
   }
 
   /** Start and execute in one call. */

@@ -66,7 +66,14 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
     },
 
     async claimRun(runId, owner, ttlMs) {
-      return repo.update(runId, (state) => transitions.claim(state, owner, ttlMs, nowMs()), RUN_ONLY);
+      return repo.update(
+        runId,
+        (state) => {
+          const lease = transitions.claim(state, owner, ttlMs, nowMs());
+          return lease && { run: copy(state.run), lease };
+        },
+        RUN_ONLY,
+      );
     },
     async claimNextRun(owner, ttlMs) {
       for (const id of await repo.ids()) {

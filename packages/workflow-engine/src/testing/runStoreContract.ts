@@ -45,7 +45,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
 
     async function claimedRun(store: RunStore, owner = 'worker-a') {
       const run = await store.createRun({ definitionId: 'demo', name: 'Demo run', args: { n: 1 } });
-      const lease = (await store.claimRun(run.id, owner, TTL)) as Lease;
+      const lease = (await store.claimRun(run.id, owner, TTL))!.lease;
       expect(lease).toMatchObject({ owner, epoch: 1 });
       return { run, lease };
     }
@@ -113,10 +113,12 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       it('lets exactly one of many concurrent claimers take a run', async () => {
         const { store } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
-        const leases = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claimRun(run.id, `w${i}`, TTL)));
-        const won = leases.filter((lease) => lease !== undefined);
+        const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claimRun(run.id, `w${i}`, TTL)));
+        const won = claims.filter((claim) => claim !== undefined);
         expect(won).toHaveLength(1);
-        expect((await store.getRun(run.id))?.lease).toEqual(won[0]);
+        expect((await store.getRun(run.id))?.lease).toEqual(won[0]!.lease);
+        // The claim answers the run as it stands after it, lease included.
+        expect(won[0]!.run).toEqual(await store.getRun(run.id));
       });
 
       it('hands each runnable run to one worker when workers claim the next run concurrently', async () => {
@@ -130,12 +132,12 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       it('lets another worker claim a run once its lease expired, and fences the old holder out', async () => {
         const { store, clock } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
-        const old = (await store.claimRun(run.id, 'old', TTL)) as Lease;
+        const old = (await store.claimRun(run.id, 'old', TTL))!.lease;
         expect(old).toEqual({ owner: 'old', epoch: 1, expiresAt: clock.now().getTime() + TTL });
         clock.advance(TTL - 1);
         expect(await store.claimRun(run.id, 'new', TTL)).toBeUndefined();
         clock.advance(1);
-        const fresh = (await store.claimRun(run.id, 'new', TTL)) as Lease;
+        const fresh = (await store.claimRun(run.id, 'new', TTL))!.lease;
         expect(fresh).toEqual({ owner: 'new', epoch: 2, expiresAt: clock.now().getTime() + TTL });
         await expect(store.updateRun(run.id, old, { status: 'running' })).rejects.toMatchObject({ code: 'lease_lost' });
         await expect(
@@ -163,7 +165,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         expect(renewed).toEqual({ ...lease, expiresAt: lease.expiresAt + 1_000 });
         await store.releaseLease(run.id, renewed);
         expect((await store.getRun(run.id))?.lease).toBeNull();
-        expect(await store.claimRun(run.id, 'other', TTL)).toMatchObject({ owner: 'other', epoch: 2 });
+        expect((await store.claimRun(run.id, 'other', TTL))?.lease).toMatchObject({ owner: 'other', epoch: 2 });
       });
 
       it('hands out the oldest runnable run first', async () => {
@@ -461,7 +463,7 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
           approvedGates: ['review'],
           waitingGate: null,
         });
-        expect(await store.claimRun(run.id, 'next', TTL)).toMatchObject({ owner: 'next', epoch: 2 });
+        expect((await store.claimRun(run.id, 'next', TTL))?.lease).toMatchObject({ owner: 'next', epoch: 2 });
       });
     });
 

@@ -6,7 +6,7 @@
  * concurrent workers never queue behind each other.
  */
 import { join } from 'node:path';
-import { and, asc, eq, getTableColumns, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { createStateRunStore, RunNotFoundError, runTransitions, systemClock } from '@switchyard/workflow-engine';
@@ -23,6 +23,10 @@ import type {
 } from '@switchyard/workflow-engine';
 import { NotFoundError } from '../../errors.ts';
 import { queryRows } from './connection.ts';
+import { isStepProgress, journalWrites } from './journalWrites.ts';
+import { runWrites } from './runWrites.ts';
+import { definitionIdentifier, isRunId, iso, runChanges, runColumns, toRecord, toRun } from './journalRows.ts';
+import type { RunRow, StepRow } from './journalRows.ts';
 import type { AppDatabase } from './connection.ts';
 import { agentSessions, workflowComments, workflowDefinitions, workflowRuns, workflowRunSteps } from './schema.ts';
 
@@ -32,101 +36,16 @@ export interface DatabaseRunStoreOptions {
   /** Where step logs go, recorded on each step row: `<executionsDir>/<runId>/logs/<stepId>`. */
   executionsDir?: string;
   clock?: Clock;
+  /**
+   * A connection whose commits do not wait for the disk (PostgreSQL's `synchronous_commit = off`), for the writes a
+   * crash may lose without harm: a step's start record (the step then runs again, as it would anyway).
+   */
+  relaxedDb?: AppDatabase;
 }
 
-type RunRow = typeof workflowRuns.$inferSelect;
-type StepRow = typeof workflowRunSteps.$inferSelect;
 type CommentRow = typeof workflowComments.$inferSelect;
 
 const ALL: JournalScope = { journal: 'all' };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Run ids are uuids here; anything else names no run (and must not reach PostgreSQL's uuid parser). */
-const isRunId = (value: string) => UUID.test(value);
-
-function iso(value: string): string;
-function iso(value: string | null): string | null;
-function iso(value: string | null): string | null {
-  return value === null ? null : new Date(value).toISOString();
-}
-
-const definitionIdentifier = sql<string>`(select ${workflowDefinitions.identifier} from ${workflowDefinitions} where ${workflowDefinitions.id} = ${workflowRuns.workflow_definition_id})`;
-
-const runColumns = { row: workflowRuns, identifier: definitionIdentifier };
-
-function toRun(row: RunRow, identifier: string): WorkflowRun {
-  return {
-    id: row.id,
-    definitionId: identifier,
-    name: row.name,
-    args: row.args,
-    status: row.status,
-    currentPhase: row.current_phase,
-    currentStepIndex: row.current_step_index,
-    error: row.error,
-    approvedGates: row.approved_gates,
-    waitingGate: row.waiting_gate,
-    pauseRequested: row.pause_requested ?? null,
-    cancelRequested: row.cancel_requested,
-    lease:
-      row.lease_owner && row.lease_expires_at
-        ? { owner: row.lease_owner, epoch: row.lease_epoch, expiresAt: Date.parse(iso(row.lease_expires_at)) }
-        : null,
-    epoch: row.lease_epoch,
-    createdAt: iso(row.created_at),
-    startedAt: iso(row.started_at),
-    pausedAt: iso(row.paused_at),
-    completedAt: iso(row.completed_at),
-    cancelledAt: iso(row.cancelled_at),
-    output: row.output ?? null,
-  };
-}
-
-/** The columns a transition may change. */
-function runChanges(run: WorkflowRun) {
-  return {
-    name: run.name,
-    status: run.status,
-    current_phase: run.currentPhase,
-    current_step_index: run.currentStepIndex,
-    error: run.error,
-    output: run.output ?? null,
-    approved_gates: run.approvedGates,
-    waiting_gate: run.waitingGate,
-    pause_requested: run.pauseRequested,
-    cancel_requested: run.cancelRequested,
-    lease_owner: run.lease?.owner ?? null,
-    lease_expires_at: run.lease ? new Date(run.lease.expiresAt).toISOString() : null,
-    lease_epoch: run.epoch,
-    started_at: run.startedAt,
-    paused_at: run.pausedAt,
-    completed_at: run.completedAt,
-    cancelled_at: run.cancelledAt,
-    updated_at: new Date().toISOString(),
-  };
-}
-
-function toRecord(row: StepRow): JournalRecord {
-  return {
-    runId: row.workflow_run_id,
-    stepId: row.step_id,
-    index: row.step_index,
-    name: row.name,
-    phase: row.phase,
-    type: row.type,
-    status: row.status,
-    attempt: row.attempt,
-    input: row.input ?? null,
-    result: (row.output ?? null) as JournalRecord['result'],
-    error: (row.error ?? null) as JournalRecord['error'],
-    agentSessionId: row.cli_session_id,
-    agentSessionRecordId: row.agent_session_id,
-    startedAt: iso(row.started_at) ?? iso(row.created_at),
-    finishedAt: iso(row.finished_at),
-    invalidatedAt: iso(row.invalidated_at),
-  };
-}
 
 function stepColumns(record: JournalRecord, logDirectory: string | null) {
   return {
@@ -373,8 +292,38 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
   }
 
   const base = createStateRunStore(repo, clock);
+  const now = () => clock.now();
+  const hotPath = journalWrites(db, { logDirectory, now });
+  const runPath = runWrites(db, { projectId: options.projectId, now, relaxed: options.relaxedDb });
+  const startPath = options.relaxedDb ? journalWrites(options.relaxedDb, { logDirectory, now }) : hotPath;
   return {
     ...base,
+
+    // The hot path — claiming a run, its progress, its steps, letting it go — one statement each (runWrites.ts,
+    // journalWrites.ts); a step write that changes other run fields with it takes the general path.
+    claimRun: (runId, owner, ttlMs) =>
+      isRunId(runId) ? runPath.claim(runId, owner, ttlMs) : base.claimRun(runId, owner, ttlMs),
+    claimNextRun: (owner, ttlMs) => runPath.claimNext(owner, ttlMs),
+    updateRun: (runId, lease, progress) =>
+      isRunId(runId) ? runPath.update(runId, lease, progress) : base.updateRun(runId, lease, progress),
+    releaseLease: (runId, lease) => (isRunId(runId) ? runPath.release(runId, lease) : base.releaseLease(runId, lease)),
+
+    async startStep(runId, lease, start, progress) {
+      if (!isStepProgress(progress) || !isRunId(runId)) return base.startStep(runId, lease, start, progress);
+      return toRecord(await startPath.upsert(runId, lease, start, undefined, progress));
+    },
+    async recordStep(runId, lease, start, outcome, progress) {
+      if (!isStepProgress(progress) || !isRunId(runId)) return base.recordStep(runId, lease, start, outcome, progress);
+      return toRecord(await hotPath.upsert(runId, lease, start, outcome, progress));
+    },
+    async finishStep(runId, lease, stepId, outcome, progress) {
+      if (!isStepProgress(progress) || !isRunId(runId)) return base.finishStep(runId, lease, stepId, outcome, progress);
+      return toRecord(await hotPath.finish(runId, lease, stepId, outcome, progress));
+    },
+    async updateStep(runId, lease, stepId, update) {
+      if (!isRunId(runId)) return base.updateStep(runId, lease, stepId, update);
+      return toRecord(await hotPath.update(runId, lease, stepId, update));
+    },
 
     getRun: (runId) => readRun(db, runId),
 
@@ -388,32 +337,6 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
         .where(and(...conditions))
         .orderBy(asc(workflowRuns.created_at), asc(workflowRuns.id));
       return rows.map((r) => toRun(r.row, r.identifier));
-    },
-
-    async claimNextRun(owner, ttlMs) {
-      const now = clock.now();
-      return db.transaction(async (transaction) => {
-        const tx = transaction as unknown as AppDatabase;
-        const [candidate] = await tx
-          .select(runColumns)
-          .from(workflowRuns)
-          .where(
-            and(
-              inProject,
-              inArray(workflowRuns.status, ['pending', 'running']),
-              or(isNull(workflowRuns.lease_owner), lte(workflowRuns.lease_expires_at, now.toISOString())),
-            ),
-          )
-          .orderBy(asc(workflowRuns.created_at))
-          .limit(1)
-          .for('update', { skipLocked: true });
-        if (!candidate) return undefined;
-        const run = toRun(candidate.row, candidate.identifier);
-        const lease = await changeLocked(tx, run, [], (state) =>
-          runTransitions.claim(state, owner, ttlMs, now.getTime()),
-        );
-        return lease && { run: structuredClone(run), lease };
-      });
     },
 
     async getJournal(runId, journalOptions = {}) {

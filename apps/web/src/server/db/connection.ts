@@ -26,6 +26,11 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.
 
 export interface DatabaseHandle {
   db: AppDatabase;
+  /**
+   * The same database through connections whose commits do not wait for the disk (PostgreSQL's
+   * `synchronous_commit = off`): for writes a crash may lose without harm. On PGlite, `db` itself.
+   */
+  relaxed: AppDatabase;
   kind: 'pglite' | 'postgres';
   /** Where it lives, for messages: a directory or a URL without its password. */
   location: string;
@@ -61,6 +66,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
     await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
     return {
       db,
+      relaxed: db,
       kind: 'pglite',
       location: dataDir ?? 'memory',
       dump: () => client.dumpDataDir('none'),
@@ -108,14 +114,19 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     throw new Error(`could not open PostgreSQL at ${redact(url)}: ${(error as Error).message}`, { cause: error });
   }
   const db = drizzlePg(pool, { schema }) as unknown as AppDatabase;
+  const relaxedPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off' });
+  relaxedPool.on('error', () => undefined);
   return {
     db,
+    relaxed: drizzlePg(relaxedPool, { schema }) as unknown as AppDatabase,
     kind: 'postgres',
     location: redact(url),
     async listen(channel, listener) {
       return listenWithReconnect(url, channel, listener);
     },
-    close: once(() => pool.end()),
+    close: once(async () => {
+      await Promise.all([pool.end(), relaxedPool.end()]);
+    }),
   };
 }
 

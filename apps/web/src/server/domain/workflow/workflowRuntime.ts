@@ -61,7 +61,11 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
     if (!executor) {
       const layout = projectLayout(project.path);
       executor = createExecutor({
-        store: createDatabaseRunStore(db, { projectId: project.id, executionsDir: layout.executionsDir }),
+        store: createDatabaseRunStore(db, {
+          projectId: project.id,
+          executionsDir: layout.executionsDir,
+          relaxedDb: options.database.relaxed,
+        }),
         events: busEventSink(options.bus, project.id),
         agents,
         agentSessions,
@@ -114,5 +118,9 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
     projectOfRun,
     projectOfDefinition,
     pinnedDefinition,
+    /** Stops the runs executing here, at their next step boundary or now (see the executor's `shutdown`). */
+    shutdown(mode: 'boundary' | 'now') {
+      for (const executor of executors.values()) executor.shutdown(mode);
+    },
   };
 }

@@ -1,0 +1,149 @@
+/**
+ * A run's own writes on its hot path — claiming it, moving its progress and status, letting it go — each one
+ * statement, with the state machine's rules (`runState.ts`) written in SQL:
+ *
+ * - a claim takes a run that is pending, or running under an expired lease, bumps its epoch and sets the lease; two
+ *   claimers of one run race on its row lock, and the second sees the first's lease when its `where` is checked
+ *   again, so exactly one wins;
+ * - progress is written only by the lease's holder (owner and epoch), and a status change brings its side effects
+ *   (`setStatus` in `runState.ts`): timestamps, cleared requests, the gate, and the lease dropped when the run
+ *   stops holding a worker (finished, paused, waiting).
+ *
+ * In PostgreSQL an `update`'s expressions all see the row as it was, so `status is distinct from $new` below is
+ * the state machine's "the status changes".
+ */
+import { sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import { LeaseLostError, RunNotFoundError } from '@switchyard/workflow-engine';
+import type { Lease, RunProgress, RunStatus, WorkflowRun } from '@switchyard/workflow-engine';
+import { queryRows } from './connection.ts';
+import type { AppDatabase } from './connection.ts';
+import { definitionIdentifier, toRun } from './journalRows.ts';
+import type { RunRow } from './journalRows.ts';
+import { workflowRuns } from './schema.ts';
+
+const RUNNABLE = sql`status in ('pending', 'running')`;
+const STOPS_HOLDING = new Set<RunStatus>(['completed', 'failed', 'cancelled', 'paused', 'waiting']);
+
+const returningRun = sql`returning ${workflowRuns}.*, ${definitionIdentifier} as identifier`;
+
+type ClaimedRow = RunRow & { identifier: string };
+
+function claimed(row: ClaimedRow | undefined): { run: WorkflowRun; lease: Lease } | undefined {
+  if (!row) return undefined;
+  const run = toRun(row, row.identifier);
+  return { run, lease: run.lease! };
+}
+
+export interface RunWrites {
+  claim(runId: string, owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  /** The oldest runnable run of the project (of every project without one), skipping runs others are claiming. */
+  claimNext(owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  update(runId: string, lease: Lease, progress: RunProgress): Promise<WorkflowRun>;
+  release(runId: string, lease: Lease): Promise<void>;
+}
+
+/**
+ * Writes a crash of PostgreSQL itself may lose without harm go through `relaxed` (commits that do not wait for the
+ * disk): a claim (the run is claimed again; the lost epoch fences the old holder out), a run starting or moving on
+ * (its next step's commit is durable and carries everything before it), a lease let go. A status a person acts on
+ * — paused, waiting, finished — and every step's result wait for the disk.
+ */
+export function runWrites(
+  db: AppDatabase,
+  options: { projectId?: string; now(): Date; relaxed?: AppDatabase },
+): RunWrites {
+  const relaxed = options.relaxed ?? db;
+  const leaseSet = (owner: string, ttlMs: number, now: Date) =>
+    sql`lease_owner = ${owner}, lease_epoch = lease_epoch + 1,
+        lease_expires_at = ${new Date(now.getTime() + ttlMs).toISOString()}::timestamptz`;
+  const leaseFree = (now: Date) =>
+    sql`(lease_owner is null or lease_expires_at is null or lease_expires_at <= ${now.toISOString()}::timestamptz)`;
+  const inProject = options.projectId ? sql`and project_id = ${options.projectId}::uuid` : sql``;
+
+  function progressSets(progress: RunProgress, now: string): SQL[] {
+    const sets: SQL[] = [sql`updated_at = ${now}::timestamptz`];
+    const { status, currentPhase, currentStepIndex, error, output, waitingGate } = progress;
+    if (currentPhase !== undefined) sets.push(sql`current_phase = ${currentPhase}::text`);
+    if (currentStepIndex !== undefined) sets.push(sql`current_step_index = ${currentStepIndex}::int`);
+    if (error !== undefined) sets.push(sql`error = ${error}::text`);
+    if (output !== undefined) sets.push(sql`output = ${JSON.stringify(output ?? null)}::jsonb`);
+    if (!status) {
+      if (waitingGate !== undefined) sets.push(sql`waiting_gate = ${waitingGate}::text`);
+      return sets;
+    }
+    const changes = sql`status is distinct from ${status}::text`;
+    const onChange = (column: string, value: SQL, otherwise: SQL = sql`${sql.identifier(column)}`) =>
+      sql`${sql.identifier(column)} = case when ${changes} then ${value} else ${otherwise} end`;
+    sets.push(sql`status = ${status}::text`);
+    // The gate is kept only by a waiting run; progress may name the gate it waits at.
+    const gate = waitingGate !== undefined ? sql`${waitingGate}::text` : sql`waiting_gate`;
+    sets.push(status === 'waiting' ? sql`waiting_gate = ${gate}` : onChange('waiting_gate', sql`null`, gate));
+    if (status === 'running') sets.push(onChange('started_at', sql`coalesce(started_at, ${now}::timestamptz)`));
+    if (status === 'paused') {
+      sets.push(onChange('paused_at', sql`${now}::timestamptz`), onChange('pause_requested', sql`null`));
+    }
+    if (status === 'completed' || status === 'failed') sets.push(onChange('completed_at', sql`${now}::timestamptz`));
+    if (status === 'cancelled') {
+      sets.push(
+        onChange('cancelled_at', sql`${now}::timestamptz`),
+        onChange('cancel_requested', sql`false`),
+        onChange('pause_requested', sql`null`),
+      );
+    }
+    if (STOPS_HOLDING.has(status)) {
+      sets.push(onChange('lease_owner', sql`null`), onChange('lease_expires_at', sql`null`));
+    }
+    return sets;
+  }
+
+  async function fenceFailure(runId: string): Promise<Error> {
+    const [run] = await queryRows<{ id: string }>(db, sql`select id from ${workflowRuns} where id = ${runId}::uuid`);
+    return run ? new LeaseLostError(runId) : new RunNotFoundError(runId);
+  }
+
+  return {
+    async claim(runId, owner, ttlMs) {
+      const now = options.now();
+      const [row] = await queryRows<ClaimedRow>(
+        relaxed,
+        sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
+            where id = ${runId}::uuid and ${RUNNABLE} and ${leaseFree(now)} ${returningRun}`,
+      );
+      return claimed(row);
+    },
+
+    async claimNext(owner, ttlMs) {
+      const now = options.now();
+      const [row] = await queryRows<ClaimedRow>(
+        relaxed,
+        sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
+            where id = (select id from ${workflowRuns}
+                        where ${RUNNABLE} and ${leaseFree(now)} ${inProject}
+                        order by created_at limit 1 for update skip locked)
+            ${returningRun}`,
+      );
+      return claimed(row);
+    },
+
+    async update(runId, lease, progress) {
+      const now = options.now().toISOString();
+      const durable = progress.status !== undefined && progress.status !== 'running' && progress.status !== 'pending';
+      const [row] = await queryRows<ClaimedRow>(
+        durable ? db : relaxed,
+        sql`update ${workflowRuns} set ${sql.join(progressSets(progress, now), sql`, `)}
+            where id = ${runId}::uuid and lease_owner = ${lease.owner} and lease_epoch = ${lease.epoch}::int
+            ${returningRun}`,
+      );
+      if (!row) throw await fenceFailure(runId);
+      return toRun(row, row.identifier);
+    },
+
+    async release(runId, lease) {
+      await relaxed.execute(
+        sql`update ${workflowRuns} set lease_owner = null, lease_expires_at = null, updated_at = now()
+            where id = ${runId}::uuid and lease_owner = ${lease.owner} and lease_epoch = ${lease.epoch}::int`,
+      );
+    },
+  };
+}
