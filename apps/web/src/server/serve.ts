@@ -29,6 +29,8 @@ export interface ServeOptions {
   /** An open database to use instead (tests); the server closes it with itself. */
   database?: DatabaseHandle;
   concurrency?: number;
+  /** On close, how long running steps may go on before they are stopped for the next process to resume. */
+  shutdownGraceMs?: number;
   /** False: HTTP and WebSocket only, while `switchyard worker` processes execute the runs (PostgreSQL only). */
   workers?: boolean;
   token?: string;
@@ -95,7 +97,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const runtime = await createWorkflowRuntime({ database, bus: bridge.bus, ...options.runtime });
     if (runtime.recovered > 0) log(`recovering ${runtime.recovered} run(s) left running by a stopped server`);
     const workers = withWorkers ? startWorkerPool(runtime, { concurrency: options.concurrency }) : undefined;
-    if (workers) cleanups.push(() => workers.stop());
+    if (workers) cleanups.push(() => workers.stop(options.shutdownGraceMs));
 
     const app = await buildApp({
       database,

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   /** An open database to use instead (tests); the worker closes it with itself. */
   database?: DatabaseHandle;
   concurrency?: number;
+  /** On close, how long running steps may go on before they are stopped for the next process to resume. */
+  shutdownGraceMs?: number;
   runtime?: Partial<
     Pick<WorkflowRuntimeOptions, 'agents' | 'leaseTtlMs' | 'controlPollMs' | 'retryBaseDelayMs' | 'workerId'>
   >;
@@ -45,7 +47,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     workerId: runtime.workerId,
     async close() {
-      await pool.stop();
+      await pool.stop(options.shutdownGraceMs);
       await bridge.close();
       await database.close();
     },

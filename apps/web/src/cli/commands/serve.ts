@@ -21,6 +21,15 @@ function integerOption(value: unknown, name: string, min: number, max: number): 
 
 const megabytes = (value: number | undefined) => (value === undefined ? undefined : value * 1024 * 1024);
 
+const SHUTDOWN_HELP =
+  '    --shutdown-grace-ms <n> on SIGTERM, how long running steps may go on before they are stopped and left for the\n' +
+  '                      next process to resume (default: $SWITCHYARD_SHUTDOWN_GRACE_MS or 3000)';
+
+function shutdownGrace(values: Record<string, unknown>): number | undefined {
+  const value = values['shutdown-grace-ms'] ?? process.env.SWITCHYARD_SHUTDOWN_GRACE_MS;
+  return integerOption(value, 'shutdown-grace-ms', 0, 3_600_000);
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary:
@@ -30,6 +39,7 @@ export const serveCommand: Command = {
     '    --port <n>        the port (default: $PORT or 4400; 0 picks a free one)',
     '    --host <host>     the address to bind (default: $HOST or 127.0.0.1); another address needs SWITCHYARD_TOKEN',
     '    --concurrency <n> runs executed at once by this server (default 4)',
+    SHUTDOWN_HELP,
     '    --no-workers      HTTP and WebSocket only; `switchyard worker` processes execute the runs (needs DATABASE_URL)',
     '    --allowed-host <name> also answer requests for this host name (repeatable; also $SWITCHYARD_ALLOWED_HOSTS,',
     '                      comma-separated); loopback names and the bound address are always allowed',
@@ -43,6 +53,7 @@ export const serveCommand: Command = {
     port: { type: 'string' },
     host: { type: 'string' },
     concurrency: { type: 'string' },
+    'shutdown-grace-ms': { type: 'string' },
     'no-workers': { type: 'boolean' },
     'max-upload-mb': { type: 'string' },
     'allowed-host': { type: 'string', multiple: true },
@@ -59,6 +70,7 @@ export const serveCommand: Command = {
       port: integerOption(values.port ?? process.env.PORT, 'port', 0, 65_535),
       host: (values.host as string | undefined) ?? process.env.HOST,
       concurrency: integerOption(values.concurrency, 'concurrency', 1, 256),
+      shutdownGraceMs: shutdownGrace(values),
       workers: values['no-workers'] !== true,
       maxUploadBytes: megabytes(
         integerOption(values['max-upload-mb'] ?? process.env.SWITCHYARD_MAX_UPLOAD_MB, 'max-upload-mb', 1, 1_000_000),
@@ -81,16 +93,18 @@ export const workerCommand: Command = {
   name: 'worker',
   summary:
     'Execute runs, without HTTP, from a PostgreSQL database that servers and other workers share (DATABASE_URL). Add workers on this or other machines to execute more runs at once.',
-  usage: 'switchyard worker [--concurrency N]',
+  usage: 'switchyard worker [--concurrency N] [--shutdown-grace-ms N]',
   help: [
     '    --concurrency <n> runs executed at once by this worker (default 4)',
+    SHUTDOWN_HELP,
     'environment: DATABASE_URL=postgres://… (required), SWITCHYARD_LEASE_TTL_MS (default 30000)',
   ],
-  options: { concurrency: { type: 'string' } },
+  options: { concurrency: { type: 'string' }, 'shutdown-grace-ms': { type: 'string' } },
   async run({ values }, io) {
     const worker = await startWorker({
       databaseUrl: process.env.DATABASE_URL || undefined,
       concurrency: integerOption(values.concurrency, 'concurrency', 1, 256),
+      shutdownGraceMs: shutdownGrace(values),
       log: (line) => io.stdout.write(`${line}\n`),
     });
     await untilSignalled(io);
@@ -99,7 +113,10 @@ export const workerCommand: Command = {
   },
 };
 
-/** Resolves at the first SIGINT or SIGTERM: the process then stops claiming and lets running steps reach a boundary. */
+/**
+ * Resolves at the first SIGINT or SIGTERM: the process then stops claiming, lets running steps reach a boundary
+ * within the grace period, and stops the rest for the next process to resume.
+ */
 function untilSignalled(io: Io): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = () => {

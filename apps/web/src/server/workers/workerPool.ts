@@ -8,6 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowRun } from '@switchyard/workflow-engine';
 import type { WorkflowRuntime } from '../domain/workflow/workflowRuntime.ts';
 
+/** How long a shutdown lets running steps go on before it stops them (`--shutdown-grace`). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 3_000;
+
 export interface WorkerPoolOptions {
   concurrency?: number;
   /** How often an idle pool looks for work it was not told about (another process's runs, expired leases). */
@@ -20,7 +23,11 @@ export interface WorkerPool {
   wake(): void;
   /** Runs executing here now. */
   readonly active: number;
-  /** Stops claiming and waits up to `graceMs` for the runs executing here to stop on their own. */
+  /**
+   * Stops claiming; the runs executing here stop at their next step boundary, and those whose step is still
+   * running after `graceMs` are stopped there. Their leases are given back and nothing else is written, so the next
+   * process resumes them by replay: none is left paused or failed by a shutdown.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -82,11 +89,17 @@ export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOpt
     get active() {
       return running.size;
     },
-    async stop(graceMs = 10_000) {
+    async stop(graceMs = DEFAULT_SHUTDOWN_GRACE_MS) {
       stopped = true;
       wakeUp?.();
       await looping;
-      await Promise.race([Promise.allSettled([...running]), sleep(graceMs)]);
+      runtime.shutdown('boundary');
+      const settled = Promise.allSettled([...running]);
+      const timer = new AbortController();
+      await Promise.race([settled, sleep(graceMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
+      timer.abort();
+      runtime.shutdown('now');
+      await settled;
     },
   };
 }
