@@ -8,7 +8,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchBoardQuery } from './api.ts';
 import { closeBenchDatabases, openBenchDatabases } from './database.ts';
+import { benchPeerDbos } from './dbos.ts';
 import { benchEngine } from './engine.ts';
+import { benchUi } from './ui.ts';
 import { benchAgentSdk } from '../packages/agent-cli-sdk/bench.ts';
 
 const started = Date.now();
@@ -31,6 +33,8 @@ const results = {
     'agent.parse_events_per_s': agent.parse_events_per_s,
     'agent.spawn_overhead_ms': agent.spawn_overhead_ms,
   }))),
+  ...(await benchUi(log)),
+  ...(await benchPeerDbos(log)),
   took_s: 0,
 };
 results.took_s = Math.round((Date.now() - started) / 1000);

@@ -1,0 +1,58 @@
+/**
+ * The workload both engines run in `peer.dbos`, each in a process of its own against the same PostgreSQL server:
+ * a durable no-op step (300 in one workflow), a workflow of three no-op steps (start → completed, one at a time),
+ * and the throughput of 1,000 such workflows started at once. The figures go to stdout as one JSON line.
+ */
+import { performance } from 'node:perf_hooks';
+import { distribution } from '../stats.ts';
+import type { Distribution } from '../stats.ts';
+
+export const STEPS_IN_ONE_WORKFLOW = 300;
+export const SEQUENTIAL_WORKFLOWS = 100;
+export const THROUGHPUT_WORKFLOWS = 1_000;
+/** Workflows in flight at once for the throughput figure: what a pool of that many workers would hold. */
+export const CONCURRENCY = 20;
+
+export interface WorkloadFigures {
+  step_ms: Distribution;
+  workflow_3_steps_ms: Distribution;
+  throughput_per_s: number;
+}
+
+export interface Engine {
+  /** Runs one workflow of `steps` no-op steps to completion, calling `onStep` with each step's duration. */
+  run(steps: number, onStep?: (ms: number) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Runs `total` tasks with at most `limit` at once. */
+async function pool(total: number, limit: number, task: () => Promise<void>): Promise<void> {
+  let started = 0;
+  const lane = async () => {
+    while (started < total) {
+      started++;
+      await task();
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, lane));
+}
+
+export async function measureWorkload(engine: Engine): Promise<WorkloadFigures> {
+  const steps: number[] = [];
+  await engine.run(STEPS_IN_ONE_WORKFLOW, (ms) => steps.push(ms));
+  const workflows: number[] = [];
+  for (let i = 0; i < SEQUENTIAL_WORKFLOWS; i++) {
+    const started = performance.now();
+    await engine.run(3);
+    workflows.push(performance.now() - started);
+  }
+  const started = performance.now();
+  await pool(THROUGHPUT_WORKFLOWS, CONCURRENCY, () => engine.run(3));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    // The first steps and workflows warm up connections and caches.
+    step_ms: distribution(steps.slice(20)),
+    workflow_3_steps_ms: distribution(workflows.slice(10)),
+    throughput_per_s: Math.round((THROUGHPUT_WORKFLOWS / seconds) * 10) / 10,
+  };
+}
