@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { cli, EXAMPLES_DIR, runFromHolder, runIdFrom, startCli, tempProject, until } from './cliHarness.ts';
 
 function fakeAgentEnv(project: string, extra: Record<string, string> = {}) {
-  return { SWITCHYARD_CLAUDE_PATH: fakeClaudePath, FAKE_AGENT_ARGV_LOG: join(project, 'agent-argv.jsonl'), ...extra };
+  return {
+    SWITCHYARD_CLAUDE_PATH: fakeClaudePath,
+    FAKE_AGENT_ARGV_LOG: join(project, 'agent-argv.jsonl'),
+    // Steps and agents get an allowlist of the environment: the fake's knobs are passed on by name.
+    SWITCHYARD_STEP_ENV: 'FAKE_AGENT_*',
+    ...extra,
+  };
 }
 
 interface RunJson {

@@ -96,6 +96,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     cleanups.push(() => bridge.close());
     const runtime = await createWorkflowRuntime({ database, bus: bridge.bus, ...options.runtime });
     if (runtime.recovered > 0) log(`recovering ${runtime.recovered} run(s) left running by a stopped server`);
+    if (runtime.reaped > 0) log(`killed ${runtime.reaped} step process(es) left behind by a stopped server`);
     const workers = withWorkers ? startWorkerPool(runtime, { concurrency: options.concurrency }) : undefined;
     if (workers) cleanups.push(() => workers.stop(options.shutdownGraceMs));
 

@@ -17,6 +17,7 @@ import type { PathIssue } from './issues.ts';
 import { contentHash, normalizePhases, templateError, templateIdFromPath } from './WorkflowDefinition.ts';
 import { readTemplateText } from './templateFile.ts';
 import { buildArgs } from './yamlArgs.ts';
+import { flowDepthExcess, MAX_YAML_FLOW_DEPTH } from './yamlDepth.ts';
 import { compileExecute } from './yamlExecute.ts';
 import type { CompiledStep } from './yamlExecute.ts';
 import { documentSchema, stepSchemas } from './yamlSchema.ts';
@@ -36,6 +37,19 @@ export function parseYamlTemplate(text: string, file: string): WorkflowDefinitio
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_YAML_BYTES) {
     throw fileError(file, `is ${bytes} bytes; a YAML template may be at most ${MAX_YAML_BYTES} bytes`);
+  }
+
+  // Before parsing: the parser's time grows faster than the nesting depth.
+  const excess = flowDepthExcess(text);
+  if (excess) {
+    throw new TemplateError([
+      {
+        file,
+        ...excess,
+        path: '',
+        message: `YAML collections are nested more than ${MAX_YAML_FLOW_DEPTH} levels deep here; a template needs only a few`,
+      },
+    ]);
   }
 
   const lineCounter = new LineCounter();

@@ -68,14 +68,16 @@ export function createPinnedTemplates(db: AppDatabase) {
 
   return {
     read,
-    /** Cached per run: the board asks for every card on every load. */
-    async declaredStepCount(runId: string): Promise<number | null> {
-      if (counts.has(runId)) return counts.get(runId)!;
-      const dir = await executionDir(db, runId);
-      const snapshot = dir ? await readSnapshot(dir) : null;
-      if (!snapshot) return null;
-      const n = snapshot.declaredSteps?.length || null;
-      counts.set(runId, n);
+    /**
+     * Cached per run: the board asks for every card on every load. A run without a snapshot that has started
+     * never gets one (it was made by other means), so that answer is kept too; a pending run is asked again.
+     */
+    async declaredStepCount(run: { id: string; status: string; projectDir: string }): Promise<number | null> {
+      if (counts.has(run.id)) return counts.get(run.id)!;
+      const snapshot = await readSnapshot(join(projectLayout(run.projectDir).executionsDir, run.id));
+      if (!snapshot && run.status === 'pending') return null;
+      const n = snapshot?.declaredSteps?.length || null;
+      counts.set(run.id, n);
       return n;
     },
   };

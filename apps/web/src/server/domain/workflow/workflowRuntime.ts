@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createAgentRunner } from '@switchyard/agent-cli-sdk';
-import { createExecutor, ExecutionFiles, loadPinnedTemplate } from '@switchyard/workflow-engine';
+import {
+  createExecutor,
+  ExecutionFiles,
+  loadPinnedTemplate,
+  reapOrphanedStepProcesses,
+} from '@switchyard/workflow-engine';
 import type { AgentRunner, WorkflowDefinition, WorkflowExecutor } from '@switchyard/workflow-engine';
 import { NotFoundError } from '../../../errors.ts';
 import type { DatabaseHandle } from '../../db/connection.ts';
@@ -55,6 +60,9 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
   const store = createDatabaseRunStore(db);
   const executors = new Map<string, WorkflowExecutor>();
   const recovered = options.database.kind === 'pglite' ? await releaseStaleLeases(db) : 0;
+  // Before any run resumes here: step processes of a server or worker that died on this machine, which its
+  // watchdog did not get to, must not run beside the resumed copy of their step.
+  const reaped = await reapOrphanedStepProcesses();
 
   function executorFor(project: ProjectRef): WorkflowExecutor {
     let executor = executors.get(project.id);
@@ -114,6 +122,8 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
     bus: options.bus,
     /** Runs whose leases were dropped at start: left running by a process that is gone. */
     recovered,
+    /** Step processes of dead owners killed at start. */
+    reaped,
     executorFor,
     projectOfRun,
     projectOfDefinition,

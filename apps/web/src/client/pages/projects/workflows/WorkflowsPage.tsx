@@ -2,7 +2,7 @@
  * `/projects/:projectId/workflows`: the project's runs as a board (Active), its templates, and the finished runs
  * (Completed), with the run detail over them when the URL names a run. Every view is in the URL.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import * as Tabs from '@radix-ui/react-tabs';
 import { useQueryClient } from '@tanstack/react-query';
 import { RUN_STATUSES } from '@switchyard/workflow-engine/vocabulary';
@@ -19,20 +19,17 @@ import { ThemeToggle } from '../../../components/ThemeToggle.tsx';
 import { Toasts } from '../../../components/Toasts.tsx';
 import { BoardToolbar, matchesFilters } from './components/BoardToolbar.tsx';
 import type { BoardFilters } from './components/BoardToolbar.tsx';
-import { CompletedTable } from './components/CompletedTable.tsx';
 import type { CompletedFiltersState } from './components/CompletedTable.tsx';
 import { ConnectionIndicator } from './components/ConnectionIndicator.tsx';
 import { KanbanBoard } from './components/KanbanBoard.tsx';
-import { LOG_TYPES } from './components/LogView.tsx';
-import type { LogType } from './components/LogView.tsx';
+import { LOG_TYPES } from './components/detailTabs.ts';
+import type { LogType } from './components/detailTabs.ts';
 import { ProjectSwitcher } from './components/ProjectSwitcher.tsx';
 import { RerunPreviewDialog } from './components/RerunPreviewDialog.tsx';
-import { RunFormDialog } from './components/RunFormDialog.tsx';
 import { ShortcutsDialog } from './components/ShortcutsDialog.tsx';
-import { DETAIL_TABS, StepDetailModal } from './components/StepDetailModal.tsx';
-import type { DetailTab } from './components/StepDetailModal.tsx';
+import { DETAIL_TABS } from './components/detailTabs.ts';
+import type { DetailTab } from './components/detailTabs.ts';
 import { WaitingLane } from './components/WaitingLane.tsx';
-import { WorkflowTemplatesPage } from './components/WorkflowTemplatesPage.tsx';
 import { useKeyboardShortcuts } from './hooks/useKeyboardShortcuts.ts';
 import { useRunControls } from './hooks/useRunControls.ts';
 import { useWorkflowWebSocket } from './hooks/useWorkflowWebSocket.ts';
@@ -40,6 +37,18 @@ import { useBoard, useProjects, useTemplates } from './hooks/useWorkflowRuns.ts'
 import type { DropDecision } from './lib/dropRules.ts';
 import { waitingOnYou } from './lib/waiting.ts';
 import { useWorkflowStore } from './stores/workflowStore.ts';
+
+// What the board does not need for its first paint is loaded when first opened.
+const StepDetailModal = lazy(() =>
+  import('./components/StepDetailModal.tsx').then((m) => ({ default: m.StepDetailModal })),
+);
+const WorkflowTemplatesPage = lazy(() =>
+  import('./components/WorkflowTemplatesPage.tsx').then((m) => ({ default: m.WorkflowTemplatesPage })),
+);
+const CompletedTable = lazy(() =>
+  import('./components/CompletedTable.tsx').then((m) => ({ default: m.CompletedTable })),
+);
+const RunFormDialog = lazy(() => import('./components/RunFormDialog.tsx').then((m) => ({ default: m.RunFormDialog })));
 
 const VIEWS = ['board', 'templates', 'completed'] as const;
 type View = (typeof VIEWS)[number];
@@ -247,44 +256,55 @@ export function WorkflowsPage({ projectId }: { projectId: string }) {
           )}
         </Tabs.Content>
         <Tabs.Content value="templates" className="page-body">
-          <WorkflowTemplatesPage templates={templates.data?.data} onRun={(template) => setRunTemplate({ template })} />
+          <Suspense fallback={null}>
+            <WorkflowTemplatesPage
+              templates={templates.data?.data}
+              onRun={(template) => setRunTemplate({ template })}
+            />
+          </Suspense>
         </Tabs.Content>
         <Tabs.Content value="completed" className="page-body">
-          <CompletedTable
-            projectId={projectId}
-            templates={templateList}
-            filters={completedFilters}
-            onFilters={setCompletedFilters}
-            onOpen={open}
-          />
+          <Suspense fallback={null}>
+            <CompletedTable
+              projectId={projectId}
+              templates={templateList}
+              filters={completedFilters}
+              onFilters={setCompletedFilters}
+              onOpen={open}
+            />
+          </Suspense>
         </Tabs.Content>
       </Tabs.Root>
 
-      {runId && (
-        <StepDetailModal
-          runId={runId}
-          tab={oneOf(DETAIL_TABS, search.get('tab'), 'logs')}
-          stepId={search.get('step')}
-          logType={oneOf<LogType>(LOG_TYPES, search.get('log'), 'events')}
-          onNavigate={(changes) => setSearch({ ...changes }, true)}
-          onClose={close}
-          onAction={controls.request}
-          onRunAgain={(templateId, args) => {
-            const template = templateList.find((t) => t.id === templateId);
-            if (template) setRunTemplate({ template, args: (args ?? {}) as Record<string, unknown> });
-          }}
-        />
-      )}
-      <RunFormDialog
-        projectId={projectId}
-        template={runTemplate?.template ?? null}
-        initialArgs={runTemplate?.args}
-        onClose={() => setRunTemplate(null)}
-        onStarted={(id) => {
-          setRunTemplate(null);
-          setSearch({ view: null, run: id, tab: 'logs', step: null, log: null });
-        }}
-      />
+      <Suspense fallback={null}>
+        {runId && (
+          <StepDetailModal
+            runId={runId}
+            tab={oneOf(DETAIL_TABS, search.get('tab'), 'logs')}
+            stepId={search.get('step')}
+            logType={oneOf<LogType>(LOG_TYPES, search.get('log'), 'events')}
+            onNavigate={(changes) => setSearch({ ...changes }, true)}
+            onClose={close}
+            onAction={controls.request}
+            onRunAgain={(templateId, args) => {
+              const template = templateList.find((t) => t.id === templateId);
+              if (template) setRunTemplate({ template, args: (args ?? {}) as Record<string, unknown> });
+            }}
+          />
+        )}
+        {runTemplate && (
+          <RunFormDialog
+            projectId={projectId}
+            template={runTemplate.template}
+            initialArgs={runTemplate.args}
+            onClose={() => setRunTemplate(null)}
+            onStarted={(id) => {
+              setRunTemplate(null);
+              setSearch({ view: null, run: id, tab: 'logs', step: null, log: null });
+            }}
+          />
+        )}
+      </Suspense>
       <ConfirmDialog
         open={controls.confirm !== null}
         title={

@@ -12,8 +12,9 @@ import { progressKey, useWorkflowStore } from '../stores/workflowStore.ts';
 import { buildTranscript, parseEventLog, transcriptText } from '../lib/transcript.ts';
 import { TranscriptEntryView } from './Transcript.tsx';
 
-export type LogType = 'events' | 'output' | 'input' | 'summary';
-export const LOG_TYPES: LogType[] = ['events', 'output', 'input', 'summary'];
+import type { LogType } from './detailTabs.ts';
+export { LOG_TYPES } from './detailTabs.ts';
+export type { LogType } from './detailTabs.ts';
 
 const EMPTY: never[] = [];
 

@@ -14,6 +14,7 @@ import { useNow } from '../hooks/useNow.ts';
 import { useRun, useRunHistory } from '../hooks/useWorkflowRuns.ts';
 import { costOf } from '../lib/boardPatch.ts';
 import { ArtifactsList } from './ArtifactsList.tsx';
+import type { DetailTab } from './detailTabs.ts';
 import { CommentsList } from './CommentsList.tsx';
 import { DetailsTab } from './DetailsTab.tsx';
 import { LOG_TYPES, LogView } from './LogView.tsx';
@@ -21,9 +22,6 @@ import type { LogType } from './LogView.tsx';
 import { RunMenu } from './RunMenu.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
 import { StepTypeIcon } from './StepTypeIcon.tsx';
-
-export const DETAIL_TABS = ['logs', 'artifacts', 'comments', 'details'] as const;
-export type DetailTab = (typeof DETAIL_TABS)[number];
 
 export interface StepDetailModalProps {
   runId: string;

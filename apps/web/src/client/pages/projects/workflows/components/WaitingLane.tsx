@@ -17,6 +17,8 @@ export interface WaitingLaneProps {
 }
 
 const REASON_TEXT = { gate: 'waits for approval', paused: 'is paused', failed: 'failed' } as const;
+/** The lane lists the oldest ones; a person works from the top, and the count says how many more there are. */
+const SHOWN = 50;
 
 export function WaitingLane({ runs, templates, onOpen, onAction }: WaitingLaneProps) {
   if (runs.length === 0) return null;
@@ -32,7 +34,7 @@ export function WaitingLane({ runs, templates, onOpen, onAction }: WaitingLanePr
         </p>
       </header>
       <ul className="waiting-list">
-        {runs.map((run, index) => {
+        {runs.slice(0, SHOWN).map((run, index) => {
           const reason = waitReason(run)!;
           const template = templateOf(run.workflow_definition_id);
           const gate = template?.phases.find((p) => p.id === run.waiting_gate)?.label;
@@ -71,6 +73,7 @@ export function WaitingLane({ runs, templates, onOpen, onAction }: WaitingLanePr
           );
         })}
       </ul>
+      {runs.length > SHOWN && <p className="waiting-more">and {runs.length - SHOWN} more, newer</p>}
     </section>
   );
 }
