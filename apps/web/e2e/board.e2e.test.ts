@@ -102,6 +102,10 @@ describe('the board', () => {
 
   it('runs a template from Templates with args, showing the server’s validation error at its field', async () => {
     await page.getByRole('tab', { name: /Templates/ }).click();
+    // An invalid template is listed with where and why, and cannot be run.
+    const broken = page.locator('[data-template=broken]');
+    await expect(broken.locator('.template-error').textContent()).resolves.toMatch(/broken\.yaml:\d+:\d+ .*comand/);
+    expect(await broken.getByRole('button', { name: 'Run' }).isDisabled()).toBe(true);
     await page.locator('[data-template=configured] >> role=button[name="Run"]').click();
     const form = page.locator('[data-testid=run-form]');
     await form.waitFor();

@@ -3,6 +3,7 @@
  * runtime `switchyard serve` composes. While one does on the embedded database, this process shares the runs
  * through a local API so that other commands can pause, cancel and show them.
  */
+import { definitionSnapshot } from '@switchyard/workflow-engine';
 import type { WorkflowDefinition } from '@switchyard/workflow-engine';
 import { UsageError } from '../errors.ts';
 import type { DatabaseHandle } from '../server/db/connection.ts';
@@ -76,7 +77,7 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
   return {
     async start(definition, args, name, output) {
       // The run belongs to its template's row, as one started from the board does.
-      await registerTemplate({ db }, projectRow, definition);
+      await registerTemplate({ db }, projectRow, definitionSnapshot(definition));
       await share();
       const run = await executor.start(definition, args, { name });
       progressWriter(io, output).write(`started run ${run.id} of ${definition.id}\n`);

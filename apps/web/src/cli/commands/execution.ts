@@ -2,7 +2,7 @@
  * Commands that execute a run: run, resume, advance, rerun. On the database they execute it here, in the
  * foreground; through a server, its workers do and the command follows the run until it stops.
  */
-import { loadTemplate, validateArgs } from '@switchyard/workflow-engine';
+import { loadCheckedTemplate, validateArgs } from '@switchyard/workflow-engine';
 import { parseArgValues } from '../argValues.ts';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
@@ -42,7 +42,9 @@ export const runCommand: Command = {
   },
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
-    const definition = await loadTemplate(
+    // A TypeScript template is loaded in a child process first: one that spins or exits while loading is reported
+    // as invalid, and only then imported here to execute.
+    const definition = await loadCheckedTemplate(
       resolveTemplatePath(project, onePositional(positionals, 'template', this.usage)),
     );
     const args = parseArgValues(

@@ -3,7 +3,7 @@ import { basename, relative } from 'node:path';
 import {
   discoverTemplates,
   formatTemplateIssue,
-  loadTemplate,
+  inspectTemplate,
   RUN_STATUSES,
   TemplateError,
 } from '@switchyard/workflow-engine';
@@ -64,7 +64,7 @@ export const listCommand: Command = {
 };
 
 async function listTemplates(dir: string, json: boolean, out: { write(text: string): void }): Promise<number> {
-  const { definitions, invalid } = await discoverTemplates(dir);
+  const { templates: definitions, invalid } = await discoverTemplates(dir);
   if (json) {
     const rows = [
       ...definitions.map((d) => ({
@@ -98,8 +98,8 @@ export const validateCommand: Command = {
     const files =
       positionals.length > 0
         ? positionals.map((p) => resolveTemplatePath(project, p))
-        : await discoverTemplates(project.definitionsDir).then(({ definitions, invalid }) => [
-            ...definitions.map((d) => d.source.path),
+        : await discoverTemplates(project.definitionsDir).then(({ templates, invalid }) => [
+            ...templates.map((d) => d.source.path),
             ...invalid.map((i) => i.file),
           ]);
     if (files.length === 0) throw new UsageError(`no templates to validate in ${project.definitionsDir}`);
@@ -107,7 +107,8 @@ export const validateCommand: Command = {
     for (const file of files.sort()) {
       const shown = relative(process.cwd(), file) || file;
       try {
-        const d = await loadTemplate(file);
+        // In a child process: a template that spins or exits while loading is reported, not obeyed.
+        const { snapshot: d } = await inspectTemplate(file);
         const steps = d.declaredSteps ? `, ${d.declaredSteps.length} steps` : '';
         io.stdout.write(`✓ ${shown}: ${d.name} — ${d.phases.length} phases${steps}\n`);
       } catch (error) {

@@ -5,11 +5,11 @@
  */
 import { existsSync, mkdirSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { lstat, readFile, readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import { and, eq, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
-import { contentHash, definitionSnapshot, discoverTemplates, templateIdFromPath } from '@switchyard/workflow-engine';
-import type { WorkflowDefinition } from '@switchyard/workflow-engine';
+import { contentHash, discoverTemplates, templateIdFromPath } from '@switchyard/workflow-engine';
+import type { DefinitionSnapshot } from '@switchyard/workflow-engine';
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowDefinitions } from '../../../db/schema.ts';
 import { projectLayout } from '../../project/projectLayout.ts';
@@ -40,15 +40,17 @@ export interface SyncResult {
 type DefinitionValues = Omit<typeof workflowDefinitions.$inferInsert, 'project_id'> & { identifier: string };
 
 /**
- * Loads every template in the project's definitions folder and upserts one row per file (unique on project and
- * template id). Runs no transaction: each upsert stands alone and a second sync converges to the same rows.
+ * Inspects every template in the project's definitions folder — TypeScript ones in a child process with a time
+ * limit, so that one that spins or exits while loading is listed invalid instead of stopping this process — and
+ * upserts one row per file (unique on project and template id). Runs no transaction: each upsert stands alone and
+ * a second sync converges to the same rows.
  */
 export async function syncTemplates(deps: SyncDeps, project: SyncProject): Promise<SyncResult> {
   const { definitionsDir } = projectLayout(project.path);
   const discovered = await discoverTemplates(definitionsDir);
-  const rows: { file: string; values: DefinitionValues }[] = discovered.definitions.map((definition) => ({
-    file: definition.source.path,
-    values: validValues(definition),
+  const rows: { file: string; values: DefinitionValues }[] = discovered.templates.map((snapshot) => ({
+    file: snapshot.source.path,
+    values: validValues(snapshot),
   }));
   for (const { file, error } of discovered.invalid) {
     const values = await invalidValues(file, error.message);
@@ -87,7 +89,7 @@ export async function syncTemplates(deps: SyncDeps, project: SyncProject): Promi
 export async function registerTemplate(
   deps: SyncDeps,
   project: SyncProject,
-  definition: WorkflowDefinition,
+  definition: DefinitionSnapshot,
 ): Promise<void> {
   const values = validValues(definition);
   const real = (path: string) => realpath(path).catch(() => path);
@@ -100,8 +102,7 @@ export async function registerTemplate(
     .onConflictDoNothing({ target: [workflowDefinitions.project_id, workflowDefinitions.identifier] });
 }
 
-function validValues(definition: WorkflowDefinition): DefinitionValues {
-  const snapshot = definitionSnapshot(definition);
+function validValues(snapshot: DefinitionSnapshot): DefinitionValues {
   return {
     identifier: snapshot.id,
     name: snapshot.name,
@@ -116,9 +117,10 @@ function validValues(definition: WorkflowDefinition): DefinitionValues {
 }
 
 async function invalidValues(file: string, error: string): Promise<DefinitionValues | undefined> {
-  let bytes: Buffer;
+  let bytes: Buffer | string;
   try {
-    bytes = await readFile(file);
+    // A link is hashed by where it points: what it points at may be outside the folder, and is not read.
+    bytes = (await lstat(file)).isSymbolicLink() ? await readlink(file) : await readFile(file);
   } catch {
     // Deleted between listing and reading: the removal pass marks its row.
     return undefined;

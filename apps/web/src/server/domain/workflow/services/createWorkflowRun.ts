@@ -1,5 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
-import { ArgsValidationError, loadTemplate, TemplateError } from '@switchyard/workflow-engine';
+import {
+  ArgsValidationError,
+  definitionFromInspection,
+  inspectTemplate,
+  TemplateError,
+} from '@switchyard/workflow-engine';
 import { workflowDefinitions } from '../../../db/schema.ts';
 import { InvalidInputError, NotFoundError, TemplateUnusableError } from '../../../../errors.ts';
 import type { WorkflowServiceDeps } from './deps.ts';
@@ -14,8 +19,9 @@ export interface CreateWorkflowRunInput {
 }
 
 /**
- * Starts a run: checks the template belongs to the project and loads, validates `args` against its schema (each
- * bad field named as `args.<field>`), pins the template to the run and hands the run to the workers.
+ * Starts a run: checks the template belongs to the project, inspects it and validates `args` against its schema
+ * (each bad field named as `args.<field>`) — a TypeScript template in a child process, never in this one — pins
+ * the template to the run and hands the run to the workers, which execute it from the pinned copy.
  */
 export async function createWorkflowRun(deps: WorkflowServiceDeps, input: CreateWorkflowRunInput): Promise<RunDetail> {
   const field = 'workflow_definition_id';
@@ -31,17 +37,13 @@ export async function createWorkflowRun(deps: WorkflowServiceDeps, input: Create
     throw new TemplateUnusableError(`template ${row.identifier} is invalid: ${row.error}`, field, row.error);
   }
   const project = await deps.runtime.projectOfDefinition(row);
-  const definition = await loadTemplate(row.path).catch((error: unknown) => {
-    if (error instanceof TemplateError) {
-      throw new TemplateUnusableError(error.message, field);
-    }
-    throw error;
-  });
   const executor = deps.runtime.executorFor(project);
   let run;
   try {
-    run = await executor.start(definition, input.args ?? {}, { name: input.name });
+    const inspection = await inspectTemplate(row.path, { args: input.args ?? {} });
+    run = await executor.start(definitionFromInspection(inspection), inspection.args?.value, { name: input.name });
   } catch (error) {
+    if (error instanceof TemplateError) throw new TemplateUnusableError(error.message, field);
     if (error instanceof ArgsValidationError) {
       throw new InvalidInputError(
         error.issues.map((issue) => ({ field: issue.path || 'args', message: issue.message })),

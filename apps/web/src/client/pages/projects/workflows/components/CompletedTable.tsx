@@ -34,6 +34,7 @@ export interface CompletedTableProps {
 }
 
 const PAGE = 25;
+const costCell = (usd: number) => (usd > 0 ? formatCost(usd) : '—');
 /** With a search or a date, a page of the newest 500 is filtered here: the API filters by status and template. */
 const SEARCH_WINDOW = 500;
 
@@ -195,14 +196,14 @@ export function CompletedTable({ projectId, templates, filters, onFilters, onOpe
                   <td>{templateName(run.workflow_definition_id)}</td>
                   <td>{formatTimestamp(finished)}</td>
                   <td className="num">{formatDuration(between(run.started_at, finished))}</td>
-                  <td className="num">{formatCost(run.steps.reduce((s, step) => s + costOf(step.output), 0))}</td>
+                  <td className="num">{costCell(run.steps.reduce((s, step) => s + costOf(step.output), 0))}</td>
                   <td>
                     <button
                       className="icon-btn"
                       aria-label={`Delete ${run.name}`}
                       onClick={() => setConfirming([run.id])}
                     >
-                      <Icon name="close" />
+                      <Icon name="trash" />
                     </button>
                   </td>
                 </tr>

@@ -51,9 +51,16 @@ const humanise = (name: string) =>
     .replace(/[_-]+/g, ' ')
     .replace(/^./, (c) => c.toUpperCase());
 
+/**
+ * The fields of an object schema: required ones first, then by name. Property order is not kept by the database's
+ * JSON (jsonb orders keys by length), so the form imposes its own.
+ */
 export function formFields(schema: FieldSchema, prefix = 'args'): FormField[] {
   const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties ?? {}).map(([name, field]) => {
+  const entries = Object.entries(schema.properties ?? {}).sort(
+    ([a], [b]) => Number(required.has(b)) - Number(required.has(a)) || a.localeCompare(b),
+  );
+  return entries.map(([name, field]) => {
     const kind = kindOf(field);
     const path = `${prefix}.${name}`;
     return {
