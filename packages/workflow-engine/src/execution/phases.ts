@@ -6,6 +6,7 @@ import { StepSpecError } from '../errors.ts';
 import type { RunStatus } from '../types/status.ts';
 import type { WorkflowDefinition } from '../types/workflow.ts';
 import { statusChanged } from './runEvents.ts';
+import { withMovedPhase } from './runScope.ts';
 import type { RunScope } from './runScope.ts';
 
 export function assertDeclaredPhase(definition: WorkflowDefinition, id: string, phase: string): void {
@@ -31,7 +32,8 @@ export async function moveToPhase(scope: RunScope, phase: string, options: { gat
   }
   if (scope.run.currentPhase !== phase) {
     const previous = scope.run.currentPhase;
-    scope.run = await scope.deps.store.updateRun(scope.run.id, scope.control.lease, { currentPhase: phase });
+    scope.run = { ...scope.run, currentPhase: phase };
+    scope.phaseToWrite = phase;
     scope.emit({
       type: 'workflow.execution.phase_changed',
       data: { execution_id: scope.run.id, phase, previous_phase: previous },
@@ -45,7 +47,11 @@ export async function setStatus(
   extra: { error?: string | null; output?: unknown; waitingGate?: string | null } = {},
 ): Promise<void> {
   const previous = scope.run.status;
-  scope.run = await scope.deps.store.updateRun(scope.run.id, scope.control.lease, { status, ...extra });
+  scope.run = await scope.deps.store.updateRun(
+    scope.run.id,
+    scope.control.lease,
+    withMovedPhase(scope, { status, ...extra }),
+  );
   const event = statusChanged(scope.run, previous);
   if (event) scope.emit(event);
 }

@@ -2,7 +2,7 @@
  * What the parts of a run's context share, one object per claimed run: the run as this worker last wrote it, the
  * journal cursor, the ports it writes through, and where its suspension and background writes are kept.
  */
-import type { AgentRunner, AgentSessionStore, EventSink, RunStore, WorkflowEvent } from '../ports.ts';
+import type { AgentRunner, AgentSessionStore, EventSink, RunProgress, RunStore, WorkflowEvent } from '../ports.ts';
 import type { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import type { BackgroundWrites } from './backgroundWrites.ts';
@@ -23,8 +23,9 @@ export interface RunContextDeps {
 }
 
 export interface RunScope {
-  /** The run as this worker last wrote it. */
+  /** The run as this worker last wrote it, and the phase it moved to since (written with the next write). */
   run: WorkflowRun;
+  phaseToWrite?: string | undefined;
   readonly definition: WorkflowDefinition;
   readonly control: RunControl;
   readonly deps: RunContextDeps;
@@ -35,6 +36,17 @@ export interface RunScope {
   readonly spent: Spend;
   emit(event: WorkflowEvent): void;
   comment(text: string, options?: { stepId?: string }): Promise<void>;
+}
+
+/**
+ * A run's progress with the phase it moved to since its last write. A phase move is not a write of its own: it
+ * goes with the step's own write (the start of a script or agent step, the commit of a function step) or the
+ * status that stops the run, whichever comes first — one round trip fewer per phase.
+ */
+export function withMovedPhase(scope: RunScope, progress: RunProgress = {}): RunProgress {
+  const phase = scope.phaseToWrite;
+  scope.phaseToWrite = undefined;
+  return phase === undefined ? progress : { ...progress, currentPhase: phase };
 }
 
 /** A checkpoint of the run as it stands, after `stepId`. */

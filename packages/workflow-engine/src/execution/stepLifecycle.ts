@@ -16,7 +16,7 @@ import { addSpend, stepBudget } from './budget.ts';
 import { moveToPhase } from './phases.ts';
 import type { JournalSlot } from './replay.ts';
 import type { Suspension } from './RunSuspended.ts';
-import { saveCheckpoint } from './runScope.ts';
+import { saveCheckpoint, withMovedPhase } from './runScope.ts';
 import type { RunScope } from './runScope.ts';
 import { runStep } from './runStep.ts';
 import { describeStepInput } from './stepSpec.ts';
@@ -167,7 +167,12 @@ async function startStep(
   };
   const durableStart = spec.type !== 'function';
   if (durableStart) {
-    await deps.store.startStep(runId, scope.control.lease, start, { currentStepIndex: position });
+    await deps.store.startStep(
+      runId,
+      scope.control.lease,
+      start,
+      withMovedPhase(scope, { currentStepIndex: position }),
+    );
     scope.run = { ...scope.run, currentStepIndex: position };
   }
   const log = deps.files?.stepLog(id);
@@ -190,7 +195,7 @@ async function commit(
 ): Promise<void> {
   const { store } = scope.deps;
   const { lease } = scope.control;
-  const progress = { currentStepIndex: start.index + 1 };
+  const progress = withMovedPhase(scope, { currentStepIndex: start.index + 1 });
   const phase = start.phase;
   const record = durableStart
     ? await store.finishStep(scope.run.id, lease, id, outcome, progress)
@@ -225,7 +230,7 @@ async function interrupted(
     };
     const outcome: StepOutcome = { status: 'cancelled', result, error: result.error! };
     if (durableStart) await store.finishStep(runId, scope.control.lease, id, outcome);
-    else await store.recordStep(runId, scope.control.lease, start, outcome);
+    else await store.recordStep(runId, scope.control.lease, start, outcome, withMovedPhase(scope));
     scope.emit({
       type: 'workflow.step.completed',
       data: { execution_id: runId, step_id: id, phase, status: 'cancelled', result },
