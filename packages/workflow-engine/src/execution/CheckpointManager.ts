@@ -1,6 +1,7 @@
 /**
- * Checkpoints: after each committed step, the run's progress as the seed's JSON, one file per step, written
- * atomically. A run can be rebuilt from these files alone.
+ * Checkpoints: the run's progress as the seed's JSON, one file per checkpoint named after the step it follows,
+ * written atomically — after the 1st, 2nd, 4th… committed step and whenever the run stops (backgroundWrites.ts).
+ * A run can be rebuilt from these files alone.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -2,6 +2,11 @@
  * Checkpoints and logs are written after the commit, off the step's path: the journal is the run's truth, so a
  * crash loses at most the newest of these files, never a step. They are in order per file and all on disk before
  * the run's worker lets it go ({@link BackgroundWrites.flush}).
+ *
+ * A checkpoint holds every step result so far, so one per step would write O(n²) bytes over a run of n steps.
+ * They are written after the 1st, 2nd, 4th, 8th… committed step instead, and whenever the run stops here (the
+ * worker flushes before it lets the run go): at most twice the final checkpoint's bytes in all, and the newest
+ * file always describes the run as it stopped. After a crash the newest file may lag; the journal does not.
  */
 import type { JournalRecord } from '../ports.ts';
 import type { WorkflowRun } from '../types/workflow.ts';
@@ -10,6 +15,9 @@ import { buildCheckpoint, CheckpointManager } from './CheckpointManager.ts';
 export class BackgroundWrites {
   private readonly writes = new Set<Promise<void>>();
   private readonly checkpoints: CheckpointManager | undefined;
+  private requested = 0;
+  /** The newest checkpoint asked for and not written yet. */
+  private pending: { stepId: string; run: WorkflowRun; journal: JournalRecord[] } | undefined;
 
   /** Without a checkpoints directory no checkpoint is written; `onError` hears of every write that failed. */
   constructor(
@@ -22,14 +30,23 @@ export class BackgroundWrites {
   /** The run's checkpoint after `stepId`, of the run and journal as they stand now. */
   checkpoint(stepId: string, run: WorkflowRun, journal: JournalRecord[]): void {
     if (!this.checkpoints) return;
+    this.pending = { stepId, run, journal };
+    this.requested++;
+    if ((this.requested & (this.requested - 1)) === 0) this.writePending();
+  }
+
+  private writePending(): void {
+    const pending = this.pending;
+    if (!pending || !this.checkpoints) return;
+    this.pending = undefined;
     // Built when its turn to be written comes: a newer checkpoint may replace it before then.
     const build = () =>
       buildCheckpoint(
-        run,
-        journal.sort((a, b) => a.index - b.index),
+        pending.run,
+        pending.journal.sort((a, b) => a.index - b.index),
         new Date(),
       );
-    this.add(this.checkpoints.save(build, stepId));
+    this.add(this.checkpoints.save(build, pending.stepId));
   }
 
   add(write: Promise<unknown>): void {
@@ -41,8 +58,9 @@ export class BackgroundWrites {
     void tracked.finally(() => this.writes.delete(tracked));
   }
 
-  /** Waits for every write, those added while waiting too. */
+  /** Writes the newest checkpoint, then waits for every write, those added while waiting too. */
   async flush(): Promise<void> {
+    this.writePending();
     while (this.writes.size > 0) await Promise.all(this.writes);
   }
 }
