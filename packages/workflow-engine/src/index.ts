@@ -24,8 +24,16 @@ export {
   contentHash,
 } from './parser/WorkflowDefinition.ts';
 export type { WorkflowConfig, DefinedWorkflow, PhaseInput } from './parser/WorkflowDefinition.ts';
-export { loadTemplate, loadPinnedTemplate, discoverTemplates } from './parser/loadTemplate.ts';
-export type { LoadTemplateOptions, DiscoveredTemplates } from './parser/loadTemplate.ts';
+export { loadTemplate } from './parser/loadTemplate.ts';
+export type { LoadTemplateOptions } from './parser/loadTemplate.ts';
+export {
+  definitionFromInspection,
+  discoverTemplates,
+  inspectTemplate,
+  loadCheckedTemplate,
+  loadPinnedTemplate,
+} from './parser/templateInspector.ts';
+export type { DiscoveredTemplates, Inspection, InspectOptions } from './parser/templateInspector.ts';
 export { loadCodeTemplate } from './parser/CodeParser.ts';
 export { parseYamlTemplate, loadYamlTemplate } from './parser/YamlParser.ts';
 

@@ -19,7 +19,16 @@ export const DEFAULT_TEMPLATE_LOAD_TIMEOUT_MS = 10_000;
 export interface LoadCodeTemplateOptions {
   /** How long importing the module may take (top-level awaits included). Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Import a given content once per process and reuse its module for later loads of the same content (a run's
+   * pinned copy, which never changes), instead of compiling and evaluating it again for every run.
+   */
+  compiledOnce?: boolean;
 }
+
+/** Content hash → the module of that content, for loads with `compiledOnce`; the most recent few are kept. */
+const compiled = new Map<string, Promise<Record<string, unknown>>>();
+const COMPILED_KEPT = 128;
 
 const ENGINE_ENTRY = fileURLToPath(new URL('../index.ts', import.meta.url));
 // The package directory, not the resolved file, so that subpaths (`zod/v4`, `zod/mini`, `zod/v4/core`) still resolve.
@@ -46,7 +55,8 @@ export async function loadCodeTemplate(
   const absolute = path.resolve(file);
   const text = await readTemplateText(file);
   const source = { type: 'code' as const, path: file, contentHash: contentHash(text) };
-  const exports = await importTemplate(absolute, file, text, options.timeoutMs ?? DEFAULT_TEMPLATE_LOAD_TIMEOUT_MS);
+  const load = () => importTemplate(absolute, file, text, options.timeoutMs ?? DEFAULT_TEMPLATE_LOAD_TIMEOUT_MS);
+  const exports = await (options.compiledOnce ? compiledOnce(source.contentHash, load) : load());
   if (!('default' in exports)) {
     const named = Object.keys(exports);
     const found = named.length ? ` (it exports ${named.map((name) => `"${name}"`).join(', ')})` : '';
@@ -61,6 +71,18 @@ export async function loadCodeTemplate(
     );
   }
   return definitionFromConfig(candidate, source);
+}
+
+function compiledOnce(hash: string, load: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  let module = compiled.get(hash);
+  if (!module) {
+    module = load();
+    // A failure is not kept: the next load tries again.
+    module.catch(() => compiled.delete(hash));
+    compiled.set(hash, module);
+    while (compiled.size > COMPILED_KEPT) compiled.delete(compiled.keys().next().value!);
+  }
+  return module;
 }
 
 async function importTemplate(

@@ -1,10 +1,9 @@
 /**
- * One entry point for templates of either kind, and the listing of a definitions folder.
+ * One entry point for templates of either kind, loaded in this process. A process that must not be taken down by a
+ * template inspects it first, in a child (templateInspector.ts).
  */
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SnapshotMissingError, TemplateError } from '../errors.ts';
-import type { ExecutionFiles } from '../storage/FileSystemStorage.ts';
+import { TemplateError } from '../errors.ts';
 import type { WorkflowDefinition } from '../types/workflow.ts';
 import { loadCodeTemplate } from './CodeParser.ts';
 import type { LoadCodeTemplateOptions } from './CodeParser.ts';
@@ -16,7 +15,7 @@ const SUPPORTED = [...CODE_TEMPLATE_EXTENSIONS, ...YAML_TEMPLATE_EXTENSIONS] as 
 
 export type LoadTemplateOptions = LoadCodeTemplateOptions;
 
-function isTemplateFile(file: string): boolean {
+export function isTemplateFile(file: string): boolean {
   return (SUPPORTED as readonly string[]).includes(path.extname(file).toLowerCase()) && !file.endsWith('.d.ts');
 }
 
@@ -32,51 +31,4 @@ export async function loadTemplate(file: string, options: LoadTemplateOptions = 
       message: `is not a template: expected one of ${SUPPORTED.join(', ')}${extension ? `, found ${extension}` : ''}`,
     },
   ]);
-}
-
-/**
- * The template a run is pinned to: the copy of its source taken at start (`executions/{id}/source/`), not the
- * file as it is now. A run without a snapshot is a `SnapshotMissingError`.
- */
-export async function loadPinnedTemplate(files: ExecutionFiles): Promise<WorkflowDefinition> {
-  const snapshot = await files.readDefinition().catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SnapshotMissingError(files.runId, files.dir);
-    throw error;
-  });
-  return loadTemplate(files.pinnedSourcePath(snapshot));
-}
-
-export interface DiscoveredTemplates {
-  definitions: WorkflowDefinition[];
-  /** Templates that failed to load, each with its error, so one bad file does not hide the others. */
-  invalid: { file: string; error: TemplateError }[];
-}
-
-/**
- * Loads every template directly inside `dir` (sorted by file name). A missing folder lists nothing.
- */
-export async function discoverTemplates(dir: string, options: LoadTemplateOptions = {}): Promise<DiscoveredTemplates> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { definitions: [], invalid: [] };
-    throw error;
-  }
-  const result: DiscoveredTemplates = { definitions: [], invalid: [] };
-  // One at a time: TS templates load through one jiti instance, and listing order should not depend on timing.
-  for (const name of names.filter(isTemplateFile).sort()) {
-    const file = path.join(dir, name);
-    if (!(await stat(file)).isFile()) continue;
-    try {
-      result.definitions.push(await loadTemplate(file, options));
-    } catch (error) {
-      const templateError =
-        error instanceof TemplateError
-          ? error
-          : new TemplateError([{ file, path: '', message: `could not be loaded: ${String(error)}` }], { cause: error });
-      result.invalid.push({ file, error: templateError });
-    }
-  }
-  return result;
 }

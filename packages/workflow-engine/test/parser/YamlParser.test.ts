@@ -226,6 +226,30 @@ describe('errors carry line:column of the node at fault', () => {
     );
   });
 
+  test('a megabyte of nested collections is refused by its depth before the parser sees it', () => {
+    const open = MAX_YAML_BYTES / 2 - 16;
+    const text = `name: t\nphases: ${'['.repeat(open)}${']'.repeat(open)}\n`;
+    expect(templateError(text).message).toBe(
+      'test.yaml:2:73 YAML collections are nested more than 64 levels deep here; a template needs only a few',
+    );
+  });
+
+  test('brackets inside scalars, quotes and comments are not collections', () => {
+    const depth = 70;
+    const text = [
+      'name: t',
+      'phases: [a]',
+      `# ${'['.repeat(depth)}`,
+      'steps:',
+      `  - { id: s, phase: a, command: "echo ${'['.repeat(depth)}" }`,
+      `  - { id: u, phase: a, command: 'echo ${'['.repeat(depth)}' }`,
+      `  - id: v`,
+      `    phase: a`,
+      `    command: echo ${'['.repeat(depth)}`,
+    ].join('\n');
+    expect(parseYamlTemplate(text, 'test.yaml').declaredSteps?.map((step) => step.id)).toEqual(['s', 'u', 'v']);
+  });
+
   test('args: enum values must have the arg type, and an unknown arg is refused at run start', () => {
     const error = templateError(
       'name: t\nphases: [a]\nargs:\n  n:\n    type: number\n    enum: [1, "two"]\nsteps:\n  - { id: x, phase: a, command: make }\n',

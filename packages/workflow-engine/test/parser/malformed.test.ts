@@ -11,6 +11,8 @@ import { loadTemplate } from '../../src/parser/loadTemplate.ts';
 import { MAX_YAML_BYTES, parseYamlTemplate } from '../../src/parser/YamlParser.ts';
 import { validateArgs } from '../../src/parser/WorkflowDefinition.ts';
 
+/** Long enough for a first, cold load on a busy machine; never-resolves.ts waits it out. */
+const LOAD_TIMEOUT_MS = 3_000;
 const MALFORMED = path.join(import.meta.dirname, '../fixtures/malformed');
 const TEMPLATES = path.join(import.meta.dirname, '../fixtures/templates');
 
@@ -35,6 +37,12 @@ const cases: Case[] = [
     file: 'oversize.yaml',
     pad: true,
     expected: ['oversize.yaml is ', `a YAML template may be at most ${MAX_YAML_BYTES} bytes`],
+  },
+  {
+    file: 'deep-nesting.yaml',
+    expected: [
+      'deep-nesting.yaml:7:78 YAML collections are nested more than 64 levels deep here; a template needs only a few',
+    ],
   },
   { file: 'not-a-mapping.yaml', expected: ['not-a-mapping.yaml must be a YAML mapping with name, phases and steps'] },
   // YAML: structure
@@ -176,7 +184,9 @@ const cases: Case[] = [
   },
   {
     file: 'never-resolves.ts',
-    expected: ['never-resolves.ts loading took longer than 300 ms (a top-level await that never settles?)'],
+    expected: [
+      `never-resolves.ts loading took longer than ${LOAD_TIMEOUT_MS} ms (a top-level await that never settles?)`,
+    ],
   },
   // Neither
   {
@@ -189,7 +199,7 @@ async function templateError({ file, pad }: Case): Promise<TemplateError> {
   const full = path.join(MALFORMED, file);
   const attempt = pad
     ? readFile(full, 'utf8').then((text) => parseYamlTemplate(`${text}#${'x'.repeat(MAX_YAML_BYTES)}\n`, full))
-    : loadTemplate(full, { timeoutMs: 300 });
+    : loadTemplate(full, { timeoutMs: LOAD_TIMEOUT_MS });
   const error = await attempt.then(
     () => undefined,
     (caught: unknown) => caught,
