@@ -60,7 +60,17 @@ export function StepDetailModal(props: StepDetailModalProps) {
     <Dialog.Root open onOpenChange={(open) => !open && props.onClose()}>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay overlay-drawer" />
-        <Dialog.Content className="drawer" aria-describedby={undefined} data-testid="run-detail">
+        <Dialog.Content
+          className="drawer"
+          aria-describedby={undefined}
+          data-testid="run-detail"
+          // Focus the drawer itself, not its first button: Escape and Tab work at once, and no ring lights up.
+          onOpenAutoFocus={(event) => {
+            event.preventDefault();
+            (event.currentTarget as HTMLElement).focus();
+          }}
+          tabIndex={-1}
+        >
           <header className="drawer-head">
             <div className="drawer-title-row">
               <Dialog.Title className="drawer-title">{data?.name ?? <Skeleton width={200} height={20} />}</Dialog.Title>
