@@ -30,10 +30,14 @@ export interface EventBridge {
   close(): Promise<void>;
 }
 
+/** What goes out: the events published in one burst (one tick), or one too large to notify, by reference. */
 const notificationSchema = z.union([
-  z.object({ origin: z.string(), project_id: z.string(), event: WorkflowEvent }),
+  z.object({ origin: z.string(), events: z.array(z.object({ project_id: z.string(), event: WorkflowEvent })) }),
   z.object({ origin: z.string(), ref: z.number().int().positive() }),
 ]);
+
+/** Room for `{"origin":"<uuid>","events":[…]}` around the events. */
+const ENVELOPE_BYTES = 80;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -50,8 +54,10 @@ function isForeignKeyViolation(error: unknown): boolean {
 
 /**
  * Bridges `local` to the other processes on `database` with LISTEN/NOTIFY. On PGlite (one process) it returns
- * `local` unchanged. Notifications leave in publication order, one at a time, and are re-published in arrival
- * order, so each process's events keep their order everywhere.
+ * `local` unchanged. The events published in one tick leave together, as one notification (a step's commit and
+ * the next step's start, say), so a burst costs one round trip rather than one per event. Notifications leave in
+ * publication order, one at a time, and are re-published in arrival order, so each process's events keep their
+ * order everywhere.
  */
 export async function bridgeEventBus(
   local: EventBus,
@@ -88,9 +94,7 @@ export async function bridgeEventBus(
     return rows.length > 0;
   }
 
-  async function send(projectId: string, payload: string): Promise<void> {
-    if (Buffer.byteLength(payload) <= NOTIFY_LIMIT_BYTES) return notify(payload);
-    const { event } = JSON.parse(payload) as { event: WorkflowEvent };
+  async function sendByReference(projectId: string, event: WorkflowEvent): Promise<void> {
     const runId = UUID.test(event.data.execution_id) ? event.data.execution_id : null;
     let stored = false;
     if (UUID.test(projectId)) {
@@ -121,8 +125,8 @@ export async function bridgeEventBus(
       return;
     }
     if (message.data.origin === origin) return;
-    if ('project_id' in message.data) {
-      local.publish(message.data.project_id, message.data.event);
+    if ('events' in message.data) {
+      for (const { project_id, event } of message.data.events) local.publish(project_id, event);
       return;
     }
     const [row] = await queryRows<{ project_id: string; type: string; data: unknown }>(
@@ -148,6 +152,26 @@ export async function bridgeEventBus(
       );
   }
 
+  let batch: string[] = [];
+  let batchBytes = 0;
+  let batchTimer: NodeJS.Immediate | undefined;
+
+  function queue(send: () => Promise<void>, what: string): void {
+    outgoing = outgoing.then(send).catch(failed('event_not_shared', what));
+  }
+
+  /** Sends the events published since the last batch as one notification, after whatever is queued before them. */
+  function sendBatch(): void {
+    if (batchTimer) clearImmediate(batchTimer);
+    batchTimer = undefined;
+    if (batch.length === 0) return;
+    const payload = `{"origin":${JSON.stringify(origin)},"events":[${batch.join(',')}]}`;
+    const count = batch.length;
+    batch = [];
+    batchBytes = 0;
+    queue(() => notify(payload), `could not share ${count} event(s)`);
+  }
+
   const unlisten = await database.listen(EVENTS_CHANNEL, (payload) => {
     incoming = incoming.then(() => receive(payload)).catch(failed('event_ref_missing', 'could not read an event'));
   });
@@ -163,10 +187,17 @@ export async function bridgeEventBus(
       const numbered = local.publish(projectId, event);
       if (closed) return numbered;
       // Serialised now, so a caller that later mutates `data` cannot change what the others receive.
-      const payload = JSON.stringify({ origin, project_id: projectId, event: { type: event.type, data: event.data } });
-      outgoing = outgoing
-        .then(() => send(projectId, payload))
-        .catch(failed('event_not_shared', `could not share event ${numbered.id} (${event.type})`));
+      const entry = JSON.stringify({ project_id: projectId, event: { type: event.type, data: event.data } });
+      if (Buffer.byteLength(entry) > NOTIFY_LIMIT_BYTES - ENVELOPE_BYTES) {
+        sendBatch();
+        const copy = JSON.parse(entry) as { event: WorkflowEvent };
+        queue(() => sendByReference(projectId, copy.event), `could not share event ${numbered.id} (${event.type})`);
+        return numbered;
+      }
+      if (batchBytes + entry.length + 1 > NOTIFY_LIMIT_BYTES - ENVELOPE_BYTES) sendBatch();
+      batch.push(entry);
+      batchBytes += Buffer.byteLength(entry) + 1;
+      batchTimer ??= setImmediate(sendBatch);
       return numbered;
     },
   };
@@ -175,6 +206,7 @@ export async function bridgeEventBus(
     bus,
     async close() {
       if (closed) return;
+      sendBatch();
       closed = true;
       await outgoing;
       await unlisten();
