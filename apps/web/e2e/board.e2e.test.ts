@@ -62,8 +62,9 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
   tab = await openPage(browser);
   page = tab.page;
-  page.setDefaultTimeout(15_000);
-}, 120_000);
+  page.setDefaultTimeout(20_000);
+  // On a machine without Chromium, apt installs it first (ensureChromium): minutes, once.
+}, 300_000);
 
 afterEach(async (context) => {
   // A failed test leaves a picture of what the page showed, beside the other screenshots.
@@ -91,7 +92,8 @@ afterAll(async () => {
   }
 }, 60_000);
 
-describe('the board', () => {
+// Each test waits for what a person would see; on two busy cores a step of the server can take seconds.
+describe('the board', { timeout: 60_000 }, () => {
   it('opens the workflows tab of the server’s project from /', async () => {
     await page.goto(`${server.url}/`);
     await page.waitForURL(`**/projects/${server.projectId}/workflows`);
