@@ -156,6 +156,8 @@ export const workflowRunSteps = pgTable(
       .on(t.workflow_run_id, t.step_id)
       .where(sql`${t.invalidated_at} is null`),
     index('workflow_run_steps_run_idx').on(t.workflow_run_id, t.step_index),
+    // A step's records by id, superseded ones too: what a transition on one step reads.
+    index('workflow_run_steps_step_idx').on(t.workflow_run_id, t.step_id),
   ],
 );
 

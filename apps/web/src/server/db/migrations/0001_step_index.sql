@@ -1,0 +1,1 @@
+CREATE INDEX "workflow_run_steps_step_idx" ON "workflow_run_steps" USING btree ("workflow_run_id","step_id");
