@@ -38,6 +38,13 @@ export interface CliManifest {
 }
 
 /**
+ * Besides the workspace packages (TypeScript), the packages bundled: pure JavaScript that reads no file of its own at
+ * run time, and that no template imports (templates get zod from node_modules, so zod stays there: one copy).
+ * Bundled, their ~200 files cost a command ~0.15 s less to load. The rest are imported from node_modules.
+ */
+const BUNDLED = /^(@switchyard\/|(yaml|drizzle-orm|pg|pg-[a-z-]+|postgres-[a-z]+)(\/|$))/;
+
+/**
  * A bundled module's `import.meta.url` would be its chunk's, so paths that sources resolve against their own
  * location (migrations, the client's dist, the engine entry jiti aliases templates to, helper scripts spawned
  * by path) are given the source file's URL instead: they resolve exactly as when the sources run directly.
@@ -45,10 +52,7 @@ export interface CliManifest {
 const keepSourceLocation: Plugin = {
   name: 'switchyard-cli',
   setup(builder) {
-    // Packages from node_modules are imported at run time; the workspace packages (TypeScript) are bundled.
-    builder.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('@switchyard/') ? undefined : { external: true },
-    );
+    builder.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED.test(args.path) ? undefined : { external: true }));
     builder.onLoad({ filter: /\.(ts|tsx|mts|mjs|js)$/ }, async (args) => {
       if (args.path.includes(`${join('/', 'node_modules')}/`)) return undefined;
       const text = await readFile(args.path, 'utf8');
@@ -106,6 +110,10 @@ export async function buildCli(): Promise<string> {
     sourcemap: 'linked',
     metafile: true,
     absWorkingDir: REPO,
+    // The CommonJS packages bundled (pg) require Node's built-in modules.
+    banner: {
+      js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);",
+    },
     logLevel: 'silent',
     plugins: [keepSourceLocation],
   });

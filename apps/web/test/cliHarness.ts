@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import { serverFile } from '../src/server/serve.ts';
+import { projectLayout } from '../src/server/domain/project/projectLayout.ts';
 
 export const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -83,7 +83,7 @@ export function runIdFrom(output: string): string {
  * run shares it so), or undefined while no process announces one.
  */
 export async function runFromHolder(project: string, runId: string): Promise<Record<string, unknown> | undefined> {
-  const announced = await readFile(serverFile(project), 'utf8').catch(() => undefined);
+  const announced = await readFile(projectLayout(project).serverFile, 'utf8').catch(() => undefined);
   if (!announced) return undefined;
   const { url } = JSON.parse(announced) as { url: string };
   const response = await fetch(`${url}/api/workflow-executions/${runId}`).catch(() => undefined);

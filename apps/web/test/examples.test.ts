@@ -110,7 +110,9 @@ describe('examples', { timeout: 120_000 }, () => {
 
   it('resumes an agent step killed mid-stream with the journaled session id', async () => {
     const project = await tempProject();
-    const env = fakeAgentEnv(project, { FAKE_AGENT_DELAY_MS: '150', FAKE_AGENT_SCENARIO: 'tool' });
+    // A second a line: the step is still running when the poll below sees its session id, though the poll's first
+    // request waits for the command line to build the API it shares the run through.
+    const env = fakeAgentEnv(project, { FAKE_AGENT_DELAY_MS: '1000', FAKE_AGENT_SCENARIO: 'tool' });
     const first = startCli(
       ['run', join(EXAMPLES_DIR, 'implement-feature.ts'), '--arg', 'feature=x', '--arg', 'skipTests=true'],
       { cwd: project, env },

@@ -2,8 +2,8 @@
  * The command line's exit codes, which scripts and CI branch on: one for how a run stopped, one per error kind
  * (the engine's `ERROR_KINDS`, shared by every package) for a command that could not be carried out.
  */
-import { ERROR_KINDS } from '@switchyard/workflow-engine';
-import type { ErrorKind, RunStatus } from '@switchyard/workflow-engine';
+import { ERROR_KINDS } from '@switchyard/workflow-engine/vocabulary';
+import type { ErrorKind, RunStatus } from '@switchyard/workflow-engine/vocabulary';
 
 export const EXIT = {
   completed: 0,

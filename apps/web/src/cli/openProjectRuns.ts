@@ -6,29 +6,38 @@
  * 2. `<project>/.agent/db/server.json` names a live process whose URL answers `/api/health`: that process's
  *    HTTP API (a `switchyard serve`, or a command line executing a run, which shares its runs this way).
  * 3. Otherwise the embedded database, opened here and locked until the command ends.
+ *
+ * Each way is imported when it is taken: a command through a server loads no database driver, and one on the
+ * database no HTTP client.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataDirLockedError } from '../errors.ts';
-import { openDatabase } from '../server/db/connection.ts';
-import { openDatabaseRuns } from './databaseRuns.ts';
+import type { OpenDatabaseOptions } from '../server/db/connection.ts';
 import type { Io } from './io.ts';
 import type { Project } from './project.ts';
 import type { ProjectRuns } from './projectRuns.ts';
-import { findServer } from './serverClient.ts';
-import { serverRuns } from './serverRuns.ts';
 
 /** How long a command waits for a process that just took the embedded database to announce its API. */
 const LOCKED_WAIT_MS = 5_000;
 
+async function openHere(options: OpenDatabaseOptions, project: Project, io: Io): Promise<ProjectRuns> {
+  const [{ openDatabase }, { openDatabaseRuns }] = await Promise.all([
+    import('../server/db/connection.ts'),
+    import('./databaseRuns.ts'),
+  ]);
+  return openDatabaseRuns(await openDatabase(options), project, io);
+}
+
 async function openProjectRuns(project: Project, io: Io): Promise<ProjectRuns> {
   const url = process.env.DATABASE_URL || undefined;
-  if (url) return openDatabaseRuns(await openDatabase({ url }), project, io);
+  if (url) return openHere({ url }, project, io);
+  const { findServer } = await import('./serverClient.ts');
   const deadline = Date.now() + LOCKED_WAIT_MS;
   for (;;) {
     const server = await findServer(project.dir);
-    if (server) return serverRuns(server, project, io);
+    if (server) return (await import('./serverRuns.ts')).serverRuns(server, project, io);
     try {
-      return await openDatabaseRuns(await openDatabase({ dataDir: project.databaseDir }), project, io);
+      return await openHere({ dataDir: project.databaseDir }, project, io);
     } catch (error) {
       // The holder may be a command that has opened the database but not yet started sharing it.
       if (!(error instanceof DataDirLockedError) || Date.now() > deadline) throw error;

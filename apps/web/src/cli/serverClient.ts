@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isProcessAlive } from '@switchyard/workflow-engine';
 import { ServerRequestError } from '../errors.ts';
 import { ErrorEnvelope } from '../protocol/common.ts';
-import { serverFile } from '../server/serve.ts';
+import { projectLayout } from '../server/domain/project/projectLayout.ts';
 
 export interface ServerClient {
   url: string;
@@ -21,7 +21,11 @@ const ServerFile = z.object({ pid: z.number().int().positive(), url: z.url(), pr
 /** 4xx answers that mean "what you asked for is wrong here": bad input, no such thing, not in this state. */
 const REJECTED = new Set([400, 401, 403, 404, 409, 422]);
 const REQUEST_TIMEOUT_MS = 30_000;
-const HEALTH_TIMEOUT_MS = 2_000;
+/**
+ * Long enough for a command line that executes a run to build the API it shares the run through, which it does at
+ * the first connection (`sharedApi.ts`): a second or two on a busy machine.
+ */
+const HEALTH_TIMEOUT_MS = 10_000;
 
 function serverClient(url: string, projectId: string, token = process.env.SWITCHYARD_TOKEN || undefined): ServerClient {
   return {
@@ -67,7 +71,7 @@ function serverClient(url: string, projectId: string, token = process.env.SWITCH
  */
 export async function findServer(projectDir: string): Promise<ServerClient | undefined> {
   const announced = ServerFile.safeParse(
-    await readFile(serverFile(projectDir), 'utf8')
+    await readFile(projectLayout(projectDir).serverFile, 'utf8')
       .then((text) => JSON.parse(text) as unknown)
       .catch(() => null),
   );

@@ -3,7 +3,6 @@
  * the project and its templates, events, the worker pool, then HTTP. `close()` undoes it in reverse.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { writeFileAtomic } from '@switchyard/workflow-engine';
 import { ServeRefusedError } from '../errors.ts';
@@ -19,6 +18,7 @@ import type { WorkflowRuntimeOptions } from './domain/workflow/workflowRuntime.t
 import { bridgeEventBus } from './websocket/crossProcess.ts';
 import { createEventBus } from './websocket/memoryEventBus.ts';
 import { startWorkerPool } from './workers/workerPool.ts';
+import type { LogLevel } from './logLevels.ts';
 
 export interface ServeOptions {
   projectDir: string;
@@ -44,9 +44,6 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
@@ -56,9 +53,6 @@ export interface RunningServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-
-/** Where a running server announces itself, so the command line can talk to it instead of opening the database. */
-export const serverFile = (projectDir: string) => join(projectLayout(projectDir).databaseDir, 'server.json');
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
@@ -118,10 +112,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = address.replace('[::1]', 'localhost');
     if (database.kind === 'pglite' && !options.database) {
       await writeFileAtomic(
-        serverFile(layout.dir),
+        layout.serverFile,
         JSON.stringify({ pid: process.pid, url, project_id: project.id, started_at: new Date().toISOString() }),
       );
-      cleanups.push(() => rm(serverFile(layout.dir), { force: true }));
+      cleanups.push(() => rm(layout.serverFile, { force: true }));
     }
     log(
       `switchyard listening on ${url} — project ${project.name} (${layout.dir}), database ${database.kind} ${database.location}`,

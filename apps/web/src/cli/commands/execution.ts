@@ -2,7 +2,6 @@
  * Commands that execute a run: run, resume, advance, rerun. On the database they execute it here, in the
  * foreground; through a server, its workers do and the command follows the run until it stops.
  */
-import { loadCheckedTemplate, validateArgs } from '@switchyard/workflow-engine';
 import { parseArgValues } from '../argValues.ts';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
@@ -42,6 +41,7 @@ export const runCommand: Command = {
   },
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
+    const { loadCheckedTemplate, validateArgs } = await import('@switchyard/workflow-engine');
     // A TypeScript template is loaded in a child process first: one that spins or exits while loading is reported
     // as invalid, and only then imported here to execute.
     const definition = await loadCheckedTemplate(

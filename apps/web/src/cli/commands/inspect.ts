@@ -1,13 +1,7 @@
 /** Commands that look: status, list, validate. */
 import { basename, relative } from 'node:path';
-import {
-  discoverTemplates,
-  formatTemplateIssue,
-  inspectTemplate,
-  RUN_STATUSES,
-  TemplateError,
-} from '@switchyard/workflow-engine';
-import type { RunStatus } from '@switchyard/workflow-engine';
+import { RUN_STATUSES } from '@switchyard/workflow-engine/vocabulary';
+import type { RunStatus } from '@switchyard/workflow-engine/vocabulary';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
 import { UsageError } from '../../errors.ts';
@@ -64,6 +58,7 @@ export const listCommand: Command = {
 };
 
 async function listTemplates(dir: string, json: boolean, out: { write(text: string): void }): Promise<number> {
+  const { discoverTemplates } = await import('@switchyard/workflow-engine');
   const { templates: definitions, invalid } = await discoverTemplates(dir);
   if (json) {
     const rows = [
@@ -95,6 +90,8 @@ export const validateCommand: Command = {
   options: { ...projectOption },
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
+    const { discoverTemplates, formatTemplateIssue, inspectTemplate, TemplateError } =
+      await import('@switchyard/workflow-engine');
     const files =
       positionals.length > 0
         ? positionals.map((p) => resolveTemplatePath(project, p))

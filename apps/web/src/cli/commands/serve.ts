@@ -1,15 +1,15 @@
-/** `switchyard serve` and `switchyard migrate`: the server, and the database schema on its own. */
-import { LOG_LEVELS, startServer } from '../../server/serve.ts';
-import type { LogLevel } from '../../server/serve.ts';
-import { startWorker } from '../../server/worker.ts';
-import { openDatabase } from '../../server/db/connection.ts';
+/**
+ * `switchyard serve`, `switchyard worker` and `switchyard migrate`: the server, workers only, and the database
+ * schema on its own. The server's modules are imported when one of these runs, not for every command.
+ */
+import { LOG_LEVELS } from '../../server/logLevels.ts';
+import type { LogLevel } from '../../server/logLevels.ts';
 import { projectLayout } from '../../server/domain/project/projectLayout.ts';
 import type { Command } from '../command.ts';
 import type { Io } from '../io.ts';
 import { projectHelp, projectOption } from '../command.ts';
 import { UsageError } from '../../errors.ts';
 import { resolveProject } from '../project.ts';
-import { findServer } from '../serverClient.ts';
 
 function integerOption(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -64,6 +64,7 @@ export const serveCommand: Command = {
     const logLevel = (values['log-level'] as string | undefined) ?? process.env.SWITCHYARD_LOG_LEVEL ?? 'info';
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
       throw new UsageError(`--log-level ${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
+    const { startServer } = await import('../../server/serve.ts');
     const server = await startServer({
       logLevel: logLevel as LogLevel,
       projectDir: project.dir,
@@ -101,6 +102,7 @@ export const workerCommand: Command = {
   ],
   options: { concurrency: { type: 'string' }, 'shutdown-grace-ms': { type: 'string' } },
   async run({ values }, io) {
+    const { startWorker } = await import('../../server/worker.ts');
     const worker = await startWorker({
       databaseUrl: process.env.DATABASE_URL || undefined,
       concurrency: integerOption(values.concurrency, 'concurrency', 1, 256),
@@ -141,12 +143,14 @@ export const migrateCommand: Command = {
     const url = process.env.DATABASE_URL || undefined;
     if (!url) {
       // A running server migrated the embedded database when it started, and holds it now.
+      const { findServer } = await import('../serverClient.ts');
       const server = await findServer(project.dir);
       if (server) {
         io.stdout.write(`migrations were applied by the server at ${server.url} when it started\n`);
         return 0;
       }
     }
+    const { openDatabase } = await import('../../server/db/connection.ts');
     const database = await openDatabase(url ? { url } : { dataDir: projectLayout(project.dir).databaseDir });
     await database.close();
     io.stdout.write(`migrations applied to ${database.kind} ${database.location}\n`);

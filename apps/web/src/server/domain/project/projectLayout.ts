@@ -7,6 +7,11 @@ export interface ProjectLayout {
   executionsDir: string;
   /** The embedded database's data directory. */
   databaseDir: string;
+  /**
+   * Where the process holding the embedded database announces its API (`serve`, or a command line executing a
+   * run), so that commands talk to it instead of opening the database.
+   */
+  serverFile: string;
 }
 
 export function projectLayout(dir: string): ProjectLayout {
@@ -16,5 +21,6 @@ export function projectLayout(dir: string): ProjectLayout {
     definitionsDir: join(projectDir, '.agent', 'workflows', 'definitions'),
     executionsDir: join(projectDir, '.agent', 'workflows', 'executions'),
     databaseDir: join(projectDir, '.agent', 'db'),
+    serverFile: join(projectDir, '.agent', 'db', 'server.json'),
   };
 }
