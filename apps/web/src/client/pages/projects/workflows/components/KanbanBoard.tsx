@@ -42,26 +42,30 @@ interface Lane {
 
 function buildLanes(cards: BoardCard[], templates: WorkflowDefinition[], templateId: string | null): Lane[] {
   const shown = templateId ? templates.filter((t) => t.id === templateId) : templates;
-  return shown
-    .map((template) => {
-      const mine = cards.filter((c) => c.workflow_definition_id === template.id);
-      const phaseIds = new Set(template.phases.map((p) => p.id));
-      const columns = template.phases.map((phase) => ({ phase: phase as Phase | null, cards: [] as BoardCard[] }));
-      const done = { phase: null, cards: [] as BoardCard[] };
-      for (const card of mine) {
-        if (card.status === 'completed' || card.status === 'cancelled') {
-          done.cards.push(card);
-          continue;
+  return (
+    shown
+      .map((template) => {
+        const mine = cards.filter((c) => c.workflow_definition_id === template.id);
+        const phaseIds = new Set(template.phases.map((p) => p.id));
+        const columns = template.phases.map((phase) => ({ phase: phase as Phase | null, cards: [] as BoardCard[] }));
+        const done = { phase: null, cards: [] as BoardCard[] };
+        for (const card of mine) {
+          if (card.status === 'completed' || card.status === 'cancelled') {
+            done.cards.push(card);
+            continue;
+          }
+          const column = columnOf(card, template.phases);
+          const index = column && phaseIds.has(column) ? template.phases.findIndex((p) => p.id === column) : 0;
+          columns[Math.max(0, index)]?.cards.push(card);
         }
-        const column = columnOf(card, template.phases);
-        const index = column && phaseIds.has(column) ? template.phases.findIndex((p) => p.id === column) : 0;
-        columns[Math.max(0, index)]?.cards.push(card);
-      }
-      // Newest first within a column, so what just moved there is at the top.
-      for (const column of [...columns, done]) column.cards.reverse();
-      return { template, columns: [...columns, done], count: mine.length };
-    })
-    .filter((lane) => templateId !== null || lane.count > 0);
+        // Newest first within a column, so what just moved there is at the top.
+        for (const column of [...columns, done]) column.cards.reverse();
+        return { template, columns: [...columns, done], count: mine.length, active: mine.length - done.cards.length };
+      })
+      .filter((lane) => templateId !== null || lane.count > 0)
+      // Lanes with work in progress first; those holding only finished runs after them.
+      .sort((a, b) => Number(b.active > 0) - Number(a.active > 0))
+  );
 }
 
 /** Arrow keys jump from column to column (of the card's own lane) instead of moving by pixels. */

@@ -28,9 +28,10 @@ export interface WorkflowCardProps {
   onAction(runId: string, action: RunAction): void;
 }
 
-function Progress({ done, total }: { done: number; total: number | null }) {
+function Progress({ done, total, finished }: { done: number; total: number | null; finished: boolean }) {
   const shownTotal = total === null ? null : Math.max(total, done);
-  const ratio = shownTotal ? done / shownTotal : 0;
+  // A TypeScript template declares no step count: its bar is full once the run is, empty until then.
+  const ratio = shownTotal ? done / shownTotal : finished ? 1 : 0;
   return (
     <div className="card-progress">
       <div className="progress-track" aria-hidden>
@@ -83,7 +84,7 @@ export const WorkflowCard = memo(function WorkflowCard({ bindNode, dragHandle, .
         )}
         {card.pause_requested && card.status === 'running' && <span className="card-gate">pausing…</span>}
       </div>
-      <Progress done={card.steps_done} total={card.steps_total} />
+      <Progress done={card.steps_done} total={card.steps_total} finished={card.status === 'completed'} />
       {card.current_step && (
         <div className="card-step">
           <StepTypeIcon type={card.current_step.type} />
