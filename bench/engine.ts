@@ -1,11 +1,12 @@
 /**
  * `engine.step_overhead_ms`: what the engine adds around a step that does nothing — journaling, events, lease
- * and control checks — measured as the duration of `ctx.step` for 1,000 no-op function steps, per store. On the
- * databases every step is several transactions, so they run fewer steps (`steps` says how many) to keep the
- * bench short.
+ * and control checks — measured as the duration of `ctx.step` for 1,000 no-op function steps, per store (300 on
+ * the databases; `steps` says how many). Also: a step's cost early and late in one 1,000-step run on PostgreSQL
+ * (`engine.step_cost_growth_postgres`), and the checkpoint bytes a run writes by its length
+ * (`checkpoint.bytes_per_run`).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,8 +18,9 @@ import type { BenchDatabases, Skipped } from './database.ts';
 import { distribution, ratio } from './stats.ts';
 import type { Distribution } from './stats.ts';
 
-/** Steps per run on the databases: ~1/3 of the in-memory count, since each step there is a few transactions. */
+/** Steps per run on the databases; one run of 1,000 also measures whether a step costs more late in a run. */
 const DATABASE_STEPS = 300;
+const LONG_RUN_STEPS = 1_000;
 
 async function timedDefinition(
   dir: string,
@@ -48,10 +50,14 @@ async function measure(options: {
   files: boolean;
   steps: number;
   kind: 'function' | 'script';
+  /** Receives every step's duration, warm-up included. */
+  durations?: number[];
+  /** Told how many bytes the run's checkpoint files hold at its end. */
+  checkpointBytes?: (bytes: number) => void;
 }): Promise<Distribution> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   try {
-    const durations: number[] = [];
+    const durations: number[] = options.durations ?? [];
     const definition = await timedDefinition(dir, options.steps, options.kind, durations);
     const executor = createExecutor({
       store: options.store(join(dir, 'executions')),
@@ -60,10 +66,47 @@ async function measure(options: {
     });
     const run = await executor.run(definition, {});
     if (run.status !== 'completed') throw new Error(`bench run ended ${run.status}: ${run.error}`);
+    if (options.checkpointBytes)
+      options.checkpointBytes(await directoryBytes(join(dir, 'executions', run.id, 'checkpoints')));
     return distribution(durations.slice(Math.min(20, durations.length / 10)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+  return total;
+}
+
+/** What a run's checkpoint files add up to, by its length: linear growth is the goal, not the quadratic of old. */
+async function checkpointBytesPerRun(): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  for (const steps of [10, 100, 1_000]) {
+    await measure({
+      store: () => createMemoryRunStore(),
+      files: true,
+      steps,
+      kind: 'function',
+      checkpointBytes: (bytes) => (figures[`steps_${steps}`] = bytes),
+    });
+  }
+  figures.ratio_1000_to_100 = ratio(figures.steps_1000!, figures.steps_100!);
+  return figures;
+}
+
+/** A step's cost early and late in one long run on PostgreSQL: flat is the goal. */
+async function stepCostGrowth(databases: BenchDatabases, log: (line: string) => void) {
+  const database = databases.postgres;
+  if (isSkipped(database)) return database;
+  log(`engine: ${LONG_RUN_STEPS} no-op steps in one run on postgres (growth)`);
+  const durations: number[] = [];
+  const store = await database.runStore();
+  await measure({ store: () => store, files: false, steps: LONG_RUN_STEPS, kind: 'function', durations });
+  const first = distribution(durations.slice(20, 120));
+  const last = distribution(durations.slice(-100));
+  return { steps_20_to_120: first, last_100: last, ratio_last_to_first: ratio(last.median, first.median) };
 }
 
 function spawnTrue(times: number): Distribution {
@@ -120,7 +163,12 @@ export async function benchEngine(databases: BenchDatabases, log: (line: string)
   });
   const pglite = await measureDatabase(databases, 'pglite', log);
   const postgres = await measureDatabase(databases, 'postgres', log);
+  const growth = await stepCostGrowth(databases, log);
+  log('engine: checkpoint bytes per run of 10, 100 and 1,000 steps');
+  const checkpointBytes = await checkpointBytesPerRun();
   return {
+    'engine.step_cost_growth_postgres': growth,
+    'checkpoint.bytes_per_run': checkpointBytes,
     'engine.step_overhead_ms': {
       in_memory: memory,
       checkpoint_files: checkpointFiles,
