@@ -94,6 +94,9 @@ export const Run = z.object({
   paused_at: timestamp().nullable(),
   completed_at: timestamp().nullable(),
   cancelled_at: timestamp().nullable(),
+  /** When a worker took the run up after the process executing it stopped (crash, kill, restart), and where. */
+  recovered_at: timestamp().nullable(),
+  recovered_at_step: z.number().int().nonnegative().nullable(),
   created_at: timestamp(),
   updated_at: timestamp(),
   steps: z.array(Step),

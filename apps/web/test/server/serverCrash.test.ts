@@ -118,6 +118,9 @@ describe.each(kinds)('a server killed mid-run on $name', (kind) => {
 
     const run = await api.waitForRun(runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status), 30_000);
     expect(run.status).toBe('completed');
+    // The board's "resumed after restart at step N": the run was taken up again at its second step (index 1).
+    expect(run.recovered_at_step).toBe(1);
+    expect(Date.parse(run.recovered_at as string)).toBeGreaterThan(Date.parse(run.created_at as string));
     const ran = (await readFile(counter, 'utf8')).trim().split('\n');
     expect(ran.filter((step) => step === 'first')).toHaveLength(1);
     expect(ran.filter((step) => step === 'third')).toHaveLength(1);

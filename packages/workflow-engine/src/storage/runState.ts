@@ -52,6 +52,8 @@ export function newRunState(input: NewRun, now: Date): RunState {
       pausedAt: null,
       completedAt: null,
       cancelledAt: null,
+      recoveredAt: null,
+      recoveredAtStep: null,
       output: null,
     },
     journal: [],
@@ -75,6 +77,11 @@ export function isRunnable(run: WorkflowRun, nowMs: number): boolean {
 export function claim(state: RunState, owner: string, ttlMs: number, nowMs: number): Lease | undefined {
   if (!isRunnable(state.run, nowMs)) return undefined;
   const lease = { owner, epoch: state.run.epoch + 1, expiresAt: nowMs + ttlMs };
+  // A run claimed while `running` was left so by a process that stopped executing it: this claim recovers it.
+  if (state.run.status === 'running') {
+    state.run.recoveredAt = new Date(nowMs).toISOString();
+    state.run.recoveredAtStep = state.run.currentStepIndex;
+  }
   state.run.epoch = lease.epoch;
   state.run.lease = lease;
   return { ...lease };

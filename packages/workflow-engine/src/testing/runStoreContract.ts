@@ -157,6 +157,21 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         });
       });
 
+      it('marks a run recovered when it is claimed while running, at the step it stood at', async () => {
+        const { store, clock } = await open();
+        const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
+        const first = (await store.claimRun(run.id, 'first', TTL))!;
+        expect(first.run).toMatchObject({ recoveredAt: null, recoveredAtStep: null });
+        await store.updateRun(run.id, first.lease, { status: 'running', currentStepIndex: 3 });
+        clock.advance(TTL);
+        const again = (await store.claimRun(run.id, 'second', TTL))!;
+        expect(again.run).toMatchObject({ recoveredAt: clock.now().toISOString(), recoveredAtStep: 3 });
+        expect(await store.getRun(run.id)).toMatchObject({
+          recoveredAt: clock.now().toISOString(),
+          recoveredAtStep: 3,
+        });
+      });
+
       it('renews a lease from the time of the renewal, and releases it', async () => {
         const { store, clock } = await open();
         const { run, lease } = await claimedRun(store);

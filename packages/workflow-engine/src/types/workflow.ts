@@ -90,6 +90,12 @@ export interface WorkflowRun {
   pausedAt: string | null;
   completedAt: string | null;
   cancelledAt: string | null;
+  /**
+   * When a worker last took the run up after the process executing it stopped (a crash, a kill, a restart), and
+   * the step it resumed at; null for a run that never needed it.
+   */
+  recoveredAt: string | null;
+  recoveredAtStep: number | null;
   /** The step results when the run completed: what `execute` returned. */
   output: unknown;
 }

@@ -49,6 +49,8 @@ export function toRun(row: RunRow, identifier: string): WorkflowRun {
     pausedAt: iso(row.paused_at),
     completedAt: iso(row.completed_at),
     cancelledAt: iso(row.cancelled_at),
+    recoveredAt: iso(row.recovered_at),
+    recoveredAtStep: row.recovered_at_step,
     output: row.output ?? null,
   };
 }
@@ -73,6 +75,8 @@ export function runChanges(run: WorkflowRun) {
     paused_at: run.pausedAt,
     completed_at: run.completedAt,
     cancelled_at: run.cancelledAt,
+    recovered_at: run.recoveredAt,
+    recovered_at_step: run.recoveredAtStep,
     updated_at: new Date().toISOString(),
   };
 }

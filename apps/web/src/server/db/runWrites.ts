@@ -54,9 +54,12 @@ export function runWrites(
   options: { projectId?: string; now(): Date; relaxed?: AppDatabase },
 ): RunWrites {
   const relaxed = options.relaxed ?? db;
+  // A run claimed while `running` was left so by a process that stopped executing it: the claim recovers it.
   const leaseSet = (owner: string, ttlMs: number, now: Date) =>
     sql`lease_owner = ${owner}, lease_epoch = lease_epoch + 1,
-        lease_expires_at = ${new Date(now.getTime() + ttlMs).toISOString()}::timestamptz`;
+        lease_expires_at = ${new Date(now.getTime() + ttlMs).toISOString()}::timestamptz,
+        recovered_at = case when status = 'running' then ${now.toISOString()}::timestamptz else recovered_at end,
+        recovered_at_step = case when status = 'running' then current_step_index else recovered_at_step end`;
   const leaseFree = (now: Date) =>
     sql`(lease_owner is null or lease_expires_at is null or lease_expires_at <= ${now.toISOString()}::timestamptz)`;
   const inProject = options.projectId ? sql`and project_id = ${options.projectId}::uuid` : sql``;

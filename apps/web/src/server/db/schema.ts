@@ -114,6 +114,9 @@ export const workflowRuns = pgTable(
     paused_at: at('paused_at'),
     completed_at: at('completed_at'),
     cancelled_at: at('cancelled_at'),
+    /** When a worker took the run up after the process executing it stopped, and at which step. */
+    recovered_at: at('recovered_at'),
+    recovered_at_step: integer('recovered_at_step'),
     ...timestamps,
   },
   (t) => [
