@@ -80,6 +80,7 @@ export class RunContext implements WorkflowContext {
 
   async step<T = unknown>(id: string, input: StepInput): Promise<StepResult<T>> {
     const { scope } = this;
+    await this.pauseOnWriteFailure();
     scope.suspension.throwIfSuspended();
     const spec = normalizeStepSpec(id, input);
     assertDeclaredPhase(scope.definition, id, spec.phase);
@@ -149,7 +150,21 @@ export class RunContext implements WorkflowContext {
   }
 
   /** Waits for every background write of this run. */
-  flush(): Promise<void> {
-    return this.scope.writes.flush();
+  async flush(): Promise<void> {
+    await this.scope.writes.flush();
+    await this.pauseOnWriteFailure();
+  }
+
+  /**
+   * A log or checkpoint that could not be written (a full disk, a read-only folder) pauses the run with the reason,
+   * at its next step or where it would stop: the journal holds every committed step, but a run must neither go on
+   * nor report completed with its files silently missing.
+   */
+  private async pauseOnWriteFailure(): Promise<void> {
+    const failure = this.scope.writes.failure;
+    if (!failure || this.scope.suspension.current) return;
+    const reason = `could not write the run's files (${failure.message}); make room or fix the folder's permissions, then resume`;
+    await this.comment(`Paused: ${reason}`).catch(() => undefined);
+    this.scope.suspension.hold({ status: 'paused', reason });
   }
 }

@@ -37,6 +37,11 @@ export class SuspensionLatch {
     throw new RunSuspended(this.latched);
   }
 
+  /** Keeps a suspension without throwing: the run stops at its next call of the context, or when it returns. */
+  hold(suspension: Suspension): void {
+    this.latched ??= suspension;
+  }
+
   throwIfSuspended(): void {
     if (this.latched) throw new RunSuspended(this.latched);
   }

@@ -18,6 +18,7 @@ export class BackgroundWrites {
   private requested = 0;
   /** The newest checkpoint asked for and not written yet. */
   private pending: { stepId: string; run: WorkflowRun; journal: JournalRecord[] } | undefined;
+  private firstFailure: Error | undefined;
 
   /** Without a checkpoints directory no checkpoint is written; `onError` hears of every write that failed. */
   constructor(
@@ -49,10 +50,18 @@ export class BackgroundWrites {
     this.add(this.checkpoints.save(build, pending.stepId));
   }
 
+  /** The first write that failed, if one did: the run pauses on it rather than go on without its files. */
+  get failure(): Error | undefined {
+    return this.firstFailure;
+  }
+
   add(write: Promise<unknown>): void {
     const tracked = write.then(
       () => undefined,
-      (error: unknown) => this.onError(error),
+      (error: unknown) => {
+        this.firstFailure ??= error instanceof Error ? error : new Error(String(error));
+        this.onError(error);
+      },
     );
     this.writes.add(tracked);
     void tracked.finally(() => this.writes.delete(tracked));

@@ -23,7 +23,7 @@ export interface StepEnvironment {
   /** Fires on cancel, pause-now and lost lease; its reason is a {@link Suspension}. */
   control: AbortSignal;
   retryBaseDelayMs: number;
-  log: StepLog | undefined;
+  log: Pick<StepLog, 'appendEvent'> | undefined;
   agents: AgentRunner | undefined;
   /** The agent session to continue, when an interrupted agent step resumes. */
   resumeSessionId: string | null;
@@ -45,8 +45,37 @@ interface AttemptResult {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** Output, agent events and log lines one step may leave in its log and send as progress (all attempts together). */
+export const DEFAULT_STEP_LOG_MAX_BYTES = 16 * 1024 * 1024;
 
-export async function runStep(env: StepEnvironment): Promise<StepOutcome> {
+type Report = (event: Record<string, unknown>, progress: StepProgress, bytes: number) => void;
+type ReportingStep = StepEnvironment & { report: Report };
+
+/**
+ * Where a step's output goes as it comes: its events file and its progress events. Past the step's share —
+ * `SWITCHYARD_STEP_LOG_MAX_BYTES`, else {@link DEFAULT_STEP_LOG_MAX_BYTES} — one marker says so and the rest is
+ * dropped: a step that prints gigabytes fills neither the disk nor the board's sockets (its result still keeps
+ * the last 64 KiB of its stdout and stderr).
+ */
+function outputReporter(env: StepEnvironment): Report {
+  const limit = Number(process.env.SWITCHYARD_STEP_LOG_MAX_BYTES) || DEFAULT_STEP_LOG_MAX_BYTES;
+  let used = 0;
+  return (event, progress, bytes) => {
+    if (used > limit) return;
+    used += bytes;
+    if (used <= limit) {
+      env.log?.appendEvent(event);
+      env.progress(progress);
+      return;
+    }
+    const message = `log truncated: the step's output passed ${limit} bytes, and what follows is not kept`;
+    env.log?.appendEvent({ type: 'truncated', message });
+    env.progress({ kind: 'log', message });
+  };
+}
+
+export async function runStep(step: StepEnvironment): Promise<StepOutcome> {
+  const env = { ...step, report: outputReporter(step) };
   const retries = env.spec.retries ?? 0;
   for (let attempt = env.firstAttempt; ; attempt++) {
     if (attempt > env.firstAttempt) await env.onAttempt(attempt);
@@ -97,7 +126,7 @@ function timeoutError(signal: AbortSignal): StepError | null {
  * and error before the journal, a checkpoint or an event can hold them (the template sees the redacted result too,
  * so that a replay returns what the live run returned).
  */
-async function runAttempt(env: StepEnvironment, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+async function runAttempt(env: ReportingStep, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
   const { spec } = env;
   if (spec.type === 'function') return runFunction(env, attempt, signal);
   const declared = resolveStepEnv(spec.env);
@@ -127,7 +156,7 @@ function stepProcessEnv(declared: Record<string, string>, tag: string): Record<s
 }
 
 async function runScriptAttempt(
-  env: StepEnvironment,
+  env: ReportingStep,
   command: string | string[],
   cwd: string,
   processEnv: Record<string, string>,
@@ -142,10 +171,8 @@ async function runScriptAttempt(
     tag,
     redactor,
     signal,
-    onOutput: (stream, text) => {
-      env.log?.appendEvent({ type: 'output', stream, text });
-      env.progress({ kind: 'output', stream, text });
-    },
+    onOutput: (stream, text) =>
+      env.report({ type: 'output', stream, text }, { kind: 'output', stream, text }, text.length),
   });
   const error = failure ? (timeoutError(signal) ?? { code: 'script_failed', message: failure }) : null;
   return { ok: !failure, data: output, error };
@@ -155,17 +182,14 @@ function resolveCwd(workingDir: string, cwd: string): string {
   return isAbsolute(cwd) ? cwd : resolve(workingDir, cwd);
 }
 
-async function runFunction(env: StepEnvironment, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+async function runFunction(env: ReportingStep, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
   if (env.spec.type !== 'function') throw new Error('not a function step');
   const stepContext: StepRunContext = {
     runId: env.runId,
     stepId: env.stepId,
     attempt,
     signal,
-    log: (message) => {
-      env.log?.appendEvent({ type: 'log', message });
-      env.progress({ kind: 'log', message });
-    },
+    log: (message) => env.report({ type: 'log', message }, { kind: 'log', message }, message.length),
   };
   const aborted = new Promise<never>((_, reject) => {
     const onAbort = () => reject(new Error(typeof signal.reason === 'string' ? signal.reason : 'step aborted'));
@@ -185,7 +209,7 @@ async function runFunction(env: StepEnvironment, attempt: number, signal: AbortS
 }
 
 async function runAgent(
-  env: StepEnvironment,
+  env: ReportingStep,
   spec: AgentStepSpec,
   cwd: string,
   agentEnv: Record<string, string>,
@@ -225,8 +249,7 @@ async function runAgent(
         signal,
         onEvent: (raw) => {
           const event = redactor.value(raw);
-          env.log?.appendEvent({ type: 'agent', event });
-          env.progress({ kind: 'agent', event });
+          env.report({ type: 'agent', event }, { kind: 'agent', event }, JSON.stringify(event).length);
         },
         onSessionStarted: async (sessionId) => {
           env.resumeSessionId = sessionId;

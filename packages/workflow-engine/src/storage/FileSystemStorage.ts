@@ -14,7 +14,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SnapshotImmutableError } from '../errors.ts';
 import type { DefinitionSnapshot } from '../types/workflow.ts';
@@ -57,17 +57,30 @@ export class ExecutionFiles {
   }
 
   async create(): Promise<void> {
-    for (const sub of ['checkpoints', 'artifacts', 'logs', 'source']) {
-      await mkdir(join(this.dir, sub), { recursive: true });
+    // Recursive only up to the executions folder: a recursive mkdir reports a read-only file system as ENOENT.
+    await mkdir(this.executionsDir, { recursive: true });
+    for (const dir of [this.dir, ...['checkpoints', 'artifacts', 'logs', 'source'].map((sub) => join(this.dir, sub))]) {
+      await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
     }
   }
 
-  /** Writes the immutable start snapshot; a second write is an error, never an overwrite. */
+  /**
+   * Writes the immutable start snapshot; a second write is an error, never an overwrite. The snapshot is the first
+   * thing in a run's directory and no run exists before it is whole: a snapshot that cannot be written (a full disk)
+   * takes its directory with it, rather than leave one that looks like a run.
+   */
   async writeSnapshot(definition: DefinitionSnapshot, args: unknown, sourceText: string): Promise<void> {
-    await this.create();
-    await this.writeOnce('definition.json', JSON.stringify(definition, null, 2));
-    await this.writeOnce('args.json', JSON.stringify(args ?? null, null, 2));
-    await this.writeOnce(join('source', basename(definition.source.path)), sourceText);
+    try {
+      await this.create();
+      await this.writeOnce('definition.json', JSON.stringify(definition, null, 2));
+      await this.writeOnce('args.json', JSON.stringify(args ?? null, null, 2));
+      await this.writeOnce(join('source', basename(definition.source.path)), sourceText);
+    } catch (error) {
+      if (!(error instanceof SnapshotImmutableError)) await rm(this.dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   private async writeOnce(relative: string, content: string): Promise<void> {
@@ -125,7 +138,7 @@ export class StepLog {
   appendEvent(event: Record<string, unknown>): void {
     const line = `${JSON.stringify({ ts: new Date().toISOString(), ...event })}\n`;
     if (this.events) {
-      this.events.write(line);
+      this.write(this.events, line);
       return;
     }
     this.held.push(line);
@@ -141,17 +154,50 @@ export class StepLog {
       this.events = createWriteStream(this.pathOf('events'), { flags: 'a' });
       this.events.on('error', (error) => (this.failure ??= error));
     }
-    for (const line of this.held) this.events.write(line);
+    for (const line of this.held) this.write(this.events, line);
     this.held = [];
   }
 
-  /** Waits until everything appended is on disk; rejects if a write failed. */
+  private write(events: WriteStream, line: string): void {
+    if (this.failure) return;
+    // Heard here as well as by 'error', which may come only after the stream has ended.
+    events.write(line, (error) => {
+      if (error) this.failure ??= error;
+    });
+  }
+
+  /**
+   * Waits until everything appended is on disk; rejects if a write failed, after cutting the file back to its last
+   * whole line, so that no torn line is read back.
+   */
   async close(): Promise<void> {
     await this.ready;
     if (this.held.length > 0) this.openEvents();
     const events = this.events;
     this.events = undefined;
     if (events) await new Promise<void>((resolve) => events.end(resolve));
-    if (this.failure) throw this.failure;
+    if (this.failure) {
+      if (events) await cutToLastLine(this.pathOf('events')).catch(() => undefined);
+      throw this.failure;
+    }
+  }
+}
+
+/** Cuts a file of lines back to its last newline: what a failed append left of its last line goes. */
+async function cutToLastLine(path: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    const { size } = await file.stat();
+    for (let end = size; end > 0;) {
+      const start = Math.max(0, end - 64 * 1024);
+      const chunk = Buffer.alloc(end - start);
+      await file.read(chunk, 0, chunk.length, start);
+      const newline = chunk.lastIndexOf(10);
+      if (newline >= 0) return await file.truncate(start + newline + 1);
+      end = start;
+    }
+    await file.truncate(0);
+  } finally {
+    await file.close();
   }
 }

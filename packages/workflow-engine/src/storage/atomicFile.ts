@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -22,13 +22,37 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   }
 }
 
-/** Creates a file that must not exist yet; false when it already does. */
+/**
+ * Creates a file that must not exist yet, whole or not at all; false when it already exists. The content goes to a
+ * temp file first, which is then hard-linked to `path` (a link, unlike a rename, fails when `path` exists): a write
+ * that fails half-way — a full disk — leaves no empty or torn file behind to be read back as valid.
+ */
 export async function createFileExclusive(path: string, content: string): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, content, { flag: 'wx' });
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: an exclusive open, which a failed write can leave partly written.
+    if (code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createOpenExclusive(path, content);
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+async function createOpenExclusive(path: string, content: string): Promise<boolean> {
   try {
     const handle = await open(path, 'wx');
     try {
       await handle.writeFile(content);
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
     } finally {
       await handle.close();
     }
