@@ -294,7 +294,9 @@ describe('the board', { timeout: 60_000 }, () => {
       for (const width of [1440, 390]) {
         const shot = await openPage(browser, { width, height: width > 500 ? 900 : 844, theme });
         const p = shot.page;
-        const save = (name: string) => p.screenshot({ path: join(SCREENSHOTS, `${name}-${theme}-${width}.png`) });
+        // Animations finished, so a drawer that slides in is shot where it stops, not half-faded over the board.
+        const save = (name: string) =>
+          p.screenshot({ path: join(SCREENSHOTS, `${name}-${theme}-${width}.png`), animations: 'disabled' });
         const base = boardUrl();
         await p.goto(base);
         await p.locator('[data-testid=run-card]').first().waitFor();
