@@ -47,13 +47,13 @@ describe('a server whose templates misbehave while loading', () => {
     await writeFile(join(projectDir, 'outside.yaml'), `${secret}: [\n`);
     await symlink(join(projectDir, 'outside.yaml'), join(definitions, 'leak.yaml'));
 
-    const server = await startServerProcess(projectDir, { env: { SWITCHYARD_TEMPLATE_TIMEOUT_MS: '1500' } });
+    const server = await startServerProcess(projectDir, { env: { SWITCHYARD_TEMPLATE_TIMEOUT_MS: '8000' } });
     cleanups.push(async () => server.child.kill('SIGKILL'));
     expect(server.output()).toContain('templates: 1 valid, 3 invalid (exits, leak, spins)');
     const listed = await server.api.api<{ data: DefinitionRow[] }>('GET', '/api/workflow-definitions');
     const error = (identifier: string) => listed.body.data.find((row) => row.identifier === identifier)?.error;
     expect(error('spins')).toBe(
-      `${join(definitions, 'spins.ts')} loading took longer than 1500 ms (an endless loop, or a top-level await that never settles?); templates must load quickly`,
+      `${join(definitions, 'spins.ts')} loading took longer than 8000 ms (an endless loop, or a top-level await that never settles?); templates must load quickly`,
     );
     expect(error('exits')).toBe(
       `${join(definitions, 'exits.ts')}:2:9 threw while loading: process.exit(0) was called; a template must not end the process`,

@@ -221,16 +221,39 @@ async function inspect(requests: InspectionRequest[], options: InspectOptions): 
         continue;
       }
       release ??= await slot();
-      child ??= await InspectorChild.start();
+      child ??= idleChild() ?? (await InspectorChild.start());
+      child.hold();
       const reply = await child.ask(request, timeoutMs);
       replies.push(reply);
       if (!child.alive) child = undefined;
     }
   } finally {
-    child?.close();
+    if (child) keepIdle(child);
     release?.();
   }
   return replies;
+}
+
+/**
+ * A child that answered is kept for a while, for the next sync or run start: starting one (Node, then the engine
+ * through jiti) costs more than most templates take to load. It loads every template afresh all the same.
+ */
+const idle: InspectorChild[] = [];
+const IDLE_MS = 30_000;
+
+function idleChild(): InspectorChild | undefined {
+  const child = idle.pop();
+  // One that died while idle is of no use.
+  return child?.alive ? child : (child?.close(), undefined);
+}
+
+function keepIdle(child: InspectorChild): void {
+  if (!child.alive || idle.length >= 1) return child.close();
+  idle.push(child);
+  child.letGo(IDLE_MS, () => {
+    idle.splice(idle.indexOf(child), 1);
+    child.close();
+  });
 }
 
 class InspectorChild {
@@ -252,6 +275,23 @@ class InspectorChild {
     });
     // A failure to signal or to send is reported by 'exit'; unheard, it would crash the asking process.
     process.on('error', () => undefined);
+  }
+
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  /** In use: it keeps this process alive, and is not closed for being idle. */
+  hold(): void {
+    clearTimeout(this.idleTimer);
+    this.process.ref();
+    this.process.channel?.ref();
+  }
+
+  /** Idle: it does not keep this process alive, and `expire` runs once it has been idle for `ms`. */
+  letGo(ms: number, expire: () => void): void {
+    this.process.unref();
+    this.process.channel?.unref();
+    this.idleTimer = setTimeout(expire, ms);
+    this.idleTimer.unref();
   }
 
   /** Neither ended nor being killed: it can take another request. */
@@ -305,7 +345,9 @@ class InspectorChild {
         this.answer = undefined;
         resolve(reply);
       };
-      if (!this.process.send(request)) this.answer(this.diedReply(null, null));
+      this.process.send(request, (error) => {
+        if (error) this.answer?.(this.diedReply(null, null));
+      });
     });
   }
 

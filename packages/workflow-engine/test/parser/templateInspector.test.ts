@@ -131,7 +131,7 @@ describe('discoverTemplates', () => {
     await writeFile(path.join(definitions, 'README.md'), '# not a template\n');
     await writeFile(path.join(definitions, 'types.d.ts'), 'export {};\n');
 
-    const result = await discoverTemplates(definitions, { timeoutMs: 2_000 });
+    const result = await discoverTemplates(definitions, { timeoutMs: 6_000 });
     expect(result.templates.map((snapshot) => snapshot.id)).toEqual(['fix-bug', 'implement-feature']);
     expect(result.invalid.map(({ file }) => path.basename(file))).toEqual([
       'a-no-default-export.ts',
@@ -139,7 +139,7 @@ describe('discoverTemplates', () => {
       'c-spins.ts',
     ]);
     expect(result.invalid[1]!.error.message).toContain('b-undeclared-phase.yaml:14:12 steps[2].phase');
-    expect(result.invalid[2]!.error.message).toContain('c-spins.ts loading took longer than 2000 ms');
+    expect(result.invalid[2]!.error.message).toContain('c-spins.ts loading took longer than 6000 ms');
   });
 
   test('reads a link to a template in the folder, and not one to a file outside it', async () => {
