@@ -2,48 +2,15 @@
  * The server process is killed with SIGKILL in the middle of a run and started again: the run completes, no step
  * that had completed runs again, and a WebSocket client of the new server sees the run's remaining events.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { killProcesses, startServerProcess } from '../processes.ts';
 import { createPostgresDatabase, POSTGRES_REACHABLE } from './databases.ts';
 import { makeProject, serverClient } from './serverHarness.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
-
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-function startServerProcess(projectDir: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--project', projectDir], {
-    env: { ...process.env, SWITCHYARD_LEASE_TTL_MS: '2000', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${output}`));
-    });
-  });
-}
+const LEASE = { SWITCHYARD_LEASE_TTL_MS: '2000' };
 
 const kinds = [
   { name: 'pglite', database: async () => ({ env: {}, drop: async () => undefined }) },
@@ -72,9 +39,9 @@ describe.each(kinds)('a server killed mid-run on $name', (kind) => {
     cleanups.push(() => rm(projectDir, { recursive: true, force: true }));
     const database = await kind.database();
     cleanups.push(database.drop);
+    cleanups.push(killProcesses);
 
-    const first = await startServerProcess(projectDir, database.env);
-    cleanups.push(async () => first.child.kill('SIGKILL'));
+    const first = await startServerProcess(projectDir, { ...LEASE, ...database.env });
     let api = serverClient(first.url, projectDir);
     const counter = join(projectDir, 'counter.txt');
     const created = await api.api<{ id: string }>('POST', '/api/workflow-executions', {
@@ -97,10 +64,9 @@ describe.each(kinds)('a server killed mid-run on $name', (kind) => {
     });
 
     first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
+    await first.exited;
 
-    const second = await startServerProcess(projectDir, database.env);
-    cleanups.push(async () => second.child.kill('SIGKILL'));
+    const second = await startServerProcess(projectDir, { ...LEASE, ...database.env });
     api = serverClient(second.url, projectDir);
     const messages: { id?: number; type: string; data?: Record<string, unknown> }[] = [];
     const socket = new WebSocket(`${second.url.replace('http', 'ws')}/ws`);
