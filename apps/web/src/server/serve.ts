@@ -17,6 +17,7 @@ import { createWorkflowRuntime } from './domain/workflow/workflowRuntime.ts';
 import type { WorkflowRuntimeOptions } from './domain/workflow/workflowRuntime.ts';
 import { bridgeEventBus } from './websocket/crossProcess.ts';
 import { createEventBus } from './websocket/memoryEventBus.ts';
+import { onRunnable, runnableSignal } from './workers/runnableSignal.ts';
 import { startWorkerPool } from './workers/workerPool.ts';
 import type { LogLevel } from './logLevels.ts';
 
@@ -93,14 +94,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (runtime.reaped > 0) log(`killed ${runtime.reaped} step process(es) left behind by a stopped server`);
     const workers = withWorkers ? startWorkerPool(runtime, { concurrency: options.concurrency }) : undefined;
     if (workers) cleanups.push(() => workers.stop(options.shutdownGraceMs));
+    if (workers) cleanups.push(await onRunnable(database, () => workers.wake()));
+    const signalRunnable = runnableSignal(database);
 
     const app = await buildApp({
       database,
       db,
       bus: bridge.bus,
       runtime,
-      // Without workers here, those of `switchyard worker` find new runs at their next poll.
-      wakeWorkers: () => workers?.wake(),
+      // The pool here, and on PostgreSQL the workers of every other process.
+      wakeWorkers: () => {
+        workers?.wake();
+        signalRunnable();
+      },
       defaultProjectId: project.id,
       token: options.token,
       allowedHosts: allowedHostNames(host, options.allowedHosts),

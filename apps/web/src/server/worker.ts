@@ -11,6 +11,7 @@ import { createWorkflowRuntime } from './domain/workflow/workflowRuntime.ts';
 import type { WorkflowRuntimeOptions } from './domain/workflow/workflowRuntime.ts';
 import { bridgeEventBus } from './websocket/crossProcess.ts';
 import { createEventBus } from './websocket/memoryEventBus.ts';
+import { onRunnable } from './workers/runnableSignal.ts';
 import { startWorkerPool } from './workers/workerPool.ts';
 
 export interface WorkerOptions {
@@ -43,10 +44,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const bridge = await bridgeEventBus(createEventBus(), database);
   const runtime = await createWorkflowRuntime({ database, bus: bridge.bus, ...options.runtime });
   const pool = startWorkerPool(runtime, { concurrency: options.concurrency });
+  const unlisten = await onRunnable(database, () => pool.wake());
   options.log?.(`switchyard worker ${runtime.workerId} executing runs from ${database.location}`);
   return {
     workerId: runtime.workerId,
     async close() {
+      await unlisten();
       await pool.stop(options.shutdownGraceMs);
       await bridge.close();
       await database.close();
