@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { projectLayout } from '../src/server/domain/project/projectLayout.ts';
+import { BIN } from './switchyardProcesses.ts';
 
-export const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
+export { BIN };
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const EXAMPLES_DIR = join(REPO_ROOT, '.agent', 'workflows', 'definitions');
 

@@ -1,12 +1,12 @@
 /**
- * Real `switchyard serve` and `switchyard worker` processes for a test, as an operator starts them: each resolves
- * once the process says it is ready, and every process started here is killed after the test if it still runs
- * (a test whose cleanups need the processes gone, such as dropping their database, calls `killProcesses` first).
+ * Real `switchyard serve` and `switchyard worker` processes, as an operator starts them, for the tests
+ * (`processes.ts` kills them after each test) and the bench: each resolves once the process says it is ready.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { afterEach } from 'vitest';
-import { BIN } from './cliHarness.ts';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../bin/switchyard.js', import.meta.url));
 
 export interface SwitchyardProcess {
   child: ChildProcess;
@@ -28,8 +28,6 @@ export async function killProcesses(): Promise<void> {
   for (const { child } of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await Promise.all(running.map((process) => process.exited));
 }
-
-afterEach(killProcesses);
 
 /** How long a process may take to say it is ready, on a busy machine whose PostgreSQL is shared. */
 const READY_TIMEOUT_MS = 60_000;
