@@ -1,7 +1,10 @@
 /**
- * `api.board_query_ms`: the board's query through the real app (`app.inject`, no socket) on a project holding
- * 10,000 runs, on PGlite and PostgreSQL. The runs are seeded with `insert … select generate_series` — one statement
- * per table, seconds rather than minutes — and no worker pool runs, so nothing changes them while they are read.
+ * `api.board_query_ms`: the board's reads through the real app (`app.inject`, no socket) on projects holding
+ * 1,000, 10,000 and 100,000 runs, on PGlite and PostgreSQL: the board itself (`GET /api/board`: active runs, failed
+ * ones and those finished in the last day, as cards), the active runs' first page, and a page in the middle of the
+ * list. The goal is a figure flat in the number of runs (`ratio_100000_to_1000`). The runs are seeded with
+ * `insert … select generate_series` — one statement per table, seconds rather than minutes — all three projects
+ * before any is measured, and no worker pool runs, so nothing changes them while they are read.
  */
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -14,9 +17,9 @@ import type { BenchDatabase, BenchDatabases, Skipped } from './database.ts';
 import { distribution, ratio } from './stats.ts';
 import type { Distribution } from './stats.ts';
 
-const RUNS = 10_000;
+const SIZES = [1_000, 10_000, 100_000];
 const STEPS_PER_RUN = 3;
-const REQUESTS = 50;
+const REQUESTS = 30;
 const WARMUP_REQUESTS = 5;
 
 /** Out of every 20 runs: 11 completed, 2 failed, 1 cancelled, 2 running, 2 pending, 1 waiting, 1 paused. */
@@ -35,22 +38,43 @@ const STATUS_CYCLE = [
 const ACTIVE = ['running', 'pending', 'waiting', 'paused'];
 const PHASES = ['plan', 'build', 'review', 'ship'];
 
-const QUERIES = {
-  active_runs: {
-    url: `/api/workflow-executions?status=${ACTIVE.join(',')}&limit=50`,
-    total: (RUNS / STATUS_CYCLE.length) * STATUS_CYCLE.filter((s) => ACTIVE.includes(s)).length,
-  },
-  page_at_offset_5000: { url: '/api/workflow-executions?limit=50&offset=5000', total: RUNS },
-};
+/** A query of the board's, for a project of `runs` runs: its URL and a check of the answer's size. */
+interface Query {
+  url: string;
+  check(body: unknown): boolean;
+}
 
-type QueryName = keyof typeof QUERIES;
+function queriesFor(projectId: string, runs: number): Record<QueryName, Query> {
+  const active = (runs / STATUS_CYCLE.length) * STATUS_CYCLE.filter((s) => ACTIVE.includes(s)).length;
+  const page = (total: number) => (body: unknown) => {
+    const answer = body as { data: unknown[]; pagination: { total: number } };
+    return answer.data.length === 50 && answer.pagination.total === total;
+  };
+  return {
+    board: {
+      url: `/api/board?project_id=${projectId}`,
+      check: (body) => (body as { cards: unknown[] }).cards.length > 0,
+    },
+    active_runs: {
+      url: `/api/workflow-executions?project_id=${projectId}&status=${ACTIVE.join(',')}&limit=50`,
+      check: page(active),
+    },
+    page_in_the_middle: {
+      url: `/api/workflow-executions?project_id=${projectId}&limit=50&offset=${runs / 2}`,
+      check: page(runs),
+    },
+  };
+}
+
+const QUERY_NAMES = ['board', 'active_runs', 'page_in_the_middle'] as const;
+type QueryName = (typeof QUERY_NAMES)[number];
 
 /** Constants written into the SQL text rather than sent as parameters, so PostgreSQL never has to guess a type. */
 const textArray = (values: string[]) => sql.raw(`array[${values.map((v) => `'${v}'`).join(',')}]`);
 const int = (value: number) => sql.raw(String(value));
 
-/** 3 templates, 10,000 runs one minute apart (newest first), 3 completed steps each with a small JSON result. */
-async function seed(database: BenchDatabase, projectId: string): Promise<void> {
+/** 3 templates, `runs` runs one minute apart (newest first), 3 completed steps each with a small JSON result. */
+async function seed(database: BenchDatabase, projectId: string, runs: number): Promise<void> {
   const { db } = database.handle;
   await db.execute(sql`
     insert into workflow_definitions (project_id, identifier, name, type, path, content_hash, phases)
@@ -71,7 +95,7 @@ async function seed(database: BenchDatabase, projectId: string): Promise<void> {
         then 'step build failed: exit code 1' end,
       now() - make_interval(mins => i), now() - make_interval(mins => i) + interval '30 seconds',
       now() - make_interval(mins => i), now() - make_interval(mins => i)
-    from generate_series(1, ${int(RUNS)}) as i join definitions on definitions.n = i % 3`);
+    from generate_series(1, ${int(runs)}) as i join definitions on definitions.n = i % 3`);
   await db.execute(sql`
     insert into workflow_run_steps (workflow_run_id, step_id, step_index, name, phase, type, status, output,
       started_at, finished_at)
@@ -81,19 +105,17 @@ async function seed(database: BenchDatabase, projectId: string): Promise<void> {
       r.created_at, r.created_at + interval '10 seconds'
     from workflow_runs r cross join generate_series(0, ${int(STEPS_PER_RUN - 1)}) as s
     where r.project_id = ${projectId}::uuid`);
-  await db.execute(sql`analyze`);
 }
 
 /** Median and p99 of the request's wall time in the app, after a few untimed requests to warm its caches. */
-async function timeRequests(app: FastifyInstance, query: { url: string; total: number }): Promise<Distribution> {
+async function timeRequests(app: FastifyInstance, query: Query): Promise<Distribution> {
   const durations: number[] = [];
   for (let i = 0; i < WARMUP_REQUESTS + REQUESTS; i++) {
     const started = performance.now();
     const response = await app.inject({ method: 'GET', url: query.url });
     const elapsed = performance.now() - started;
     // Checked outside the timing: a bench of a failing or empty answer would be a figure of nothing.
-    const page = response.json() as { data: unknown[]; pagination: { total: number } };
-    if (response.statusCode !== 200 || page.data.length !== 50 || page.pagination.total !== query.total) {
+    if (response.statusCode !== 200 || !query.check(response.json())) {
       throw new Error(`GET ${query.url} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
     }
     if (i >= WARMUP_REQUESTS) durations.push(elapsed);
@@ -101,17 +123,22 @@ async function timeRequests(app: FastifyInstance, query: { url: string; total: n
   return distribution(durations);
 }
 
-async function measureBoard(
-  database: BenchDatabase,
-  log: (line: string) => void,
-): Promise<Record<QueryName, Distribution> & { seed_s: number }> {
-  const projectId = await database.newProject('board');
-  log(`api: seeding ${RUNS} runs and ${RUNS * STEPS_PER_RUN} steps on ${database.kind}`);
+type SizeFigures = Record<QueryName, Distribution>;
+type Figures = Record<string, SizeFigures | number>;
+
+async function measureBoard(database: BenchDatabase, log: (line: string) => void): Promise<Figures> {
+  const projects: { runs: number; id: string }[] = [];
   const seedStarted = performance.now();
-  await seed(database, projectId);
+  for (const runs of SIZES) {
+    log(`api: seeding ${runs} runs and ${runs * STEPS_PER_RUN} steps on ${database.kind}`);
+    const id = await database.newProject(`board-${runs}`);
+    await seed(database, id, runs);
+    projects.push({ runs, id });
+  }
+  const { db } = database.handle;
+  await db.execute(sql`analyze`);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-  const { db } = database.handle;
   const bus = createEventBus();
   const app = await buildApp({
     database: database.handle,
@@ -119,21 +146,35 @@ async function measureBoard(
     bus,
     runtime: await createWorkflowRuntime({ database: database.handle, bus }),
     wakeWorkers: () => {},
-    defaultProjectId: projectId,
+    defaultProjectId: projects[0]!.id,
   });
   try {
-    const figures = {} as Record<QueryName, Distribution>;
-    for (const name of Object.keys(QUERIES) as QueryName[]) {
-      log(`api: ${REQUESTS} × GET ${QUERIES[name].url} on ${database.kind}`);
-      figures[name] = await timeRequests(app, QUERIES[name]);
+    const figures: Figures = {};
+    for (const { runs, id } of projects) {
+      const queries = queriesFor(id, runs);
+      const size = {} as SizeFigures;
+      for (const name of QUERY_NAMES) {
+        log(`api: ${REQUESTS} × GET ${queries[name].url.split('?')[0]} (${name}) at ${runs} runs on ${database.kind}`);
+        size[name] = await timeRequests(app, queries[name]);
+      }
+      figures[`runs_${runs}`] = size;
     }
-    return {
-      ...figures,
-      seed_s: Number(seedSeconds.toFixed(1)),
-    };
+    figures.seed_s = Number(seedSeconds.toFixed(1));
+    return figures;
   } finally {
     await app.close();
   }
+}
+
+const at = (figures: Figures, runs: number) => figures[`runs_${runs}`] as SizeFigures;
+
+/** Per query, its median at the largest project over its median at the smallest: 1 is flat. */
+function growth(figures: Figures | Skipped) {
+  if (isSkipped(figures)) return null;
+  const [smallest, largest] = [SIZES[0]!, SIZES.at(-1)!];
+  return Object.fromEntries(
+    QUERY_NAMES.map((name) => [name, ratio(at(figures, largest)[name].median, at(figures, smallest)[name].median)]),
+  );
 }
 
 export async function benchBoardQuery(databases: BenchDatabases, log: (line: string) => void) {
@@ -141,21 +182,26 @@ export async function benchBoardQuery(databases: BenchDatabases, log: (line: str
     isSkipped(database) ? database : measureBoard(database, log);
   const pglite = await measureOn(databases.pglite);
   const postgres = await measureOn(databases.postgres);
-  const ratioOf = (query: QueryName) =>
-    isSkipped(pglite) || isSkipped(postgres) ? null : ratio(pglite[query].median, postgres[query].median);
+  const middle = SIZES[1]!;
   return {
     'api.board_query_ms': {
       seeded:
-        `${RUNS} runs in one project (${STATUS_CYCLE.length}-run cycle: 55% completed, 10% failed, 5% cancelled, ` +
-        `10% running, 10% pending, 5% waiting, 5% paused; 4 phases; 3 templates), ${STEPS_PER_RUN} steps each, ` +
-        'no comments or artifacts',
+        `${SIZES.join(' / ')} runs, a project each (${STATUS_CYCLE.length}-run cycle: 55% completed, 10% failed, ` +
+        `5% cancelled, 10% running, 10% pending, 5% waiting, 5% paused; 4 phases; 3 templates), ${STEPS_PER_RUN} ` +
+        'steps each, no comments or artifacts',
       requests: REQUESTS,
       pglite,
       postgres,
-      ratio_pglite_to_postgres: {
-        active_runs: ratioOf('active_runs'),
-        page_at_offset_5000: ratioOf('page_at_offset_5000'),
-      },
+      ratio_100000_to_1000: { pglite: growth(pglite), postgres: growth(postgres) },
+      ratio_pglite_to_postgres_at_10000:
+        isSkipped(pglite) || isSkipped(postgres)
+          ? null
+          : Object.fromEntries(
+              QUERY_NAMES.map((name) => [
+                name,
+                ratio(at(pglite, middle)[name].median, at(postgres, middle)[name].median),
+              ]),
+            ),
     },
   };
 }
