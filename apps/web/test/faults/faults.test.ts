@@ -8,8 +8,8 @@ import { runFaultSuite } from './faultSuite.ts';
 
 const KILLS = Number(process.env.SWITCHYARD_FAULT_KILLS) || 0;
 const SEED = Number(process.env.SWITCHYARD_FAULT_SEED) || 20261201;
-/** Each kill costs a process start (~3–6 s here) besides the workload; the end waits for every run. */
-const timeout = (kills: number) => 120_000 + kills * 20_000;
+/** Each kill costs a process start (3–6 s here, several times that on a busy machine) and the workload around it. */
+const timeout = (kills: number) => 120_000 + kills * 40_000;
 const log = (line: string) => console.log(line);
 
 describe('the fault suite', () => {
