@@ -85,7 +85,7 @@ export function runScript(run: ScriptRun): Promise<ScriptOutcome> {
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
-    let onAbort = () => undefined as void;
+    let onAbort: () => void = () => undefined;
     const settle = (outcome: ScriptOutcome) => {
       if (settled) return;
       settled = true;
