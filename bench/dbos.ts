@@ -7,12 +7,10 @@
  * same minute: no durable step can be cheaper.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { TEST_DATABASE_URL } from './database.ts';
-import type { Skipped } from './database.ts';
+import { postgresSkipped, withFreshPostgres } from './freshDatabase.ts';
 import { distribution, ratio, round } from './stats.ts';
 import type { Distribution } from './stats.ts';
 import type { WorkloadFigures } from './peers/workload.ts';
@@ -20,29 +18,6 @@ import type { WorkloadFigures } from './peers/workload.ts';
 const ROUNDS = 3;
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const peer = (name: string) => fileURLToPath(new URL(`./peers/${name}.ts`, import.meta.url));
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 2_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh database for one round of one engine, dropped afterwards. */
-async function withDatabase<T>(use: (url: string) => Promise<T>): Promise<T> {
-  const name = `switchyard_peer_${randomBytes(5).toString('hex')}`;
-  await admin((client) => client.query(`create database ${name}`));
-  try {
-    const url = new URL(TEST_DATABASE_URL);
-    url.pathname = `/${name}`;
-    return await use(url.toString());
-  } finally {
-    await admin((client) => client.query(`drop database if exists ${name} with (force)`));
-  }
-}
 
 function runPeer(name: string, url: string): Promise<WorkloadFigures> {
   return new Promise((resolve, reject) => {
@@ -92,20 +67,16 @@ function combine(rounds: WorkloadFigures[]) {
 }
 
 export async function benchPeerDbos(log: (line: string) => void) {
-  try {
-    await admin((client) => client.query('select 1'));
-  } catch (error) {
-    const skipped: Skipped = { skipped: `PostgreSQL unavailable: ${(error as Error).message}` };
-    return { 'peer.dbos': skipped, 'floor.pg_commit_ms': skipped };
-  }
+  const skipped = await postgresSkipped();
+  if (skipped) return { 'peer.dbos': skipped, 'floor.pg_commit_ms': skipped };
   const dbos: WorkloadFigures[] = [];
   const switchyard: WorkloadFigures[] = [];
   const floors: Distribution[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     log(`peer: round ${round}/${ROUNDS} — DBOS Transact, then Switchyard, then one commit`);
-    dbos.push(await withDatabase((url) => runPeer('dbos', url)));
-    switchyard.push(await withDatabase((url) => runPeer('switchyard', url)));
-    floors.push(await withDatabase(commitFloor));
+    dbos.push(await withFreshPostgres((url) => runPeer('dbos', url)));
+    switchyard.push(await withFreshPostgres((url) => runPeer('switchyard', url)));
+    floors.push(await withFreshPostgres(commitFloor));
   }
   const ours = combine(switchyard);
   const theirs = combine(dbos);
