@@ -1,7 +1,8 @@
 /**
  * The project's runs in the database, opened by this process: runs execute here, in the foreground, on the same
  * runtime `switchyard serve` composes. While one does on the embedded database, this process shares the runs
- * through a local API so that other commands can pause, cancel and show them.
+ * through a local API so that other commands can pause, cancel and show them; on PostgreSQL its events reach
+ * every server's WebSocket clients.
  */
 import { definitionSnapshot } from '@switchyard/workflow-engine';
 import type { WorkflowDefinition } from '@switchyard/workflow-engine';
@@ -10,6 +11,7 @@ import type { DatabaseHandle } from '../server/db/connection.ts';
 import { ensureProject } from '../server/domain/project/services/ensureProject.ts';
 import { registerTemplate } from '../server/domain/workflow-definition/services/syncTemplates.ts';
 import { createWorkflowRuntime } from '../server/domain/workflow/workflowRuntime.ts';
+import { bridgeEventBus } from '../server/websocket/crossProcess.ts';
 import { createEventBus } from '../server/websocket/memoryEventBus.ts';
 import { executeInForeground } from './foreground.ts';
 import type { Foreground } from './foreground.ts';
@@ -24,7 +26,9 @@ import type { SharedApi } from './sharedApi.ts';
 
 export async function openDatabaseRuns(database: DatabaseHandle, project: Project, io: Io): Promise<ProjectRuns> {
   const { db } = database;
-  const bus = createEventBus();
+  // On PostgreSQL the events of a run executed here reach the servers' WebSocket clients, as a worker's do.
+  const bridge = await bridgeEventBus(createEventBus(), database, { receive: false });
+  const { bus } = bridge;
   const logListeners = new Set<(runId: string, message: string) => void>();
   let opened;
   try {
@@ -134,6 +138,7 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
       closing ??= (async () => {
         try {
           await shared?.close();
+          await bridge.close();
         } finally {
           await database.close();
         }

@@ -41,7 +41,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     );
   }
   const database = options.database ?? (await openDatabase({ url: options.databaseUrl! }));
-  const bridge = await bridgeEventBus(createEventBus(), database);
+  // Its events go to the servers; it has no WebSocket clients to receive theirs for.
+  const bridge = await bridgeEventBus(createEventBus(), database, { receive: false });
   const runtime = await createWorkflowRuntime({ database, bus: bridge.bus, ...options.runtime });
   const pool = startWorkerPool(runtime, { concurrency: options.concurrency });
   const unlisten = await onRunnable(database, () => pool.wake());

@@ -392,6 +392,39 @@ describe.each(DATABASE_KINDS)('the cross-process event bridge on $name', (kind) 
     return;
   }
 
+  it('sends the events of a send-only process (receive: false) and delivers it none of the others', async () => {
+    const first = await kind.open();
+    cleanups.push(() => first.drop());
+    const name = new URL(first.location).pathname.slice(1);
+    const second = await openDatabase({ url: withDatabase(TEST_DATABASE_URL, name) });
+    cleanups.push(() => second.close());
+    const seeded = await seedRun(first.db);
+    cleanups.push(() => seeded.cleanup());
+    const project = seeded.projectId;
+    const worker = await bridgeEventBus(createEventBus(), first, { receive: false });
+    cleanups.push(() => worker.close());
+    const server = await bridgeEventBus(createEventBus(), second);
+    cleanups.push(() => server.close());
+    const atWorker: NumberedEvent[] = [];
+    const atServer: NumberedEvent[] = [];
+    worker.bus.subscribe(project, (event) => atWorker.push(event));
+    server.bus.subscribe(project, (event) => atServer.push(event));
+
+    worker.bus.publish(project, progressEvent(1, { tag: 'worker' }));
+    worker.bus.publish(project, progressEvent(2, { tag: 'worker' }));
+    server.bus.publish(project, progressEvent(3, { tag: 'server' }));
+    await waitUntil(() => atServer.length === 3, "the worker's events at the server");
+    expect(atServer.map((event) => tagOf(event)).sort()).toEqual(['server', 'worker', 'worker']);
+    expect(atWorker.map((event) => tagOf(event))).toEqual(['worker', 'worker']);
+    // Only the server listens: the worker has no connection the others' events could come in on.
+    const listening = await queryRows<{ n: number }>(
+      first.db,
+      sql`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and query like 'listen %switchyard_events%'`,
+    );
+    expect(listening[0]!.n).toBe(1);
+  });
+
   it('lets two processes see each other’s events in order, a 50 KB one by reference, each once', async () => {
     const first = await kind.open();
     cleanups.push(() => first.drop());

@@ -21,6 +21,11 @@ export const NOTIFY_LIMIT_BYTES = 7_000;
 export interface EventBridgeOptions {
   /** Told of events that could not cross; by default a process warning. Local delivery never depends on it. */
   onError?(error: EventBridgeError): void;
+  /**
+   * False for a process with no WebSocket clients (`switchyard worker`, a command line executing a run): it sends
+   * its events and receives none, so that N such processes do not each parse every other one's events.
+   */
+  receive?: boolean;
 }
 
 export interface EventBridge {
@@ -172,9 +177,14 @@ export async function bridgeEventBus(
     queue(() => notify(payload), `could not share ${count} event(s)`);
   }
 
-  const unlisten = await database.listen(EVENTS_CHANNEL, (payload) => {
-    incoming = incoming.then(() => receive(payload)).catch(failed('event_ref_missing', 'could not read an event'));
-  });
+  const unlisten =
+    options.receive === false
+      ? async () => undefined
+      : await database.listen(EVENTS_CHANNEL, (payload) => {
+          incoming = incoming
+            .then(() => receive(payload))
+            .catch(failed('event_ref_missing', 'could not read an event'));
+        });
 
   const bus: EventBus = {
     bootId: local.bootId,
