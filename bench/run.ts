@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchBoardQuery } from './api.ts';
+import { benchPostgresCeiling } from './ceiling.ts';
 import { benchCli } from './cli.ts';
 import { closeBenchDatabases, openBenchDatabases } from './database.ts';
 import type { BenchDatabases } from './database.ts';
@@ -41,6 +42,7 @@ const SUITES: Record<string, (log: Log) => Promise<Figures>> = {
   ui: benchUi,
   dbos: benchPeerDbos,
   runs: benchRuns,
+  ceiling: benchPostgresCeiling,
   ws: benchWebSocketFanout,
   recovery: benchRecovery,
   cli: benchCli,
