@@ -51,9 +51,14 @@ function benchDatabase(kind: DatabaseKind, handle: DatabaseHandle, cleanup: () =
     async runStore() {
       const projectId = await newProject('engine');
       // Runs belong to their template's row: the bench's inline template is registered like a synced one.
-      await handle.db
-        .insert(workflowDefinitions)
-        .values({ project_id: projectId, identifier: 'bench', name: 'Bench', type: 'code', path: '/bench', content_hash: 'bench' });
+      await handle.db.insert(workflowDefinitions).values({
+        project_id: projectId,
+        identifier: 'bench',
+        name: 'Bench',
+        type: 'code',
+        path: '/bench',
+        content_hash: 'bench',
+      });
       return createDatabaseRunStore(handle.db, { projectId });
     },
     async close() {

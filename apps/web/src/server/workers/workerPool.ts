@@ -44,7 +44,7 @@ export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOpt
     const project = await runtime.projectOfRun(run.id);
     if (!project) return;
     // The engine loads the pinned template, and fails the run (visibly, with its event) if it cannot.
-    await runtime.executorFor(project).execute(run.id, () => runtime.pinnedDefinition(project, run.id), { lease });
+    await runtime.executorFor(project).execute(run.id, () => runtime.pinnedDefinition(project, run.id), { lease, run });
   }
 
   async function loop(): Promise<void> {
