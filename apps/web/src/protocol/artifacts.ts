@@ -14,6 +14,10 @@ export const Artifact = z.object({
   mime_type: z.string(),
   size_bytes: z.number().int().nonnegative(),
   sha256: z.string(),
+  /** What the step said the file is (`ctx.artifact`'s `description`); null for an upload. */
+  description: z.string().nullable(),
+  /** The engine's key for an artifact a step published, so a re-run step stores it once; null for an upload. */
+  dedupe_key: z.string().nullable(),
   created_at: timestamp(),
   updated_at: timestamp(),
 });

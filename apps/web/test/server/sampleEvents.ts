@@ -38,6 +38,8 @@ export function oneOfEachEvent(runId = RUN_ID): WorkflowEvent[] {
     mime_type: 'text/plain',
     size_bytes: 2,
     sha256: 'a'.repeat(64),
+    description: null,
+    dedupe_key: null,
     created_at: AT,
     updated_at: AT,
   };

@@ -117,12 +117,18 @@ export const workflowRuns = pgTable(
     /** When a worker took the run up after the process executing it stopped, and at which step. */
     recovered_at: at('recovered_at'),
     recovered_at_step: integer('recovered_at_step'),
+    /** When a `waiting` run sleeping in `ctx.sleep` (or a wait with a timeout) becomes runnable again. */
+    wake_at: at('wake_at'),
     ...timestamps,
   },
   (t) => [
     index('workflow_runs_board_idx').on(t.project_id, t.status, t.created_at.desc()),
     index('workflow_runs_definition_idx').on(t.workflow_definition_id),
     index('workflow_runs_claim_idx').on(t.status, t.created_at),
+    // The claim's other half: waiting runs whose time has come, soonest first.
+    index('workflow_runs_wake_idx')
+      .on(t.wake_at)
+      .where(sql`${t.wake_at} is not null`),
   ],
 );
 
@@ -203,11 +209,18 @@ export const workflowArtifacts = pgTable(
     mime_type: text('mime_type').notNull(),
     size_bytes: bigint('size_bytes', { mode: 'number' }).notNull(),
     sha256: text('sha256').notNull(),
+    /** What the step said the file is (`ctx.artifact`'s `description`). */
+    description: text('description'),
+    /** The engine's deterministic key, so an artifact a re-run step publishes again is stored once. */
+    dedupe_key: text('dedupe_key'),
     ...timestamps,
   },
   (t) => [
     index('workflow_artifacts_step_idx').on(t.workflow_run_step_id),
     index('workflow_artifacts_comment_idx').on(t.workflow_comment_id),
+    uniqueIndex('workflow_artifacts_dedupe_idx')
+      .on(t.workflow_run_step_id, t.dedupe_key)
+      .where(sql`${t.dedupe_key} is not null`),
   ],
 );
 
