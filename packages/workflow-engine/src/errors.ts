@@ -215,3 +215,29 @@ export class AgentUnavailableError extends WorkflowError {
     super(message);
   }
 }
+
+/**
+ * A git workspace that cannot be made or kept: `git_unavailable` (no git program), `not_a_git_repository` (a
+ * worktree asked for outside one), `workspace_unsupported` (no commit yet, submodules, LFS), `git_failed` (a git
+ * command failed; its stderr is in the message).
+ */
+export type WorkspaceErrorCode = 'git_unavailable' | 'not_a_git_repository' | 'workspace_unsupported' | 'git_failed';
+
+const WORKSPACE_ERROR_KINDS: Record<WorkspaceErrorCode, ErrorKind> = {
+  git_unavailable: 'unavailable',
+  not_a_git_repository: 'unprocessable',
+  workspace_unsupported: 'unprocessable',
+  git_failed: 'failed',
+};
+
+export class WorkspaceError extends WorkflowError {
+  readonly kind: ErrorKind;
+  constructor(
+    readonly code: WorkspaceErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.kind = WORKSPACE_ERROR_KINDS[code];
+  }
+}

@@ -85,6 +85,7 @@ export class RunContext implements WorkflowContext {
     const spec = normalizeStepSpec(id, input);
     assertDeclaredPhase(scope.definition, id, spec.phase);
     const result = await replayOrRun(scope.cursor, stepCall(id, spec), (slot) => runNewStep(scope, id, spec, slot));
+    scope.deps.workspace?.passed(result);
     return result as StepResult<T>;
   }
 

@@ -5,12 +5,15 @@
  * executing in another process too.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { InvalidTransitionError, RunNotFoundError, WorkflowError } from '../errors.ts';
+import { readFile, rm } from 'node:fs/promises';
+import { InvalidTransitionError, RunNotFoundError, WorkflowError, WorkspaceError } from '../errors.ts';
 import { definitionSnapshot, validateArgs } from '../parser/WorkflowDefinition.ts';
 import type { AgentRunner, AgentSessionStore, EventSink, RunStore } from '../ports.ts';
 import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
+import { RunWorkspace } from '../workspace/RunWorkspace.ts';
+import { createWorktree, planWorkspace, removeWorktree } from '../workspace/worktree.ts';
+import type { WorkspaceMode, WorkspaceRecord } from '../workspace/worktree.ts';
 import { RunControl } from './RunControl.ts';
 import { RunSuspended } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
@@ -26,7 +29,10 @@ export interface ExecutorOptions {
   agentSessions?: AgentSessionStore;
   /** `<project>/.agent/workflows/executions`: where snapshots, logs and checkpoints go. Without it, none are written. */
   executionsDir?: string;
-  /** Where steps run unless they name a `cwd`: the project directory. */
+  /**
+   * The project directory: where steps run unless they name a `cwd` — or, for a run with a git worktree (the
+   * default when it is in a git repository and `executionsDir` is given), the repository it is made from.
+   */
   workingDir?: string;
   /** Identifies this worker in leases. */
   workerId?: string;
@@ -42,6 +48,10 @@ export interface ExecutorOptions {
 export interface StartOptions {
   runId?: string;
   name?: string;
+  /** Overrides the template's `workspace`; without either, a worktree in a git repository, else in place. */
+  workspace?: WorkspaceMode;
+  /** The commit-ish a worktree run's branch starts from; default HEAD. */
+  base?: string;
 }
 
 const noEvents: EventSink = { emit: () => undefined };
@@ -80,10 +90,19 @@ export function createExecutor(options: ExecutorOptions) {
     const parsedArgs = validateArgs(definition, args ?? {});
     const runId = startOptions.runId ?? randomUUID();
     const files = filesOf(runId);
+    const mode = startOptions.workspace ?? definition.workspace;
+    if (!files && mode === 'worktree') {
+      throw new WorkspaceError('workspace_unsupported', 'a worktree run needs an executions directory to record it in');
+    }
+    // Decided before anything is written: a run that cannot have the workspace it asks for is not created.
+    const workspace = files
+      ? await planWorkspace({ projectDir: workingDir(), runId, slug: definition.id, mode, base: startOptions.base })
+      : undefined;
     // The snapshot is written first: a run record never exists without the template it is pinned to.
-    if (files) {
+    if (files && workspace) {
       const sourceText = await readFile(definition.source.path, 'utf8');
       await files.writeSnapshot(definitionSnapshot(definition), parsedArgs, sourceText);
+      await makeWorkspace(files, workspace);
     }
     const run = await store.createRun({
       id: runId,
@@ -91,7 +110,34 @@ export function createExecutor(options: ExecutorOptions) {
       name: startOptions.name ?? definition.name,
       args: parsedArgs,
     });
+    if (workspace) await commentWorkspace(run, workspace);
     return emitStatus(run, null);
+  }
+
+  const workingDir = () => options.workingDir ?? process.cwd();
+
+  /** The worktree and `workspace.json`, or neither: a failure takes the run's directory (and worktree) with it. */
+  async function makeWorkspace(files: ExecutionFiles, workspace: WorkspaceRecord): Promise<void> {
+    try {
+      if (workspace.mode === 'worktree') await createWorktree(workspace);
+      await files.writeWorkspace(workspace);
+    } catch (error) {
+      if (workspace.mode === 'worktree') await removeWorktree(workspace).catch(() => undefined);
+      await rm(files.dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Where a run works, said once on the run, where there is something to say. */
+  async function commentWorkspace(run: WorkflowRun, workspace: WorkspaceRecord): Promise<void> {
+    const text =
+      workspace.mode === 'worktree'
+        ? `Works in a git worktree on branch ${workspace.branch}, from ${workspace.baseRef ?? 'commit'} ${workspace.base.slice(0, 12)}` +
+          (workspace.note ? ` (${workspace.note})` : '')
+        : workspace.note && `Works in place: ${workspace.note}`;
+    if (!text) return;
+    const { comment } = await store.addComment({ runId: run.id, stepId: null, key: 'workspace', text, type: 'system' });
+    events.emit({ type: 'workflow.comment.created', data: { execution_id: run.id, step_id: null, comment } });
   }
 
   /**
@@ -144,6 +190,17 @@ export function createExecutor(options: ExecutorOptions) {
       });
       return emitStatus(failed, run.status);
     }
+    const files = filesOf(runId);
+    let workspace: RunWorkspace | undefined;
+    try {
+      workspace = await openWorkspace(run, files);
+    } catch (error) {
+      const failed = await store.updateRun(runId, control.lease, {
+        status: 'failed',
+        error: `cannot open the run's git worktree: ${describeFailure(error)}`,
+      });
+      return emitStatus(failed, run.status);
+    }
     // A run claimed for the first time (epoch 1) has never been executed, so its journal is empty.
     const journal = run.epoch === 1 ? [] : await store.getJournal(runId);
     const ctx = new RunContext(run, journal, definition, control, {
@@ -151,8 +208,9 @@ export function createExecutor(options: ExecutorOptions) {
       events,
       agents: options.agents,
       agentSessions: options.agentSessions,
-      files: filesOf(runId),
-      workingDir: options.workingDir ?? process.cwd(),
+      files,
+      workingDir: workspace?.dir ?? workingDir(),
+      workspace,
       retryBaseDelayMs: options.retryBaseDelayMs ?? 1_000,
       onLog: options.onLog,
     });
@@ -179,6 +237,25 @@ export function createExecutor(options: ExecutorOptions) {
         return requireRun(runId);
       }
     }
+  }
+
+  /** A worktree run's worktree, found or recreated from its branch (which a comment then says). */
+  async function openWorkspace(run: WorkflowRun, files: ExecutionFiles | undefined): Promise<RunWorkspace | undefined> {
+    const record = files ? await files.readWorkspace() : undefined;
+    if (record?.mode !== 'worktree') return undefined;
+    const { workspace, found } = await RunWorkspace.open(record, run.id);
+    if (found === 'recreated') {
+      const { comment, created } = await store.addComment({
+        runId: run.id,
+        stepId: null,
+        key: `workspace:recreated:${run.epoch}`,
+        text: `The run's worktree was missing; it was recreated from branch ${record.branch}`,
+        type: 'system',
+      });
+      if (created)
+        events.emit({ type: 'workflow.comment.created', data: { execution_id: run.id, step_id: null, comment } });
+    }
+    return workspace;
   }
 
   /** The run as its last write here left it; read again only when this worker no longer holds it. */

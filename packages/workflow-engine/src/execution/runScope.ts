@@ -10,6 +10,7 @@ import type { Spend } from './budget.ts';
 import type { JournalCursor } from './replay.ts';
 import type { RunControl } from './RunControl.ts';
 import type { SuspensionLatch } from './RunSuspended.ts';
+import type { RunWorkspace } from '../workspace/RunWorkspace.ts';
 
 export interface RunContextDeps {
   store: RunStore;
@@ -17,7 +18,10 @@ export interface RunContextDeps {
   agents: AgentRunner | undefined;
   agentSessions: AgentSessionStore | undefined;
   files: ExecutionFiles | undefined;
+  /** Where steps run unless they name an absolute `cwd`: the project directory, or its worktree. */
   workingDir: string;
+  /** A worktree run's git workspace; undefined for a run in place. */
+  workspace: RunWorkspace | undefined;
   retryBaseDelayMs: number;
   onLog: ((runId: string, message: string) => void) | undefined;
 }

@@ -21,6 +21,7 @@ import type { RunScope } from './runScope.ts';
 import { runStep } from './runStep.ts';
 import { describeStepInput } from './stepSpec.ts';
 import { writeStepSummary } from './stepSummary.ts';
+import { beforeWorkspaceStep, commitWorkspaceStep } from './workspaceSteps.ts';
 
 /** Runs a step that has no final record, once its run may go on and its phase is open; resolves once committed. */
 export async function runNewStep(
@@ -33,6 +34,7 @@ export async function runNewStep(
   await suspension.guard(() => control.atBoundary());
   await suspension.guard(() => moveToPhase(scope, requested.phase, { gate: true }));
   const spec = await withBudget(scope, id, requested);
+  await beforeWorkspaceStep(scope, id, spec, recorded);
   const started = await startStep(scope, id, spec, position, recorded);
   const { firstAttempt, startedAt, log, emitStarted, durableStart } = started;
 
@@ -75,6 +77,8 @@ export async function runNewStep(
     finishedAt: new Date().toISOString(),
   };
   if (outcome.error) result.error = outcome.error;
+  const sha = await commitWorkspaceStep(scope, id, spec);
+  if (sha) result.commit = sha;
   await commit(scope, id, started, { status: result.status, result, error: outcome.error });
   saveCheckpoint(scope, id);
   if (log) scope.writes.add(writeStepSummary(log, id, spec, result));

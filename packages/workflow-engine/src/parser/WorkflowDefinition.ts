@@ -232,6 +232,7 @@ export function definitionSnapshot(definition: WorkflowDefinition): DefinitionSn
     source: { ...definition.source },
     phases: definition.phases.map((phase) => ({ ...phase })),
     argsJsonSchema: definition.args.jsonSchema,
+    ...(definition.workspace ? { workspace: definition.workspace } : {}),
     ...(definition.declaredSteps ? { declaredSteps: definition.declaredSteps.map((step) => ({ ...step })) } : {}),
   };
 }

@@ -180,6 +180,7 @@ export function definitionFromInspection(inspection: Inspection): WorkflowDefini
       schema: { safeParse: (value: unknown) => ({ success: true, data: value }) },
       jsonSchema: snapshot.argsJsonSchema,
     },
+    ...(snapshot.workspace ? { workspace: snapshot.workspace } : {}),
     ...(snapshot.declaredSteps ? { declaredSteps: snapshot.declaredSteps } : {}),
     execute: () =>
       Promise.reject(new Error(`${snapshot.id} was inspected, not loaded: execute a run from its pinned template`)),

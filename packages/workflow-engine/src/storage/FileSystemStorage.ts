@@ -4,6 +4,7 @@
  * ```
  * executions/{runId}/
  *   definition.json, args.json   immutable snapshot taken at start
+ *   workspace.json               where the run's steps work: in place, or its git worktree and branch
  *   source/{template file}       the template text the run is pinned to
  *   checkpoints/                 one JSON per committed step
  *   artifacts/{stepId}/          uploaded and produced files
@@ -18,6 +19,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SnapshotImmutableError } from '../errors.ts';
 import type { DefinitionSnapshot } from '../types/workflow.ts';
+import type { WorkspaceRecord } from '../workspace/worktree.ts';
 import { createFileExclusive, writeFileAtomic } from './atomicFile.ts';
 
 export type StepLogType = 'input' | 'output' | 'events' | 'summary';
@@ -93,6 +95,21 @@ export class ExecutionFiles {
 
   async readArgs(): Promise<unknown> {
     return JSON.parse(await readFile(join(this.dir, 'args.json'), 'utf8'));
+  }
+
+  /** Records the run's workspace, once, before the run exists. */
+  async writeWorkspace(workspace: WorkspaceRecord): Promise<void> {
+    await this.writeOnce('workspace.json', JSON.stringify(workspace, null, 2));
+  }
+
+  /** The run's workspace; a run started before workspaces existed works in place. */
+  async readWorkspace(): Promise<WorkspaceRecord> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, 'workspace.json'), 'utf8')) as WorkspaceRecord;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { mode: 'in-place' };
+      throw error;
+    }
   }
 
   /** The pinned copy of the template's source, which a resumed run loads instead of the live file. */

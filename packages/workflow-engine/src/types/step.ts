@@ -81,6 +81,11 @@ export interface StepResult<T = unknown> {
   attempts: number;
   startedAt: string;
   finishedAt: string;
+  /**
+   * In a worktree run, the commit of the files the step changed, on the run's branch: journaled with the result,
+   * so a step whose result is in the journal has its commit. Absent when it changed nothing, or runs in place.
+   */
+  commit?: string;
 }
 
 /** What a script step's result data holds. */

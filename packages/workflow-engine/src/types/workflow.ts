@@ -63,6 +63,7 @@ export interface DefinitionSnapshot {
   source: TemplateSource;
   phases: PhaseDefinition[];
   argsJsonSchema: JsonSchema;
+  workspace?: 'worktree' | 'in-place';
   declaredSteps?: { id: string; name: string; phase: string }[];
 }
 

@@ -1,0 +1,46 @@
+/**
+ * The git side of a step's lifecycle in a worktree run: the worktree brought to the journal's commit before the
+ * first step that really runs, and the step's changes committed before its result is — so the sha is part of the
+ * step's durability point. A run in place has no workspace and none of this happens.
+ */
+import type { JournalRecord } from '../ports.ts';
+import type { StepSpec } from '../types/step.ts';
+import type { RunScope } from './runScope.ts';
+
+/**
+ * Before a step runs. An agent step continuing its journaled session keeps the files it left (the agent is told
+ * to continue from them); any other step starts from the journal's commit. What the journal does not hold is kept
+ * on a side ref, and a run comment says where.
+ */
+export async function beforeWorkspaceStep(
+  scope: RunScope,
+  id: string,
+  spec: StepSpec,
+  recorded: JournalRecord | undefined,
+): Promise<void> {
+  const workspace = scope.deps.workspace;
+  if (!workspace) return;
+  const keepFiles = spec.type === 'agent' && recorded?.agentSessionId != null;
+  const outcome = await workspace.beforeStep({ keepFiles });
+  if (!outcome || outcome.saved.length === 0) return;
+  const text =
+    `Before step "${id}": changes the journal does not hold were kept on ${outcome.saved.join(' and ')}` +
+    (outcome.reset ? `; the worktree was reset to the journal's last commit` : '');
+  const { comment, created } = await scope.deps.store.addComment({
+    runId: scope.run.id,
+    stepId: null,
+    // One per execution (epoch) that restored: a later crash at the same step comments again.
+    key: `workspace:restored:${scope.run.epoch}`,
+    text,
+    type: 'system',
+  });
+  if (created) {
+    scope.emit({ type: 'workflow.comment.created', data: { execution_id: scope.run.id, step_id: null, comment } });
+  }
+}
+
+/** After a step finished: its changes as a commit on the run branch, or undefined (nothing changed, in place). */
+export async function commitWorkspaceStep(scope: RunScope, id: string, spec: StepSpec): Promise<string | undefined> {
+  const sha = await scope.deps.workspace?.afterStep({ stepId: id, name: spec.name ?? id });
+  return sha ?? undefined;
+}
