@@ -30,7 +30,11 @@ export interface AgentAdapter {
   environment: readonly string[];
   /** argv after the binary, for a fresh run or, with `request.resumeSessionId`, a resumed one. */
   buildArgs(request: AgentRunRequest): string[];
-  createParser(): StreamParser;
+  /**
+   * A parser for one invocation. The runner creates it before spawning, with the request and the CLI's environment,
+   * so an adapter can read what the CLI keeps on disk before the CLI changes it (Codex: the resumed thread's usage).
+   */
+  createParser(run?: { request: AgentRunRequest; env: NodeJS.ProcessEnv }): StreamParser;
 }
 
 /**

@@ -140,6 +140,7 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
       return toAgentResult(request.agent, record, { code: null, signal: null }, '', 0);
     }
 
+    const parser = adapter.createParser({ request, env });
     const child = await spawnCli(adapter, command, request, env);
     const requestStop = (reason: StopReason, message: string): void => {
       // After the CLI's own result the work is done: a later stop only cleans up, it does not change the outcome.
@@ -159,7 +160,6 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
     );
     let exitTimer: NodeJS.Timeout | undefined;
     let hookError: AgentHookError | null = null;
-    const parser = adapter.createParser();
 
     try {
       for await (const line of child.lines()) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClaudeParser } from '../src/adapters/claude.ts';
 import { createCodexParser } from '../src/adapters/codex.ts';
-import { createGeminiParser } from '../src/adapters/gemini.ts';
+import { createGeminiParser, readableGeminiError } from '../src/adapters/gemini.ts';
 import type { AgentEvent } from '../src/events.ts';
 import { recordedStream } from './fixtures/index.ts';
 
@@ -108,5 +108,16 @@ describe('the Gemini stream parser', () => {
       { type: 'message.text', text: 'Gemini API.', delta: true },
     ]);
     expect(events.at(-1)).toMatchObject({ type: 'result', text: 'Hello from the fake Gemini API.', isError: false });
+  });
+
+  it('unwraps the API error inside an error result, a JSON body or a plain message (both seen from 0.61.0)', () => {
+    const [result] = createGeminiParser().parseLine(recordedStream('gemini-api-error').at(-1)!);
+    expect(result).toMatchObject({
+      type: 'result',
+      isError: true,
+      errorMessage: 'API error 500 INTERNAL: Internal error (fake)',
+    });
+    expect(readableGeminiError('[API Error: Unavailable (fake)]')).toBe('API error: Unavailable (fake)');
+    expect(readableGeminiError('quota exceeded')).toBe('quota exceeded');
   });
 });

@@ -61,7 +61,7 @@ describe('the runner driving fake-codex', () => {
     expect(eventsOfType(events, 'error').filter((event) => event.message.startsWith('Reconnecting'))).toHaveLength(5);
   });
 
-  it('resumes with `exec --json … resume <thread_id> <prompt>`', async () => {
+  it('resumes with `exec --json … resume <thread_id> -- <prompt>`', async () => {
     const argvLog = path.join(tempDir(), 'argv.jsonl');
     const req = request('codex', 'resume', {
       resumeSessionId: 'thread-42',
@@ -78,6 +78,7 @@ describe('the runner driving fake-codex', () => {
       'workspace-write',
       'resume',
       'thread-42',
+      '--',
       'Do it.',
     ]);
     expect(invocation!.cwd).toBe(req.cwd);
@@ -128,8 +129,7 @@ describe('the runner driving fake-gemini', () => {
     });
     const result = await runner.run(req, recordingHooks().hooks);
     expect(readFakeAgentLog(argvLog)[0]!.argv).toEqual([
-      '-p',
-      'Do it.',
+      '--prompt=Do it.',
       '--output-format',
       'stream-json',
       '--skip-trust',

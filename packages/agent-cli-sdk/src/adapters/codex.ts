@@ -1,10 +1,10 @@
 /**
- * Codex CLI: `codex exec --json --skip-git-repo-check [resume <thread_id>] <prompt>`.
+ * Codex CLI: `codex exec --json --skip-git-repo-check [resume <thread_id>] -- <prompt>`.
  *
  * Stream facts this parser relies on (see reference/codex-exec-json-samples.txt):
  * - There is no final `result` line: `turn.completed {usage}` ends a good run, `turn.failed {error}` a failed one.
- * - `turn.completed.usage` is cumulative for the THREAD, across resumed runs, so a resumed run reports the whole
- *   conversation's tokens. Codex reports no cost.
+ * - `turn.completed.usage` is cumulative for the THREAD, across resumed runs; a resumed run subtracts what the thread
+ *   had used before it (codex-thread-usage.ts), so usage is the run's own as with the other CLIs. No cost is reported.
  * - Only tool items (command_execution…) get `item.started`; messages and reasoning arrive once, completed.
  * - `error` lines are retry notices ("Reconnecting... 1/5"); the outcome is decided by `turn.failed`.
  */
@@ -14,6 +14,7 @@ import type { AgentAdapter, StreamParser } from '../adapter.ts';
 import { emptyUsage } from '../events.ts';
 import type { AgentEvent } from '../events.ts';
 import type { AgentRunRequest, AgentUsage } from '../types.ts';
+import { codexThreadUsage } from './codex-thread-usage.ts';
 
 const usageSchema = z.looseObject({
   input_tokens: z.number().optional(),
@@ -76,7 +77,8 @@ export function buildCodexArgs(request: AgentRunRequest): string[] {
   if (request.permissionMode)
     args.push('--sandbox', SANDBOX_FOR_MODE[request.permissionMode] ?? request.permissionMode);
   if (request.resumeSessionId) args.push('resume', request.resumeSessionId);
-  args.push(request.prompt);
+  // After `--`, so that a prompt starting with `-` is not taken for an option (0.169.0 exits 2 on "- …" without it).
+  args.push('--', request.prompt);
   return args;
 }
 
@@ -127,7 +129,20 @@ function toolOutput(item: Item): { output: string; isError: boolean } {
   }
 }
 
-export function createCodexParser(): StreamParser {
+const minus = (total: AgentUsage, before: AgentUsage | null): AgentUsage =>
+  before
+    ? {
+        input: Math.max(0, total.input - before.input),
+        output: Math.max(0, total.output - before.output),
+        cacheRead: Math.max(0, total.cacheRead - before.cacheRead),
+        cacheWrite: Math.max(0, total.cacheWrite - before.cacheWrite),
+      }
+    : total;
+
+export function createCodexParser(run?: { request: AgentRunRequest; env: NodeJS.ProcessEnv }): StreamParser {
+  const resumed = run?.request.resumeSessionId;
+  /** The resumed thread's usage before this run, subtracted from Codex's thread totals. */
+  const before = resumed ? codexThreadUsage(run.env, resumed) : null;
   let threadId: string | null = null;
   let lastMessage = '';
   let turnsStarted = 0;
@@ -176,7 +191,7 @@ export function createCodexParser(): StreamParser {
       const parsed = turnCompletedSchema.safeParse(line);
       if (!parsed.success) return null;
       turnsEnded += 1;
-      usage = toUsage(parsed.data.usage);
+      usage = minus(toUsage(parsed.data.usage), before);
       const base = { usage: { ...usage }, costUsd: null, sessionId: threadId, numTurns: turnsEnded, durationMs: null };
       return [
         { type: 'usage', usage: { ...usage }, costUsd: null, turns: turnsEnded },

@@ -1,11 +1,13 @@
 /**
- * Gemini CLI: `gemini -p <prompt> --output-format stream-json --skip-trust [--resume <session_id>]`.
+ * Gemini CLI: `gemini --prompt=<prompt> --output-format stream-json --skip-trust [--resume <session_id>]`.
  *
  * Stream facts this parser relies on (see reference/gemini-stream-json-samples.txt):
  * - Assistant text arrives as `message {role: "assistant", delta: true}` chunks to concatenate; the final answer is
  *   the chunks after the last tool call. The prompt is echoed as a `user` message (dropped here).
  * - `result` has no session id (it comes from `init`) and its `stats` cover this run only, with no cost.
  * - `--skip-trust` is passed because a headless run in an untrusted cwd exits 55 before printing anything.
+ * - An API failure is `result {status: "error"}` whose message wraps the API's: `[API Error: {"error":{…}}]` for a
+ *   JSON error body, `[API Error: <message>]` otherwise; the exit code is the HTTP status & 0xFF (500 → 244).
  */
 import { z } from 'zod';
 import { parseJsonLine } from '../adapter.ts';
@@ -43,7 +45,9 @@ const APPROVAL_FOR_MODE: Record<string, string> = {
 };
 
 export function buildGeminiArgs(request: AgentRunRequest): string[] {
-  const args = ['-p', request.prompt, '--output-format', 'stream-json', '--skip-trust'];
+  // `--prompt=<text>` in one word: as `-p <text>`, a prompt starting with `-` is parsed as options (0.61.0 prints its
+  // usage and exits 1).
+  const args = [`--prompt=${request.prompt}`, '--output-format', 'stream-json', '--skip-trust'];
   if (request.model) args.push('--model', request.model);
   if (request.permissionMode) {
     args.push('--approval-mode', APPROVAL_FOR_MODE[request.permissionMode] ?? request.permissionMode);
@@ -52,6 +56,28 @@ export function buildGeminiArgs(request: AgentRunRequest): string[] {
   for (const tool of request.allowedTools ?? []) args.push(`--allowed-tools=${tool}`);
   if (request.resumeSessionId) args.push('--resume', request.resumeSessionId);
   return args;
+}
+
+const apiErrorBodySchema = z.object({
+  error: z.looseObject({ message: z.string(), code: z.number().optional(), status: z.string().optional() }),
+});
+
+/** `[API Error: {"error":{"code":500,"message":"…","status":"INTERNAL"}}]` → `API error 500 INTERNAL: …`. */
+export function readableGeminiError(message: string): string {
+  const wrapped = /^\[API Error: ([\s\S]*)\]$/.exec(message);
+  if (!wrapped) return message;
+  const inner = wrapped[1]!;
+  let body: unknown;
+  try {
+    body = JSON.parse(inner);
+  } catch {
+    return `API error: ${inner}`;
+  }
+  const parsed = apiErrorBodySchema.safeParse(body);
+  if (!parsed.success) return `API error: ${inner}`;
+  const { code, status, message: text } = parsed.data.error;
+  const label = [code, status].filter((part) => part !== undefined).join(' ');
+  return `API error${label ? ` ${label}` : ''}: ${text}`;
 }
 
 export function createGeminiParser(): StreamParser {
@@ -127,7 +153,9 @@ export function createGeminiParser(): StreamParser {
           numTurns: turns,
           durationMs: stats?.duration_ms ?? null,
           subtype: status,
-          ...(isError ? { errorMessage: error?.message ?? `gemini ended with status ${status}` } : {}),
+          ...(isError
+            ? { errorMessage: error ? readableGeminiError(error.message) : `gemini ended with status ${status}` }
+            : {}),
         },
       ];
     },
