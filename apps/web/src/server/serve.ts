@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { writeFileAtomic } from '@switchyard/workflow-engine';
+import { prepareStepLauncher, writeFileAtomic } from '@switchyard/workflow-engine';
 import { ServeRefusedError } from '../errors.ts';
 import { buildApp } from './app.ts';
 import { allowedHostNames } from './http/requestGuards.ts';
@@ -71,6 +71,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     );
   }
   const layout = projectLayout(options.projectDir);
+  // Before the embedded database's heap makes every fork of this process slow: script steps spawn from the launcher.
+  if (withWorkers) prepareStepLauncher();
   const database =
     options.database ??
     (await openDatabase(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: layout.databaseDir }));

@@ -2,11 +2,11 @@
  * Script steps: a child process in its own process group and session, so that cancel and timeout kill the whole
  * tree — grandchildren included — and, by the tag in its environment (stepProcesses.ts), whatever left the group.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { ScriptOutput } from '../types/step.ts';
 import type { Redactor } from './secrets.ts';
+import { launchStepProcess } from './stepLauncher.ts';
+import type { LaunchedProcess } from './stepLauncher.ts';
 import { signalStepProcesses } from './stepProcesses.ts';
 
 const OUTPUT_TAIL_BYTES = 64 * 1024;
@@ -75,90 +75,95 @@ export function runScript(run: ScriptRun): Promise<ScriptOutcome> {
     // spawn reports a missing cwd as ENOENT, which would read as a missing command.
     if (!isDirectory(run.cwd))
       return resolve(finish(null, null, `could not start ${file}: its cwd ${run.cwd} is not a directory`));
-    let child: ChildProcess;
-    try {
-      child = spawn(file, args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    } catch (error) {
-      return resolve(finish(null, null, startFailure(file, error)));
-    }
-    let settled = false;
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
-    let onAbort: () => void = () => undefined;
-    const settle = (outcome: ScriptOutcome) => {
-      if (settled) return;
-      settled = true;
-      run.signal.removeEventListener('abort', onAbort);
-      clearTimeout(killTimer);
-      clearTimeout(drainTimer);
-      resolve(outcome);
-    };
-    // Heard before anything else: a spawn that fails in the system call (ENOENT, EACCES, EMFILE) reports here on
-    // the next tick, and an 'error' nobody hears would crash the whole process instead of failing the step.
-    child.on('error', (error) => settle(finish(null, null, startFailure(file, error))));
-    const { stdout: out, stderr: err } = child;
-    const pid = child.pid;
-    // Without a pid or pipes the spawn failed (EMFILE leaves no pipes): the 'error' above follows.
-    if (pid === undefined || !out || !err) return;
-
-    const stopTree = (signal: NodeJS.Signals) => {
-      killProcessGroup(pid, signal);
-      void signalStepProcesses(run.tag, signal);
-    };
-    onAbort = () => {
-      stopTree('SIGTERM');
-      killTimer = setTimeout(() => stopTree('SIGKILL'), KILL_GRACE_MS);
-    };
-    run.signal.addEventListener('abort', onAbort, { once: true });
-
-    for (const [stream, tail, name] of [
-      [out, stdout, 'stdout'],
-      [err, stderr, 'stderr'],
-    ] as const) {
-      const redact = run.redactor?.stream();
-      const take = (text: string) => {
-        if (!text) return;
-        tail.push(text);
-        run.onOutput(name, text);
-      };
-      stream.setEncoding('utf8').on('data', (text: string) => take(redact ? redact.push(text) : text));
-      stream.on('end', () => redact && take(redact.end()));
-      // A read error ends the stream like a close; unheard it would crash the process.
-      stream.on('error', () => undefined);
-    }
-
-    const done = () => {
-      const { code, signal } = exit ?? { code: null, signal: null };
-      if (!run.signal.aborted) {
-        settle(
-          finish(code, signal, code === 0 ? undefined : signal ? `killed by ${signal}` : `exited with code ${code}`),
-        );
-        return;
-      }
-      // A stopped step reports once everything it started is gone.
-      void stopping.then(() => settle(finish(code, signal, `stopped: ${String(run.signal.reason ?? 'aborted')}`)));
-    };
-    let stopping: Promise<unknown> = Promise.resolve();
-    // Once the main process exits, what is left of its group goes too, then whatever still holds its pipes. A step
-    // being stopped loses the rest of its processes now, those that ignored SIGTERM included.
-    child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      killProcessGroup(pid, 'SIGKILL');
-      if (run.signal.aborted) stopping = signalStepProcesses(run.tag, 'SIGKILL');
-      drainTimer = setTimeout(() => {
-        void signalStepProcesses(run.tag, 'SIGKILL').finally(() => {
-          if (settled) return;
-          drainTimer = setTimeout(() => {
-            out.destroy();
-            err.destroy();
-            done();
-          }, PIPE_DRAIN_MS);
-        });
-      }, PIPE_DRAIN_MS);
-    });
-    child.on('close', done);
+    // A spawn that fails in the system call (ENOENT, EACCES, EMFILE) fails the step, never the whole process.
+    launchStepProcess({ file, args, cwd: run.cwd, env: run.env }).then(
+      (child) => supervise(child, run, stdout, stderr, finish, resolve),
+      (error: unknown) => resolve(finish(null, null, startFailure(file, error))),
+    );
   });
+}
+
+/** From the step process's start to its outcome: output, exit, the kill of what it left, cancel and timeout. */
+function supervise(
+  child: LaunchedProcess,
+  run: ScriptRun,
+  stdout: Tail,
+  stderr: Tail,
+  finish: (exitCode: number | null, signal: string | null, failure?: string) => ScriptOutcome,
+  resolve: (outcome: ScriptOutcome) => void,
+): void {
+  const { pid, stdout: out, stderr: err } = child;
+  let settled = false;
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  let drainTimer: NodeJS.Timeout | undefined;
+  let onAbort: () => void = () => undefined;
+  const settle = (outcome: ScriptOutcome) => {
+    if (settled) return;
+    settled = true;
+    run.signal.removeEventListener('abort', onAbort);
+    clearTimeout(killTimer);
+    clearTimeout(drainTimer);
+    resolve(outcome);
+  };
+
+  const stopTree = (signal: NodeJS.Signals) => {
+    killProcessGroup(pid, signal);
+    void signalStepProcesses(run.tag, signal);
+  };
+  onAbort = () => {
+    stopTree('SIGTERM');
+    killTimer = setTimeout(() => stopTree('SIGKILL'), KILL_GRACE_MS);
+  };
+  run.signal.addEventListener('abort', onAbort, { once: true });
+  // Aborted while the process was being started: it stops at once.
+  if (run.signal.aborted) onAbort();
+
+  for (const [stream, tail, name] of [
+    [out, stdout, 'stdout'],
+    [err, stderr, 'stderr'],
+  ] as const) {
+    const redact = run.redactor?.stream();
+    const take = (text: string) => {
+      if (!text) return;
+      tail.push(text);
+      run.onOutput(name, text);
+    };
+    stream.setEncoding('utf8').on('data', (text: string) => take(redact ? redact.push(text) : text));
+    stream.on('end', () => redact && take(redact.end()));
+    // A read error ends the stream like a close; unheard it would crash the process.
+    stream.on('error', () => undefined);
+  }
+
+  const done = () => {
+    const { code, signal } = exit ?? { code: null, signal: null };
+    if (!run.signal.aborted) {
+      settle(
+        finish(code, signal, code === 0 ? undefined : signal ? `killed by ${signal}` : `exited with code ${code}`),
+      );
+      return;
+    }
+    // A stopped step reports once everything it started is gone.
+    void stopping.then(() => settle(finish(code, signal, `stopped: ${String(run.signal.reason ?? 'aborted')}`)));
+  };
+  let stopping: Promise<unknown> = Promise.resolve();
+  // Once the main process exits, what is left of its group goes too, then whatever still holds its pipes. A step
+  // being stopped loses the rest of its processes now, those that ignored SIGTERM included.
+  child.on('exit', (code, signal) => {
+    exit = { code, signal };
+    killProcessGroup(pid, 'SIGKILL');
+    if (run.signal.aborted) stopping = signalStepProcesses(run.tag, 'SIGKILL');
+    drainTimer = setTimeout(() => {
+      void signalStepProcesses(run.tag, 'SIGKILL').finally(() => {
+        if (settled) return;
+        drainTimer = setTimeout(() => {
+          child.release();
+          done();
+        }, PIPE_DRAIN_MS);
+      });
+    }, PIPE_DRAIN_MS);
+  });
+  child.on('close', done);
 }
 
 function isDirectory(path: string): boolean {

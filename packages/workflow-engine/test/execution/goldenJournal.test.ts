@@ -25,14 +25,24 @@ import type { RunState } from '../../src/storage/runState.ts';
 import type { WorkflowContext } from '../../src/types/context.ts';
 import type { StepInput } from '../../src/types/step.ts';
 import type { StepType } from '../../src/types/status.ts';
+import type * as StepLauncher from '../../src/execution/stepLauncher.ts';
 import type { WorkflowDefinition } from '../../src/types/workflow.ts';
 import { inlineDefinition, recordingSink, tempDir } from '../helpers.ts';
 
 /**
- * Every process a test starts goes through `spawn`: a replay must start none. The step watchdog, which the first
- * step that really runs starts once per process (stepProcesses.ts), is not a step's process.
+ * Every process a test starts goes through `spawn`, or for a script step the step launcher: a replay must start
+ * none. The step watchdog, which the first step that really runs starts once per process (stepProcesses.ts), is not
+ * a step's process.
  */
 const spawned = vi.hoisted(() => [] as string[]);
+vi.mock('../../src/execution/stepLauncher.ts', async (importOriginal) => {
+  const actual = await importOriginal<typeof StepLauncher>();
+  const launchStepProcess: typeof actual.launchStepProcess = (request) => {
+    spawned.push(request.file);
+    return actual.launchStepProcess(request);
+  };
+  return { ...actual, launchStepProcess };
+});
 vi.mock('node:child_process', async (importOriginal) => {
   const actual = await importOriginal<typeof ChildProcess>();
   const spawn = ((...args: Parameters<typeof actual.spawn>) => {
