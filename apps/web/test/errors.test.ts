@@ -33,6 +33,7 @@ const SAMPLES: Record<string, () => Error> = {
   SnapshotImmutableError: () => new engine.SnapshotImmutableError('definition.json'),
   SnapshotMissingError: () => new engine.SnapshotMissingError('run-1', '/tmp/run-1'),
   AgentUnavailableError: () => new engine.AgentUnavailableError('no agent runner'),
+  WorkspaceError: () => new engine.WorkspaceError('not_a_git_repository', '/tmp/p is not in a git repository'),
   AgentCliNotFoundError: () => new sdk.AgentCliNotFoundError('claude', 'PATH', 'npm i -g @anthropic-ai/claude-code'),
   AgentSpawnError: () => new sdk.AgentSpawnError('claude', 'cwd does not exist'),
   AgentHookError: () => new sdk.AgentHookError('onEvent', new Error('boom')),

@@ -79,11 +79,11 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
   const pinned = (runId: string) => runtime.pinnedDefinition(projectRow, runId);
 
   return {
-    async start(definition, args, name, output) {
+    async start(definition, args, { name, workspace }, output) {
       // The run belongs to its template's row, as one started from the board does.
       await registerTemplate({ db }, projectRow, definitionSnapshot(definition));
       await share();
-      const run = await executor.start(definition, args, { name });
+      const run = await executor.start(definition, args, { name, ...(workspace ? { workspace } : {}) });
       progressWriter(io, output).write(`started run ${run.id} of ${definition.id}\n`);
       return execute(run.id, definition, output);
     },

@@ -2,7 +2,7 @@
  * The commands' port onto a project's runs, whichever way they are reached: the database opened here
  * (`databaseRuns.ts`) or the HTTP API of the process holding it (`serverRuns.ts`). `openProjectRuns.ts` picks one.
  */
-import type { RunStatus, WorkflowDefinition } from '@switchyard/workflow-engine';
+import type { RunStatus, WorkflowDefinition, WorkspaceMode } from '@switchyard/workflow-engine';
 import type { OutputOptions } from './io.ts';
 import type { RunSummary, RunView } from './runView.ts';
 
@@ -14,7 +14,7 @@ export interface ProjectRuns {
   start(
     definition: WorkflowDefinition,
     args: Record<string, unknown>,
-    name: string | undefined,
+    options: { name?: string | undefined; workspace?: WorkspaceMode | undefined },
     output: OutputOptions,
   ): Promise<number>;
   resume(runId: string, output: OutputOptions): Promise<number>;

@@ -110,7 +110,7 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
   }
 
   return {
-    async start(definition, args, name, output) {
+    async start(definition, args, { name, workspace }, output) {
       requireProjectTemplate(definition.source.path);
       const definitions = parse(WorkflowDefinitionList, await server.request('GET', '/api/workflow-definitions')).data;
       const row = definitions.find((d) => d.identifier === definition.id);
@@ -121,7 +121,12 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
       return follow(output, async () => {
         const created = parse(
           RunDetail,
-          await server.request('POST', '/api/workflow-executions', { workflow_definition_id: row.id, args, name }),
+          await server.request('POST', '/api/workflow-executions', {
+            workflow_definition_id: row.id,
+            args,
+            name,
+            ...(workspace ? { workspace } : {}),
+          }),
         );
         progressWriter(io, output).write(`started run ${created.id} of ${definition.id}\n`);
         return created.id;

@@ -2,6 +2,7 @@
  * Commands that execute a run: run, resume, advance, rerun. On the database they execute it here, in the
  * foreground; through a server, its workers do and the command follows the run until it stops.
  */
+import type { WorkspaceMode } from '@switchyard/workflow-engine';
 import { parseArgValues } from '../argValues.ts';
 import type { Command } from '../command.ts';
 import { onePositional, projectHelp, projectOption } from '../command.ts';
@@ -25,11 +26,13 @@ function outputFlags(values: Record<string, unknown>) {
 export const runCommand: Command = {
   name: 'run',
   summary: `Start a run of a template and execute it here (or on the server holding the project's database, which runs templates from .agent/workflows/definitions only). The template is a file, or a name in .agent/workflows/definitions.\n${exitHelp}`,
-  usage: 'switchyard run <template> [--arg key=value]... [--follow] [--json]',
+  usage: 'switchyard run <template> [--arg key=value]... [--workspace worktree|in-place] [--follow] [--json]',
   help: [
     "-a, --arg key=value   a run argument; numbers, booleans and JSON are converted by the template's schema",
     '    --args-json <json> all arguments as one JSON object',
     "    --name <name>     the run's name on the board",
+    '    --workspace <mode> worktree (a git worktree and branch of its own, the default in a git repository)',
+    '                      or in-place (the project directory itself); overrides the template',
     ...outputHelp,
   ],
   options: {
@@ -38,6 +41,7 @@ export const runCommand: Command = {
     arg: { type: 'string', short: 'a', multiple: true },
     'args-json': { type: 'string' },
     name: { type: 'string' },
+    workspace: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
@@ -55,9 +59,18 @@ export const runCommand: Command = {
     // Bad args fail here, before the database is opened.
     validateArgs(definition, args);
     const name = values.name as string | undefined;
-    return withProjectRuns(project, io, (runs) => runs.start(definition, args, name, outputFlags(values)));
+    const workspace = workspaceFlag(values.workspace, this.usage);
+    return withProjectRuns(project, io, (runs) =>
+      runs.start(definition, args, { name, workspace }, outputFlags(values)),
+    );
   },
 };
+
+function workspaceFlag(value: unknown, usage: string): WorkspaceMode | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'worktree' || value === 'in-place') return value;
+  throw new UsageError(`--workspace must be worktree or in-place, not ${JSON.stringify(value)}\nusage: ${usage}`);
+}
 
 export const resumeCommand: Command = {
   name: 'resume',

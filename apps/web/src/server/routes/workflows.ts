@@ -34,6 +34,7 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
       workflowDefinitionId: body.workflow_definition_id,
       name: body.name,
       args: body.args,
+      workspace: body.workspace,
     });
     return reply.status(201).send(run);
   });

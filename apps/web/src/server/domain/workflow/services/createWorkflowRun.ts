@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import type { WorkspaceMode } from '@switchyard/workflow-engine';
 import {
   ArgsValidationError,
   definitionFromInspection,
@@ -16,6 +17,7 @@ export interface CreateWorkflowRunInput {
   workflowDefinitionId: string;
   name?: string | undefined;
   args?: Record<string, unknown> | undefined;
+  workspace?: WorkspaceMode | undefined;
 }
 
 /**
@@ -41,7 +43,10 @@ export async function createWorkflowRun(deps: WorkflowServiceDeps, input: Create
   let run;
   try {
     const inspection = await inspectTemplate(row.path, { args: input.args ?? {} });
-    run = await executor.start(definitionFromInspection(inspection), inspection.args?.value, { name: input.name });
+    run = await executor.start(definitionFromInspection(inspection), inspection.args?.value, {
+      name: input.name,
+      ...(input.workspace ? { workspace: input.workspace } : {}),
+    });
   } catch (error) {
     if (error instanceof TemplateError) throw new TemplateUnusableError(error.message, field);
     if (error instanceof ArgsValidationError) {
