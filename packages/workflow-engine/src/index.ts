@@ -40,6 +40,7 @@ export { parseYamlTemplate, loadYamlTemplate } from './parser/YamlParser.ts';
 export { secret, Redactor, REDACTED } from './execution/secrets.ts';
 export type { SecretRef, StepEnv } from './execution/secrets.ts';
 export { reapOrphanedStepProcesses, STEP_TAG_VARIABLE } from './execution/stepProcesses.ts';
+export { addToArtifactInbox } from './execution/artifacts.ts';
 export { prepareStepLauncher } from './execution/stepLauncher.ts';
 export { createExecutor } from './execution/WorkflowExecutor.ts';
 export { planWorkspace, createWorktree, openWorktree, removeWorktree, worktreeDir } from './workspace/worktree.ts';

@@ -4,7 +4,7 @@
  */
 import type { AgentName } from '@switchyard/agent-cli-sdk';
 import type { CommentType, RunStatus, StepStatus, StepType } from './types/status.ts';
-import type { StepError, StepResult } from './types/step.ts';
+import type { StepArtifact, StepError, StepResult } from './types/step.ts';
 import type { Lease, WorkflowRun } from './types/workflow.ts';
 
 // ── RunStore ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -164,6 +164,24 @@ export interface RunStore {
   listComments(runId: string): Promise<RunComment[]>;
 }
 
+// ── ArtifactStore ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/** An artifact the engine copied into the run's `artifacts/{stepId}/`, to be recorded. */
+export type NewArtifact = Omit<StepArtifact, 'id'> & { runId: string };
+
+/** A recorded artifact: the store's id, and the id of the step's journal record where its records have ids. */
+export type RunArtifact = StepArtifact & { runId: string; stepRecordId: string | null; createdAt: string };
+
+/**
+ * Records the files steps publish (`ctx.artifact`, a step's `artifacts` globs, `switchyard artifact add`), beside
+ * a journal record the step has already written. Without one the files are still copied and journaled with the
+ * step's result; the server's store keeps them as `workflow_artifacts` rows the board lists.
+ */
+export interface ArtifactStore {
+  /** Records an artifact of a started step; one whose key the step already has is not added again. */
+  addArtifact(artifact: NewArtifact): Promise<{ artifact: RunArtifact; created: boolean }>;
+}
+
 // ── EventSink ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 interface EventBase<T extends string, D> {
@@ -189,7 +207,8 @@ export type WorkflowEvent =
       { status: RunStatus; previous_status: RunStatus | null; error?: string | null }
     >
   | EventBase<'workflow.execution.phase_changed', { phase: string; previous_phase: string | null }>
-  | EventBase<'workflow.comment.created', { step_id: string | null; comment: RunComment }>;
+  | EventBase<'workflow.comment.created', { step_id: string | null; comment: RunComment }>
+  | EventBase<'workflow.artifact.created', { step_id: string; artifact: RunArtifact }>;
 
 export type WorkflowEventType = WorkflowEvent['type'];
 

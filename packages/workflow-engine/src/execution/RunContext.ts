@@ -5,18 +5,28 @@
  */
 import { StepSpecError } from '../errors.ts';
 import type { JournalRecord } from '../ports.ts';
-import type { WorkflowContext } from '../types/context.ts';
-import type { StepInput, StepResult, StepType } from '../types/step.ts';
+import type { output as ZodOutput, ZodType } from 'zod';
+import type { StructuredAgentStepInput, WorkflowContext } from '../types/context.ts';
+import type {
+  AgentStepOutput,
+  ArtifactInput,
+  StepArtifact,
+  StepInput,
+  StepResult,
+  StepType,
+} from '../types/step.ts';
+import { publishArtifact } from './artifacts.ts';
 import type { RunStatus } from '../types/status.ts';
 import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import { BackgroundWrites } from './backgroundWrites.ts';
 import { assertDeclaredPhase, setStatus } from './phases.ts';
-import { JournalCursor, replayOrRun, skipCall, stepCall } from './replay.ts';
+import { contextCall, JournalCursor, replayOrRun, skipCall, stepCall } from './replay.ts';
 import type { RunControl } from './RunControl.ts';
 import { saveCheckpoint } from './runScope.ts';
 import type { RunContextDeps, RunScope } from './runScope.ts';
 import { SuspensionLatch } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
+import { runContextStep } from './contextSteps.ts';
 import { runNewStep, skipStep } from './stepLifecycle.ts';
 import { assertStepId, normalizeStepSpec } from './stepSpec.ts';
 
@@ -78,7 +88,12 @@ export class RunContext implements WorkflowContext {
     return this.scope.suspension.current;
   }
 
-  async step<T = unknown>(id: string, input: StepInput): Promise<StepResult<T>> {
+  step<S extends ZodType>(
+    id: string,
+    input: StructuredAgentStepInput<S>,
+  ): Promise<StepResult<AgentStepOutput<ZodOutput<S>>>>;
+  step<T = unknown>(id: string, input: StepInput): Promise<StepResult<T>>;
+  async step(id: string, input: StepInput): Promise<StepResult> {
     const { scope } = this;
     await this.pauseOnWriteFailure();
     scope.suspension.throwIfSuspended();
@@ -86,7 +101,7 @@ export class RunContext implements WorkflowContext {
     assertDeclaredPhase(scope.definition, id, spec.phase);
     const result = await replayOrRun(scope.cursor, stepCall(id, spec), (slot) => runNewStep(scope, id, spec, slot));
     scope.deps.workspace?.passed(result);
-    return result as StepResult<T>;
+    return result;
   }
 
   async skip(
@@ -103,10 +118,55 @@ export class RunContext implements WorkflowContext {
     return result as StepResult<null>;
   }
 
+  async artifact(id: string, artifact: ArtifactInput): Promise<StepResult<StepArtifact>> {
+    const { scope } = this;
+    await this.pauseOnWriteFailure();
+    scope.suspension.throwIfSuspended();
+    assertStepId(id);
+    const { name, path, content, type, description } = assertArtifactInput(id, artifact);
+    const phase = this.phaseOf(id, artifact.phase);
+    const input = {
+      name,
+      ...(path !== undefined ? { path } : { content: `(${Buffer.byteLength(content!)} bytes)` }),
+      ...(type ? { type } : {}),
+      ...(description ? { description } : {}),
+    };
+    const result = await replayOrRun(scope.cursor, contextCall(id, 'artifact'), (slot) =>
+      runContextStep(
+        scope,
+        id,
+        {
+          phase,
+          name,
+          type: 'artifact',
+          input,
+          run: async () => ({
+            ok: true,
+            data: await publishArtifact(scope, id, {
+              key: 'artifact',
+              name,
+              ...(type ? { type } : {}),
+              ...(description ? { description } : {}),
+              from: path !== undefined ? { path } : { content: content! },
+            }),
+          }),
+        },
+        slot,
+      ),
+    );
+    return result as StepResult<StepArtifact>;
+  }
+
   exec(id: string, command: string | string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-    const phase = this.scope.cursor.phase ?? this.scope.definition.phases[0]?.id;
-    if (!phase) throw new StepSpecError(id, 'the template declares no phase');
-    return this.step(id, { type: 'script', command, phase, ...options });
+    return this.step(id, { type: 'script', command, phase: this.phaseOf(id), ...options });
+  }
+
+  /** The phase a context call names, else the current one (the first phase before any step). */
+  private phaseOf(id: string, phase?: string): string {
+    const chosen = phase ?? this.scope.cursor.phase ?? this.scope.definition.phases[0]?.id;
+    if (!chosen) throw new StepSpecError(id, 'the template declares no phase');
+    assertDeclaredPhase(this.scope.definition, id, chosen);
+    return chosen;
   }
 
   async checkpoint(): Promise<void> {
@@ -168,4 +228,20 @@ export class RunContext implements WorkflowContext {
     await this.comment(`Paused: ${reason}`).catch(() => undefined);
     this.scope.suspension.hold({ status: 'paused', reason });
   }
+}
+
+function assertArtifactInput(id: string, artifact: ArtifactInput): ArtifactInput {
+  if (typeof artifact !== 'object' || artifact === null) throw new StepSpecError(id, 'the artifact must be an object');
+  if (typeof artifact.name !== 'string' || artifact.name.trim() === '') {
+    throw new StepSpecError(id, 'an artifact needs a non-empty `name`');
+  }
+  const hasPath = typeof artifact.path === 'string' && artifact.path !== '';
+  const hasContent = typeof artifact.content === 'string' || artifact.content instanceof Uint8Array;
+  if (hasPath === hasContent) throw new StepSpecError(id, 'an artifact needs exactly one of `path` and `content`');
+  for (const key of ['type', 'description'] as const) {
+    if (artifact[key] !== undefined && typeof artifact[key] !== 'string') {
+      throw new StepSpecError(id, `\`${key}\` must be a string`);
+    }
+  }
+  return artifact;
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { InvalidTransitionError, RunNotFoundError, WorkflowError, WorkspaceError } from '../errors.ts';
 import { definitionSnapshot, validateArgs } from '../parser/WorkflowDefinition.ts';
-import type { AgentRunner, AgentSessionStore, EventSink, RunStore } from '../ports.ts';
+import type { AgentRunner, AgentSessionStore, ArtifactStore, EventSink, RunStore } from '../ports.ts';
 import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import { RunWorkspace } from '../workspace/RunWorkspace.ts';
@@ -27,6 +27,8 @@ export interface ExecutorOptions {
   events?: EventSink;
   agents?: AgentRunner;
   agentSessions?: AgentSessionStore;
+  /** Records the files steps publish; without it they are still copied into the run's directory and journaled. */
+  artifacts?: ArtifactStore;
   /** `<project>/.agent/workflows/executions`: where snapshots, logs and checkpoints go. Without it, none are written. */
   executionsDir?: string;
   /**
@@ -208,6 +210,7 @@ export function createExecutor(options: ExecutorOptions) {
       events,
       agents: options.agents,
       agentSessions: options.agentSessions,
+      artifacts: options.artifacts,
       files,
       workingDir: workspace?.dir ?? workingDir(),
       workspace,

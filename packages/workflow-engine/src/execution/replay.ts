@@ -50,6 +50,11 @@ export function stepCall(id: string, spec: StepSpec): StepCall {
   };
 }
 
+/** A context call journaled as a step of its own (`ctx.artifact`): only its completion is final. */
+export function contextCall(id: string, type: StepType): StepCall {
+  return { id, type, isFinal: (record) => record.status === 'completed' };
+}
+
 export function skipCall(id: string, type: StepType | undefined): StepCall {
   return { id, type, isFinal: (record) => record.status === 'skipped' };
 }

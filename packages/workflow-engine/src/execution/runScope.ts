@@ -2,7 +2,15 @@
  * What the parts of a run's context share, one object per claimed run: the run as this worker last wrote it, the
  * journal cursor, the ports it writes through, and where its suspension and background writes are kept.
  */
-import type { AgentRunner, AgentSessionStore, EventSink, RunProgress, RunStore, WorkflowEvent } from '../ports.ts';
+import type {
+  AgentRunner,
+  AgentSessionStore,
+  ArtifactStore,
+  EventSink,
+  RunProgress,
+  RunStore,
+  WorkflowEvent,
+} from '../ports.ts';
 import type { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import type { BackgroundWrites } from './backgroundWrites.ts';
@@ -17,6 +25,7 @@ export interface RunContextDeps {
   events: EventSink;
   agents: AgentRunner | undefined;
   agentSessions: AgentSessionStore | undefined;
+  artifacts: ArtifactStore | undefined;
   files: ExecutionFiles | undefined;
   /** Where steps run unless they name an absolute `cwd`: the project directory, or its worktree. */
   workingDir: string;

@@ -27,6 +27,8 @@ export interface StepEnvironment {
   agents: AgentRunner | undefined;
   /** The agent session to continue, when an interrupted agent step resumes. */
   resumeSessionId: string | null;
+  /** Where `switchyard artifact add` leaves files from inside the step (see artifacts.ts), when the run has files. */
+  artifactInbox?: string | undefined;
   progress(progress: StepProgress): void;
   onAttempt(attempt: number): Promise<void>;
   onAgentSession(sessionId: string): Promise<void>;
@@ -138,21 +140,35 @@ async function runAttempt(env: ReportingStep, attempt: number, signal: AbortSign
   const redactor = new Redactor(Object.values(declared.env));
   const cwd = spec.cwd ? resolveCwd(env.workingDir, spec.cwd) : env.workingDir;
   const tag = newStepTag(env.runId, env.stepId);
+  const own = { ...declared.env, ...stepVariables(env), [STEP_TAG_VARIABLE]: tag };
   const result =
     spec.type === 'script'
-      ? await runScriptAttempt(env, spec.command, cwd, stepProcessEnv(declared.env, tag), tag, redactor, signal)
-      : await runAgent(env, spec, cwd, { ...declared.env, [STEP_TAG_VARIABLE]: tag }, tag, redactor, signal);
+      ? await runScriptAttempt(env, spec.command, cwd, stepProcessEnv(own), tag, redactor, signal)
+      : await runAgent(env, spec, cwd, own, tag, redactor, signal);
   return { ...result, data: redactor.value(result.data), error: redactor.value(result.error) };
 }
 
 /**
- * A script step's whole environment: the allowlist every program needs (the agent SDK's base list, plus names in
- * SWITCHYARD_STEP_ENV), what the step declares, and its tag. Nothing else of this process's environment — its
- * token, its database URL, credentials it was started with — reaches the step.
+ * What every script and agent step is told about itself: its run and step, and where `switchyard artifact add`
+ * leaves files for the engine. No token and no server address: a step publishes through its own directory, which
+ * works the same on every store and gives a step no credential to the API.
  */
-function stepProcessEnv(declared: Record<string, string>, tag: string): Record<string, string> {
+function stepVariables(env: StepEnvironment): Record<string, string> {
+  return {
+    SWITCHYARD_RUN_ID: env.runId,
+    SWITCHYARD_STEP_ID: env.stepId,
+    ...(env.artifactInbox ? { SWITCHYARD_ARTIFACT_INBOX: env.artifactInbox } : {}),
+  };
+}
+
+/**
+ * A script step's whole environment: the allowlist every program needs (the agent SDK's base list, plus names in
+ * SWITCHYARD_STEP_ENV), then its own variables (what it declares, what it is told about itself, its tag). Nothing
+ * else of this process's environment — its token, its database URL, credentials it was started with — reaches it.
+ */
+function stepProcessEnv(own: Record<string, string>): Record<string, string> {
   const allowed = pickEnvironment(process.env, [...BASE_ENVIRONMENT, ...passedThrough(process.env)]);
-  return { ...allowed, ...declared, [STEP_TAG_VARIABLE]: tag };
+  return { ...allowed, ...own };
 }
 
 async function runScriptAttempt(

@@ -12,6 +12,7 @@ import { StepFailedError } from '../errors.ts';
 import type { AgentResult, JournalRecord, JournalRecordStart, StepOutcome, StepProgress } from '../ports.ts';
 import type { StepLog } from '../storage/FileSystemStorage.ts';
 import type { StepResult, StepSpec, StepType } from '../types/step.ts';
+import { artifactInbox, publishStepArtifacts } from './artifacts.ts';
 import { addSpend, stepBudget } from './budget.ts';
 import { moveToPhase } from './phases.ts';
 import type { JournalSlot } from './replay.ts';
@@ -49,6 +50,7 @@ export async function runNewStep(
     log,
     agents: deps.agents,
     resumeSessionId: recorded?.agentSessionId ?? null,
+    artifactInbox: spec.type === 'function' ? undefined : artifactInbox(scope, id),
     progress: (progress: StepProgress) =>
       scope.emit({
         type: 'workflow.step.progress',
@@ -69,20 +71,25 @@ export async function runNewStep(
     return interrupted(scope, id, started, outcome.suspension, outcome.attempts);
   }
 
+  // Its artifacts are published before the commit, so the journaled result lists them; one that cannot be fails it.
+  const published = durableStart ? await publishStepArtifacts(scope, id, spec) : { artifacts: [] };
+  const ok = outcome.ok && !published.error;
+  const error = outcome.error ?? published.error ?? null;
   const result: StepResult = {
-    status: outcome.ok ? 'completed' : 'failed',
+    status: ok ? 'completed' : 'failed',
     data: outcome.data,
     attempts: outcome.attempts,
     startedAt,
     finishedAt: new Date().toISOString(),
   };
-  if (outcome.error) result.error = outcome.error;
+  if (error) result.error = error;
+  if (published.artifacts.length > 0) result.artifacts = published.artifacts;
   const sha = await commitWorkspaceStep(scope, id, spec);
   if (sha) result.commit = sha;
-  await commit(scope, id, started, { status: result.status, result, error: outcome.error });
+  await commit(scope, id, started, { status: result.status, result, error });
   saveCheckpoint(scope, id);
   if (log) scope.writes.add(writeStepSummary(log, id, spec, result));
-  if (!outcome.ok && !spec.continueOnError) throw new StepFailedError(id, outcome.error?.message ?? 'failed');
+  if (!ok && !spec.continueOnError) throw new StepFailedError(id, error?.message ?? 'failed');
   return result;
 }
 
@@ -169,7 +176,8 @@ async function startStep(
     startedAt,
     ...(agentSessionRecordId ? { agentSessionRecordId } : {}),
   };
-  const durableStart = spec.type !== 'function';
+  // A function step with artifacts globs needs its record before its commit: the artifacts belong to it.
+  const durableStart = spec.type !== 'function' || (spec.artifacts?.length ?? 0) > 0;
   if (durableStart) {
     await deps.store.startStep(
       runId,
@@ -191,7 +199,7 @@ async function startStep(
 }
 
 /** The durability point: the step's result and the run's progress in one store write. */
-async function commit(
+export async function commit(
   scope: RunScope,
   id: string,
   { start, durableStart }: Pick<StartedStep, 'start' | 'durableStart'>,

@@ -5,7 +5,9 @@
 import { AGENT_NAMES } from '@switchyard/agent-cli-sdk';
 import { StepSpecError } from '../errors.ts';
 import type { StepInput, StepSpec, StepType } from '../types/step.ts';
+import { artifactGlobProblem } from './artifactGlobs.ts';
 import { assertStepEnv, REDACTED, Redactor } from './secrets.ts';
+import { isOutputSchema, outputJsonSchema } from './structuredOutput.ts';
 
 export const STEP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -49,6 +51,7 @@ export function normalizeStepSpec(id: string, raw: StepInput): StepSpec {
   if (typeof input.phase !== 'string' || input.phase === '') throw new StepSpecError(id, '`phase` is required');
   optionalNumber(id, input, 'retries', 0);
   optionalNumber(id, input, 'timeoutMs', 1);
+  assertArtifactGlobs(id, input.artifacts);
   const type = inferType(id, input);
   if (type !== 'function') assertStepEnv(id, input.env);
   if (type === 'agent') {
@@ -58,6 +61,9 @@ export function normalizeStepSpec(id: string, raw: StepInput): StepSpec {
     }
     if (typeof input.prompt !== 'string' || input.prompt.trim() === '') {
       throw new StepSpecError(id, 'an agent step needs a non-empty `prompt`');
+    }
+    if (input.output !== undefined && !isOutputSchema(input.output)) {
+      throw new StepSpecError(id, '`output` must be a zod schema, such as z.object({ summary: z.string() })');
     }
     return { ...(input as object), type, agent } as StepSpec;
   }
@@ -73,13 +79,26 @@ export function normalizeStepSpec(id: string, raw: StepInput): StepSpec {
   return { ...(input as object), type } as StepSpec;
 }
 
+function assertArtifactGlobs(id: string, globs: unknown): void {
+  if (globs === undefined) return;
+  if (!Array.isArray(globs) || !globs.every((glob) => typeof glob === 'string')) {
+    throw new StepSpecError(id, '`artifacts` must be a list of globs such as "coverage/**/*.html"');
+  }
+  for (const [i, glob] of globs.entries()) {
+    const problem = artifactGlobProblem(glob as string);
+    if (problem) throw new StepSpecError(id, `artifacts[${i}] ${JSON.stringify(glob)} ${problem}`);
+  }
+}
+
 /**
  * The serialisable part of a spec, for `input.json`, the journal and the board: env values shown as `***`, and the
  * step's secrets redacted wherever else they appear (a prompt or command that spells one out).
  */
 export function describeStepInput(spec: StepSpec): Record<string, unknown> {
-  const { run: _run, ...rest } = spec as StepSpec & { run?: unknown };
+  const { run: _run, output, ...rest } = spec as StepSpec & { run?: unknown; output?: unknown };
   const input = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  // A zod schema is not data: the step's input shows it as the JSON schema the agent was given.
+  if (isOutputSchema(output)) input.output = outputJsonSchema(output);
   if (spec.type === 'function' || !spec.env) return input;
   input.env = Object.fromEntries(Object.keys(spec.env).map((name) => [name, REDACTED]));
   return Redactor.forEnv(spec.env).value(input);

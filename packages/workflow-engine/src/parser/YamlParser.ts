@@ -260,6 +260,7 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
       ...(step.timeout !== undefined ? { timeoutMs: step.timeout } : {}),
       ...(step.continue_on_error !== undefined ? { continueOnError: step.continue_on_error } : {}),
       ...(step.cwd !== undefined ? { cwd: template(step.cwd, 'cwd') } : {}),
+      ...(step.artifacts ? { artifacts: step.artifacts } : {}),
       ...(step.env
         ? {
             env: Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, template(value, 'env', key)])),

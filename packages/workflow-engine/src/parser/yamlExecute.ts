@@ -24,6 +24,7 @@ export interface CompiledStep {
   continueOnError?: boolean;
   cwd?: ParsedTemplate;
   env?: Record<string, ParsedTemplate>;
+  artifacts?: string[];
   run:
     | { type: 'agent'; agent: AgentName; prompt: ParsedTemplate; model?: string; allowedTools?: string[] }
     | { type: 'script'; command: ParsedTemplate | ParsedTemplate[] };
@@ -78,6 +79,7 @@ function stepSpec(step: CompiledStep, scope: Scope, secretEnv: StepEnv): AgentSt
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
     ...(step.continueOnError !== undefined ? { continueOnError: step.continueOnError } : {}),
     ...(step.cwd ? { cwd: renderTemplate(step.cwd, scope) } : {}),
+    ...(step.artifacts ? { artifacts: step.artifacts } : {}),
     ...(Object.keys(env).length > 0 ? { env } : {}),
   };
   const run = step.run;

@@ -4,6 +4,7 @@
  */
 import { AGENT_NAMES } from '@switchyard/agent-cli-sdk';
 import { z } from 'zod';
+import { artifactGlobProblem } from '../execution/artifactGlobs.ts';
 import { describeValue, strictObject } from './issues.ts';
 import { nameSchema, phasesSchema, slugSchema, workspaceSchema } from './WorkflowDefinition.ts';
 
@@ -70,6 +71,11 @@ const scalarText = z.union([z.string(), z.number(), z.boolean()], {
   error: (issue) => `expected a string, received ${describeValue(issue.input)}`,
 });
 
+const artifactGlob = z.string().superRefine((pattern, ctx) => {
+  const problem = artifactGlobProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(pattern)} ${problem}` });
+});
+
 const commonStepFields = {
   id: slugSchema,
   name: z.string().min(1).optional(),
@@ -81,6 +87,8 @@ const commonStepFields = {
   continue_on_error: z.boolean().optional(),
   cwd: z.string().min(1).optional(),
   env: z.record(z.string(), scalarText.transform(String)).optional(),
+  /** Globs of files the step leaves in its working directory that become its artifacts: `coverage/**\/*.html`. */
+  artifacts: z.array(artifactGlob).min(1).optional(),
 };
 
 export const stepSchemas = {

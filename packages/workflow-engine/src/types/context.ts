@@ -1,4 +1,19 @@
-import type { StepInput, StepResult, StepType } from './step.ts';
+import type { output as ZodOutput, ZodType } from 'zod';
+import type {
+  AgentStepOutput,
+  AgentStepSpec,
+  ArtifactInput,
+  StepArtifact,
+  StepInput,
+  StepResult,
+  StepType,
+} from './step.ts';
+
+/** An agent step, explicit or short, that declares its answer's schema. */
+export type StructuredAgentStepInput<S extends ZodType> = (
+  | AgentStepSpec
+  | (Omit<AgentStepSpec, 'type'> & { type?: 'agent' })
+) & { output: S };
 
 /** What `execute(ctx, args)` receives. Everything that is not deterministic belongs inside a step. */
 export interface WorkflowContext<Args = unknown> {
@@ -9,7 +24,14 @@ export interface WorkflowContext<Args = unknown> {
   /** True while `execute` is re-walking steps that the journal already holds. */
   readonly isReplaying: boolean;
 
-  /** Runs a step durably: a completed step returns its journaled result without running again. */
+  /**
+   * Runs a step durably: a completed step returns its journaled result without running again. An agent step with
+   * `output` resolves with its validated answer typed as `data.json`.
+   */
+  step<S extends ZodType>(
+    id: string,
+    spec: StructuredAgentStepInput<S>,
+  ): Promise<StepResult<AgentStepOutput<ZodOutput<S>>>>;
   step<T = unknown>(id: string, spec: StepInput): Promise<StepResult<T>>;
   /** Journals a step as skipped (a condition was false), so the board shows it. */
   skip(id: string, spec: { phase: string; name?: string; reason?: string; type?: StepType }): Promise<StepResult<null>>;
@@ -19,6 +41,11 @@ export interface WorkflowContext<Args = unknown> {
     command: string | string[],
     options?: { cwd?: string; env?: Record<string, string> },
   ): Promise<StepResult>;
+  /**
+   * Publishes a file (`path`, relative to the step's working directory) or inline `content` as an artifact: a step
+   * of its own, journaled, so a replay returns the artifact without copying or recording it again.
+   */
+  artifact(id: string, artifact: ArtifactInput): Promise<StepResult<StepArtifact>>;
   /** A pause point between steps: honours a pending pause or cancel request and writes a checkpoint. */
   checkpoint(): Promise<void>;
   /** Adds a comment to the run (or to a step); written once even when `execute` is replayed. */

@@ -12,7 +12,11 @@ export const TERMINAL_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as con
 export const STEP_STATUSES = ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export const STEP_TYPES = ['agent', 'script', 'function'] as const;
+/**
+ * `agent`, `script` and `function` run through `ctx.step`; the others are context calls journaled as steps of their
+ * own: `artifact` (`ctx.artifact`) and `sleep` (`ctx.sleep`).
+ */
+export const STEP_TYPES = ['agent', 'script', 'function', 'artifact', 'sleep'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** Who wrote a comment: a person, the engine (`ctx.comment`, budget stops), or an agent. */

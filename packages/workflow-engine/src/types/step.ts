@@ -1,4 +1,5 @@
-import type { AgentName } from '@switchyard/agent-cli-sdk';
+import type { AgentName, AgentResult } from '@switchyard/agent-cli-sdk';
+import type { ZodType } from 'zod';
 import type { StepEnv } from '../execution/secrets.ts';
 import type { StepStatus, StepType } from './status.ts';
 
@@ -13,6 +14,11 @@ export interface StepCommon {
   timeoutMs?: number;
   /** A failed step returns its failed result instead of failing the run. */
   continueOnError?: boolean;
+  /**
+   * Files the step leaves behind that become its artifacts once it finishes: globs relative to its `cwd`
+   * (`coverage/**\/*.html`), collected before its commit into the run's `artifacts/{stepId}/`.
+   */
+  artifacts?: string[];
 }
 
 export interface AgentStepSpec extends StepCommon {
@@ -29,7 +35,16 @@ export interface AgentStepSpec extends StepCommon {
   budget?: { maxCostUsd?: number; maxTurns?: number };
   /** No output for this long means the agent stalled. */
   idleTimeoutMs?: number;
+  /**
+   * The answer's shape. The agent is asked to end with JSON matching it; the JSON is extracted (a fenced block or
+   * bare), validated, and returned as `data.json`; an invalid answer gets one more turn with the validation error
+   * (in the same session) before the step fails with `output_invalid`. YAML: `output_schema:`.
+   */
+  output?: ZodType;
 }
+
+/** What an agent step with `output` returns as its data: the agent's result and its validated JSON. */
+export type AgentStepOutput<T> = AgentResult & { json: T };
 
 export interface ScriptStepSpec extends StepCommon {
   type: 'script';
@@ -81,12 +96,47 @@ export interface StepResult<T = unknown> {
   attempts: number;
   startedAt: string;
   finishedAt: string;
+  /** The files the step published (its `artifacts` globs, `switchyard artifact add`), journaled with its result. */
+  artifacts?: StepArtifact[];
   /**
    * In a worktree run, the commit of the files the step changed, on the run's branch: journaled with the result,
    * so a step whose result is in the journal has its commit. Absent when it changed nothing, or runs in place.
    */
   commit?: string;
 }
+
+/**
+ * A file a step published: copied into the run's `artifacts/{stepId}/` under a name the engine chose, and recorded
+ * by the {@link ArtifactStore} where there is one.
+ */
+export interface StepArtifact {
+  /** The store's id of the artifact (a database row), or the engine's own where no store keeps artifacts. */
+  id: string;
+  stepId: string;
+  /** Unique within the step: the same key published again (a step that re-ran) is stored once. */
+  key: string;
+  /** For display; never part of a path. */
+  name: string;
+  /** Relative to the run's execution directory: `artifacts/<step id>/<uuid><ext>`. */
+  filePath: string;
+  mimeType: string;
+  sizeBytes: number;
+  sha256: string;
+  description: string | null;
+}
+
+/** What `ctx.artifact` publishes: a file (relative to the project directory, or absolute) or content given inline. */
+export type ArtifactInput = {
+  name: string;
+  /** The file to publish; exactly one of `path` and `content`. */
+  path?: string;
+  content?: string | Uint8Array;
+  /** The MIME type, where the file name does not tell it. */
+  type?: string;
+  description?: string;
+  /** The phase the artifact step belongs to; default the current one. */
+  phase?: string;
+};
 
 /** What a script step's result data holds. */
 export interface ScriptOutput {

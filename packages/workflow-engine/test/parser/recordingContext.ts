@@ -36,6 +36,9 @@ export function recordingContext(
     async exec() {
       throw new Error('YAML templates do not call ctx.exec');
     },
+    async artifact() {
+      throw new Error('YAML templates do not call ctx.artifact');
+    },
     async checkpoint() {},
     async comment() {},
     getStepResult<T>(id: string) {

@@ -6,6 +6,7 @@ import type { EventSink, RunComment, WorkflowEvent as EngineEvent } from '@switc
 import type { Comment } from '../../../protocol/comments.ts';
 import type { WorkflowEvent } from '../../../protocol/events.ts';
 import type { EventBus } from '../../websocket/eventBus.ts';
+import { artifactOfRun } from '../workflow-artifact/artifactStore.ts';
 
 /** A comment a template wrote (`ctx.comment`), as the API shows comments; it has no author and no artifacts yet. */
 function commentOf(comment: RunComment): Comment {
@@ -27,6 +28,8 @@ export function toWireEvent(event: EngineEvent): WorkflowEvent {
   switch (event.type) {
     case 'workflow.comment.created':
       return { type: event.type, data: { ...event.data, comment: commentOf(event.data.comment) } };
+    case 'workflow.artifact.created':
+      return { type: event.type, data: { ...event.data, artifact: artifactOfRun(event.data.artifact) } };
     // The other events already have the wire's shape: the engine emits them in the seed's snake_case.
     default:
       return event;

@@ -20,6 +20,7 @@ import { projects, workflowRuns } from '../../db/schema.ts';
 import type { EventBus } from '../../websocket/eventBus.ts';
 import { releaseStaleLeases } from '../../workers/recovery.ts';
 import { projectLayout } from '../project/projectLayout.ts';
+import { createDatabaseArtifactStore } from '../workflow-artifact/artifactStore.ts';
 import { busEventSink } from './engineEvents.ts';
 
 /** How long a worker's claim on a run lasts unless renewed (every third of it): a dead worker's runs wait this long. */
@@ -56,6 +57,7 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
   const leaseTtlMs = options.leaseTtlMs ?? Number(process.env.SWITCHYARD_LEASE_TTL_MS ?? DEFAULT_LEASE_TTL_MS);
   const agents = options.agents ?? createAgentRunner();
   const agentSessions = createDatabaseAgentSessionStore(db);
+  const artifacts = createDatabaseArtifactStore(db);
   /** Every project's runs: what the worker pool claims from. */
   const store = createDatabaseRunStore(db);
   const executors = new Map<string, WorkflowExecutor>();
@@ -77,6 +79,7 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
         events: busEventSink(options.bus, project.id),
         agents,
         agentSessions,
+        artifacts,
         executionsDir: layout.executionsDir,
         workingDir: layout.dir,
         workerId,

@@ -1,8 +1,17 @@
 import type { StepType } from '@switchyard/workflow-engine/vocabulary';
 
-const LABEL: Record<StepType, string> = { agent: 'Agent step', script: 'Script step', function: 'Function step' };
+const LABEL: Record<StepType, string> = {
+  agent: 'Agent step',
+  script: 'Script step',
+  function: 'Function step',
+  artifact: 'Artifact',
+  sleep: 'Sleep',
+};
 
-/** The kind of a step at a glance: a spark for agents, a prompt for scripts, braces for functions. */
+/**
+ * The kind of a step at a glance: a spark for agents, a prompt for scripts, braces for functions, a page for an
+ * artifact, a clock for a sleep.
+ */
 export function StepTypeIcon({ type }: { type: StepType }) {
   return (
     <span className={`step-type step-type-${type}`} title={LABEL[type]} aria-label={LABEL[type]} role="img">
@@ -15,6 +24,10 @@ export function StepTypeIcon({ type }: { type: StepType }) {
             fill="none"
             strokeWidth="1.5"
           />
+        )}
+        {type === 'artifact' && <path d="M4 1.5h5.5L12.5 4.5v10h-8.5zM9.5 1.5v3h3" fill="none" strokeWidth="1.4" />}
+        {type === 'sleep' && (
+          <path d="M8 2a6 6 0 1 0 0 12A6 6 0 0 0 8 2zM8 4.5V8l2.5 1.5" fill="none" strokeWidth="1.4" />
         )}
       </svg>
     </span>

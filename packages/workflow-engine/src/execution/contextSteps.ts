@@ -1,0 +1,83 @@
+/**
+ * Context calls journaled as steps of their own (`ctx.artifact`): the call is held against the journal like any
+ * step (replay.ts), and one that must really run has its start journaled, does its work once, and commits its
+ * outcome as a step's commit does (stepLifecycle.ts).
+ */
+import { StepFailedError } from '../errors.ts';
+import type { JournalRecordStart } from '../ports.ts';
+import type { StepError, StepResult, StepType } from '../types/step.ts';
+import { moveToPhase } from './phases.ts';
+import type { JournalSlot } from './replay.ts';
+import { saveCheckpoint, withMovedPhase } from './runScope.ts';
+import type { RunScope } from './runScope.ts';
+import { commit } from './stepLifecycle.ts';
+
+/** What a context call journals, and the work it does once. */
+export interface ContextStep {
+  phase: string;
+  name: string;
+  type: StepType;
+  input: unknown;
+  run(): Promise<{ ok: true; data: unknown } | { ok: false; error: StepError }>;
+}
+
+/**
+ * Runs a context call that has no final record. Its start is journaled before its work, since what it does may
+ * belong to its record (an artifact row does); a failure fails the run, as a failed step does.
+ */
+export async function runContextStep(
+  scope: RunScope,
+  id: string,
+  call: ContextStep,
+  { position, recorded }: JournalSlot,
+): Promise<StepResult> {
+  const { control, deps, suspension } = scope;
+  await suspension.guard(() => control.atBoundary());
+  await suspension.guard(() => moveToPhase(scope, call.phase, { gate: true }));
+  const startedAt = new Date().toISOString();
+  const attempt = (recorded?.attempt ?? 0) + 1;
+  const start: JournalRecordStart = {
+    stepId: id,
+    index: position,
+    name: call.name,
+    phase: call.phase,
+    type: call.type,
+    input: call.input,
+    attempt,
+    startedAt,
+  };
+  await deps.store.startStep(scope.run.id, control.lease, start, withMovedPhase(scope, { currentStepIndex: position }));
+  scope.run = { ...scope.run, currentStepIndex: position };
+  scope.emit({
+    type: 'workflow.step.started',
+    data: {
+      execution_id: scope.run.id,
+      step_id: id,
+      phase: call.phase,
+      name: call.name,
+      step_type: call.type,
+      attempt,
+    },
+  });
+  const outcome = await call.run().catch((error: unknown) => ({
+    ok: false as const,
+    error: { message: error instanceof Error ? error.message : String(error) },
+  }));
+  const result: StepResult = {
+    status: outcome.ok ? 'completed' : 'failed',
+    data: outcome.ok ? outcome.data : null,
+    attempts: attempt,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+  if (!outcome.ok) result.error = outcome.error;
+  await commit(
+    scope,
+    id,
+    { start, durableStart: true },
+    { status: result.status, result, error: result.error ?? null },
+  );
+  saveCheckpoint(scope, id);
+  if (!outcome.ok) throw new StepFailedError(id, outcome.error.message);
+  return result;
+}
