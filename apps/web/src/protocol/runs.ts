@@ -31,6 +31,8 @@ export const StepResult = z.object({
   attempts: z.number().int().nonnegative(),
   startedAt: timestamp(),
   finishedAt: timestamp(),
+  /** In a worktree run: the commit of the step's changes on the run's branch (absent when it changed nothing). */
+  commit: z.string().optional(),
   /** The files the step published (`artifacts:` globs, `switchyard artifact add`). */
   artifacts: z.array(StepArtifact).optional(),
 });
@@ -121,8 +123,27 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
-/** `GET /api/workflow-executions/:id`: the run with its comments (and their artifacts). */
-export const RunDetail = Run.extend({ comments: z.array(Comment) });
+export const WORKSPACE_MODES = ['worktree', 'in-place'] as const;
+export const WorkspaceMode = z.enum(WORKSPACE_MODES, { error: `must be one of ${WORKSPACE_MODES.join(', ')}` });
+
+/** Where a run's steps work: in the project directory itself, or a git worktree on a branch of its own. */
+export const RunWorkspace = z.object({
+  mode: WorkspaceMode,
+  /** The run's branch (`switchyard/<short id>-<template>`); null in place. */
+  branch: z.string().nullable(),
+  /** The commit the branch starts from. */
+  base: z.string().nullable(),
+  /** The branch the main checkout was on at start; null for a detached HEAD, a given base, or in place. */
+  base_ref: z.string().nullable(),
+  /** The worktree's directory. */
+  path: z.string().nullable(),
+  /** What is worth knowing: a dirty main checkout at start, a renamed branch, why a worktree was not made. */
+  note: z.string().nullable(),
+});
+export type RunWorkspace = z.infer<typeof RunWorkspace>;
+
+/** `GET /api/workflow-executions/:id`: the run with its comments (and their artifacts) and its workspace. */
+export const RunDetail = Run.extend({ comments: z.array(Comment), workspace: RunWorkspace });
 export type RunDetail = z.infer<typeof RunDetail>;
 
 export const RunPage = z.object({ data: z.array(Run), pagination: Pagination });
@@ -133,6 +154,8 @@ export const CreateRunBody = z.object({
   workflow_definition_id: uuid(),
   name: text().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
   args: jsonObject('must be an object').optional(),
+  /** Overrides the template's `workspace`; by default a worktree when the project is a git repository. */
+  workspace: WorkspaceMode.optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
