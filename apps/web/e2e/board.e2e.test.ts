@@ -286,6 +286,22 @@ describe('the board', { timeout: 60_000 }, () => {
     await server.waitForRun(first!, (r) => r.status === 'completed');
   });
 
+  it('finds finished runs by a search the server answers', async () => {
+    const found = await server.startRun('paced', { ticks: 1, tick_ms: 1 }, 'Nightly 7f3a report');
+    const other = await server.startRun('paced', { ticks: 2, tick_ms: 1 }, 'Weekly digest');
+    await server.waitForRun(found, (r) => r.status === 'completed');
+    await server.waitForRun(other, (r) => r.status === 'completed');
+    await page.goto(`${boardUrl()}?view=completed`);
+    const table = page.locator('[data-testid=completed-table]');
+    await table.waitFor();
+    await page.getByRole('searchbox', { name: 'Search finished runs' }).fill('7F3A');
+    await table.locator(`tr[data-run-id="${found}"]`).waitFor();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+    await page.getByRole('searchbox', { name: 'Search finished runs' }).fill('WEEKLY');
+    await table.locator(`tr[data-run-id="${other}"]`).waitFor();
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+  });
+
   it('saves screenshots of every page and tab, light and dark, at 1440 and 390 wide', async () => {
     const runId = await server.startRun('fix-bug', { issue: 'Crash on empty input', reproduce: 'exit 1' }, 'Fix crash');
     await server.waitForRun(runId, (r) => r.status === 'waiting');

@@ -31,10 +31,10 @@ export const StepResult = z.object({
   attempts: z.number().int().nonnegative(),
   startedAt: timestamp(),
   finishedAt: timestamp(),
-  /** In a worktree run: the commit of the step's changes on the run's branch (absent when it changed nothing). */
-  commit: z.string().optional(),
   /** The files the step published (`artifacts:` globs, `switchyard artifact add`). */
   artifacts: z.array(StepArtifact).optional(),
+  /** In a worktree run: the commit of the step's changes on the run's branch (absent when it changed nothing). */
+  commit: z.string().optional(),
 });
 export type StepResult = z.infer<typeof StepResult>;
 
@@ -172,6 +172,14 @@ export const ListRunsQuery = z.object({
     .optional(),
   phase: text().min(1).max(200).optional(),
   workflow_definition_id: uuid().optional(),
+  /** Text searched, case-insensitively, in the run's name and its args. */
+  q: text().max(200, 'must be at most 200 characters').optional(),
+  /** Runs created at or after this date (`2026-12-01`) or time (`2026-12-01T09:30:00Z`). */
+  created_after: z
+    .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+      error: 'must be a date (2026-12-01) or an ISO 8601 time (2026-12-01T09:30:00Z)',
+    })
+    .optional(),
   limit: z.coerce
     .number({ error: notANumber })
     .int('must be a whole number')

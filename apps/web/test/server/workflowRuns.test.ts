@@ -228,6 +228,37 @@ describe.each(DATABASE_KINDS)('runs through the API on $name', (kind) => {
     }
   });
 
+  it('searches names and args literally, case-insensitively, and filters by creation time', async () => {
+    const named = await start('simple-pipeline', { environment: 'staging', version: '9.9.9' });
+    const percent = await start('simple-pipeline', { environment: 'staging', version: '100%_done' });
+    await t.waitForRun(named.id, terminal);
+    await t.waitForRun(percent.id, terminal);
+    const search = async (query: string) => {
+      const page = await t.api<{ data: RunJson[]; pagination: { total: number } }>(
+        'GET',
+        `/api/workflow-executions?${query}`,
+      );
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      return page.body.data.map((run) => run.id);
+    };
+    expect(await search('q=9.9.9')).toEqual([named.id]);
+    // % and _ are the characters typed, not wildcards: "100%_d" matches one run, "1_0" none.
+    expect(await search(`q=${encodeURIComponent('100%_D')}`)).toEqual([percent.id]);
+    expect(await search('q=1_0')).toEqual([]);
+    expect(await search(`q=${encodeURIComponent(named.name as string)}&limit=500`)).toContain(named.id);
+    const after = new Date(Date.parse(percent.created_at as string) + 1).toISOString();
+    expect(await search(`created_after=${after}&q=staging`)).toEqual([]);
+    expect(await search(`created_after=${percent.created_at as string}&q=staging`)).toEqual([percent.id]);
+    const bad = await t.api<{ error: { details: { fields: { field: string; message: string }[] } } }>(
+      'GET',
+      '/api/workflow-executions?created_after=yesterday',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.fields).toEqual([
+      { field: 'created_after', message: 'must be a date (2026-12-01) or an ISO 8601 time (2026-12-01T09:30:00Z)' },
+    ]);
+  });
+
   const definitionPlaceholder = '00000000-0000-4000-8000-000000000000';
   it.each([
     ['POST', '/api/workflow-executions', {}, 400, 'workflow_definition_id'],

@@ -14,6 +14,10 @@ import { apiRequest, apiText } from './api.ts';
 export interface CompletedFilters {
   status: string[];
   templateId: string | null;
+  /** Searched by the server in names and args. */
+  text: string;
+  /** A date (`2026-12-01`): runs created on or after it. */
+  since: string | null;
   limit: number;
   offset: number;
 }
@@ -44,6 +48,8 @@ export const queries = {
           offset: String(filters.offset),
         });
         if (filters.templateId) params.set('workflow_definition_id', filters.templateId);
+        if (filters.text.trim()) params.set('q', filters.text.trim());
+        if (filters.since) params.set('created_after', filters.since);
         return apiRequest(RunPage, `/api/workflow-executions?${params}`, { signal });
       },
       placeholderData: (previous) => previous,

@@ -46,6 +46,8 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
       status: query.status,
       phase: query.phase,
       workflowDefinitionId: query.workflow_definition_id,
+      text: query.q,
+      createdAfter: query.created_after ? new Date(query.created_after).toISOString() : undefined,
       limit: query.limit,
       offset: query.offset,
     });

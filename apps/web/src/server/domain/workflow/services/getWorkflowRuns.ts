@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray } from 'drizzle-orm';
+import { and, count, desc, eq, gte, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { RunStatus } from '@switchyard/workflow-engine';
 import type { AppDatabase } from '../../../db/connection.ts';
@@ -12,6 +12,10 @@ export interface RunListFilter {
   status?: RunStatus[];
   phase?: string;
   workflowDefinitionId?: string;
+  /** Searched in the name and the args, case-insensitively. */
+  text?: string;
+  /** ISO 8601: runs created at or after it. */
+  createdAfter?: string;
   limit: number;
   offset: number;
 }
@@ -25,6 +29,12 @@ export async function getWorkflowRuns(deps: { db: AppDatabase }, filter: RunList
   if (filter.phase) conditions.push(eq(workflowRuns.current_phase, filter.phase));
   if (filter.workflowDefinitionId)
     conditions.push(eq(workflowRuns.workflow_definition_id, filter.workflowDefinitionId));
+  if (filter.text?.trim()) {
+    // The text is matched literally: % and _ are not wildcards to whoever typed them.
+    const pattern = `%${filter.text.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(or(ilike(workflowRuns.name, pattern), sql`${workflowRuns.args}::text ilike ${pattern}`)!);
+  }
+  if (filter.createdAfter) conditions.push(gte(workflowRuns.created_at, filter.createdAfter));
   const where = and(...conditions);
   const [rows, [total]] = await Promise.all([
     deps.db

@@ -35,34 +35,24 @@ export interface CompletedTableProps {
 
 const PAGE = 25;
 const costCell = (usd: number) => (usd > 0 ? formatCost(usd) : '—');
-/** With a search or a date, a page of the newest 500 is filtered here: the API filters by status and template. */
-const SEARCH_WINDOW = 500;
 
 export function CompletedTable({ projectId, templates, filters, onFilters, onOpen }: CompletedTableProps) {
   const client = useQueryClient();
-  const local = Boolean(filters.text.trim() || filters.since);
   const query = useFinishedRuns(projectId, {
     status: filters.status ? [filters.status] : [],
     templateId: filters.templateId,
-    limit: local ? SEARCH_WINDOW : PAGE,
-    offset: local ? 0 : filters.page * PAGE,
+    text: filters.text,
+    since: filters.since,
+    limit: PAGE,
+    offset: filters.page * PAGE,
   });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState<string[] | null>(null);
   const [deleting, setDeleting] = useState(false);
 
-  const text = filters.text.trim().toLowerCase();
-  const since = filters.since ? Date.parse(filters.since) : null;
-  const all = query.data?.data ?? [];
-  const matching = local
-    ? all.filter(
-        (run) =>
-          (!text || run.name.toLowerCase().includes(text) || JSON.stringify(run.args).toLowerCase().includes(text)) &&
-          (since === null || Date.parse(run.created_at) >= since),
-      )
-    : all;
-  const rows = local ? matching.slice(filters.page * PAGE, (filters.page + 1) * PAGE) : matching;
-  const total = local ? matching.length : (query.data?.pagination.total ?? 0);
+  const narrowed = Boolean(filters.text.trim() || filters.since || filters.status || filters.templateId);
+  const rows = query.data?.data ?? [];
+  const total = query.data?.pagination.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
   const templateName = (id: string) => templates.find((t) => t.id === id)?.name ?? '—';
 
@@ -138,10 +128,8 @@ export function CompletedTable({ projectId, templates, filters, onFilters, onOpe
           ))}
         </div>
       ) : rows.length === 0 ? (
-        <EmptyState title={local || filters.status || filters.templateId ? 'No runs match' : 'No finished runs yet'}>
-          {local || filters.status || filters.templateId
-            ? 'Try another filter or search.'
-            : 'Runs that complete, fail or are cancelled are listed here.'}
+        <EmptyState title={narrowed ? 'No runs match' : 'No finished runs yet'}>
+          {narrowed ? 'Try another filter or search.' : 'Runs that complete, fail or are cancelled are listed here.'}
         </EmptyState>
       ) : (
         <table className="table table-runs" data-testid="completed-table">
