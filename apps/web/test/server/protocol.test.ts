@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { Artifact } from '../../src/protocol/artifacts.ts';
 import { Comment, CommentList } from '../../src/protocol/comments.ts';
 import { ErrorEnvelope } from '../../src/protocol/common.ts';
+import { ChangeSet } from '../../src/protocol/diffs.ts';
 import { ServerMessage, WORKFLOW_EVENT_TYPES } from '../../src/protocol/events.ts';
 import { ProjectList } from '../../src/protocol/projects.ts';
 import { RunDetail, RunPage, StepDetail } from '../../src/protocol/runs.ts';
@@ -90,6 +91,8 @@ describe.each(DATABASE_KINDS)('the protocol against a real server on $name', (ki
     const run = conforms(RunDetail, (await t.api('GET', `/api/workflow-executions/${runId}`)).body);
     expect(run.steps.map((s) => s.type)).toEqual(['script', 'agent', 'function', 'agent', 'script']);
     for (const step of run.steps) conforms(StepDetail, (await t.api('GET', `/api/workflow-steps/${step.id}`)).body);
+    for (const step of run.steps) conforms(ChangeSet, (await t.api('GET', `/api/workflow-steps/${step.id}/diff`)).body);
+    conforms(ChangeSet, (await t.api('GET', `/api/workflow-executions/${runId}/diff`)).body);
 
     const comment = await t.api('POST', `/api/workflow-executions/${runId}/comments`, {
       text: 'Ship it',

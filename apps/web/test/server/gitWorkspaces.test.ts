@@ -1,0 +1,123 @@
+/**
+ * Worktree runs through the API of a real server: the run's workspace in its detail, each step's commit and the
+ * run's branch as diffs in the protocol's shape, and the errors of a worktree that cannot be.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChangeSet } from '../../src/protocol/diffs.ts';
+import { ErrorEnvelope } from '../../src/protocol/common.ts';
+import { RunDetail } from '../../src/protocol/runs.ts';
+import { DATABASE_KINDS } from './databases.ts';
+import { startTestServer } from './serverHarness.ts';
+import type { TestServer } from './serverHarness.ts';
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'T',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 'T',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  }).replace(/\n$/, '');
+}
+
+/** Makes the server's project a git repository; a run's workspace is decided when it starts, so this is in time. */
+async function makeRepository(projectDir: string): Promise<string> {
+  await writeFile(join(projectDir, '.gitignore'), '.agent/db/\n.agent/workflows/executions/\n');
+  git(projectDir, 'init', '--quiet', '--initial-branch=main');
+  git(projectDir, 'add', '--all');
+  git(projectDir, 'commit', '--quiet', '-m', 'the project');
+  return git(projectDir, 'rev-parse', 'HEAD');
+}
+
+describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) => {
+  let t: TestServer;
+  afterEach(async () => t?.close());
+
+  it('shows a worktree run’s workspace, and each step’s commit and the whole branch as diffs', async () => {
+    t = await startTestServer(kind);
+    const base = await makeRepository(t.projectDir);
+    const started = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: await t.definitionId('counted'),
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+    });
+    expect(started.status).toBe(201);
+    const created = RunDetail.parse(started.body);
+    expect(created.workspace).toMatchObject({ mode: 'worktree', base, base_ref: 'main', note: null });
+    expect(created.workspace.branch).toBe(`switchyard/${created.id.slice(0, 8)}-counted`);
+    const run = await t.waitForRun(created.id, (r) => r.status === 'completed');
+
+    const first = run.steps.find((s) => s.step_id === 'first')!;
+    const stepAnswer = (await t.api('GET', `/api/workflow-steps/${first.id}/diff`)).body;
+    const stepDiff = ChangeSet.parse(stepAnswer);
+    // Parsing dropped nothing: every field the server sends is in the protocol.
+    expect(stepDiff).toEqual(stepAnswer);
+    expect(stepDiff).toMatchObject({
+      workspace: 'worktree',
+      stats: { files: 1, additions: 1, deletions: 0 },
+      pagination: { total: 1, offset: 0, limit: 100 },
+    });
+    expect(stepDiff.to).toBe(git(t.projectDir, 'rev-parse', `${created.workspace.branch}~2`));
+    expect(stepDiff.files).toEqual([
+      expect.objectContaining({ path: 'counter.txt', status: 'added', additions: 1, deletions: 0, binary: false }),
+    ]);
+    expect(stepDiff.files[0]!.patch).toContain('\n+first\n');
+
+    const runDiff = ChangeSet.parse((await t.api('GET', `/api/workflow-executions/${created.id}/diff`)).body);
+    expect(runDiff).toMatchObject({ from: base, stats: { files: 1, additions: 3, deletions: 0 } });
+    expect(runDiff.files[0]!.patch).toContain('+first\n+second\n+third\n');
+    const pageTwo = ChangeSet.parse(
+      (await t.api('GET', `/api/workflow-executions/${created.id}/diff?offset=1&limit=1`)).body,
+    );
+    expect(pageTwo.files).toEqual([]);
+    expect(pageTwo.pagination).toEqual({ total: 1, offset: 1, limit: 1 });
+    // The main checkout saw none of it.
+    expect(existsSync(join(t.projectDir, 'counter.txt'))).toBe(false);
+    expect(git(t.projectDir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('runs in place when asked, with empty diffs, and refuses a worktree outside a repository or a mode it does not know', async () => {
+    t = await startTestServer(kind);
+    const definitionId = await t.definitionId('counted');
+    const refused = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: definitionId,
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+      workspace: 'worktree',
+    });
+    expect(refused.status).toBe(422);
+    expect(ErrorEnvelope.parse(refused.body).error.code).toBe('not_a_git_repository');
+    const unknown = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: definitionId,
+      workspace: 'copy',
+    });
+    expect(unknown.status).toBe(400);
+    expect(ErrorEnvelope.parse(unknown.body).error.details.fields).toEqual([
+      { field: 'workspace', message: 'must be one of worktree, in-place' },
+    ]);
+
+    const started = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: definitionId,
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+    });
+    const created = RunDetail.parse(started.body);
+    expect(created.workspace).toEqual({
+      mode: 'in-place',
+      branch: null,
+      base: null,
+      base_ref: null,
+      path: null,
+      note: null,
+    });
+    await t.waitForRun(created.id, (r) => r.status === 'completed');
+    expect(existsSync(join(t.projectDir, 'counter.txt'))).toBe(true);
+    const diff = ChangeSet.parse((await t.api('GET', `/api/workflow-executions/${created.id}/diff`)).body);
+    expect(diff).toMatchObject({ workspace: 'in-place', from: null, to: null, files: [], stats: { files: 0 } });
+  });
+});
