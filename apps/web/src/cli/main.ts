@@ -3,6 +3,7 @@
  * a stack trace is shown only with SWITCHYARD_DEBUG=1.
  */
 import type { Command } from './command.ts';
+import { artifactCommand } from './commands/artifact.ts';
 import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   cancelCommand,
   advanceCommand,
   rerunCommand,
+  artifactCommand,
   migrateCommand,
 ];
 
