@@ -81,6 +81,12 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     // The main checkout saw none of it.
     expect(existsSync(join(t.projectDir, 'counter.txt'))).toBe(false);
     expect(git(t.projectDir, 'status', '--porcelain')).toBe('');
+    // Deleting the run removes its worktree and keeps its branch.
+    const tip = git(t.projectDir, 'rev-parse', created.workspace.branch!);
+    expect((await t.api('DELETE', `/api/workflow-executions/${created.id}`)).status).toBe(204);
+    expect(existsSync(created.workspace.path!)).toBe(false);
+    expect(git(t.projectDir, 'worktree', 'list', '--porcelain')).not.toContain(created.workspace.path!);
+    expect(git(t.projectDir, 'rev-parse', created.workspace.branch!)).toBe(tip);
   });
 
   it('runs in place when asked, with empty diffs, and refuses a worktree outside a repository or a mode it does not know', async () => {
