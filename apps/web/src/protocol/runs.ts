@@ -114,6 +114,8 @@ export const Run = z.object({
   /** When a worker took the run up after the process executing it stopped (crash, kill, restart), and where. */
   recovered_at: timestamp().nullable(),
   recovered_at_step: z.number().int().nonnegative().nullable(),
+  /** The run this one was forked from, if any. */
+  parent_run_id: uuid().nullable(),
   /** When a `waiting` run sleeping in `ctx.sleep` becomes runnable again; null otherwise. */
   wake_at: timestamp().nullable(),
   created_at: timestamp(),

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -117,6 +118,8 @@ export const workflowRuns = pgTable(
     /** When a worker took the run up after the process executing it stopped, and at which step. */
     recovered_at: at('recovered_at'),
     recovered_at_step: integer('recovered_at_step'),
+    /** The run this one was forked from (`POST …/fork`): its journal began as a copy of the parent's first steps. */
+    parent_run_id: uuid('parent_run_id').references((): AnyPgColumn => workflowRuns.id, { onDelete: 'set null' }),
     /** When a `waiting` run sleeping in `ctx.sleep` (or a wait with a timeout) becomes runnable again. */
     wake_at: at('wake_at'),
     ...timestamps,
@@ -125,6 +128,8 @@ export const workflowRuns = pgTable(
     index('workflow_runs_board_idx').on(t.project_id, t.status, t.created_at.desc()),
     index('workflow_runs_definition_idx').on(t.workflow_definition_id),
     index('workflow_runs_claim_idx').on(t.status, t.created_at),
+    // A deleted run's forks lose their link (set null): found by this index, not a scan.
+    index('workflow_runs_parent_idx').on(t.parent_run_id),
     // The claim's other half: waiting runs whose time has come, soonest first.
     index('workflow_runs_wake_idx')
       .on(t.wake_at)
