@@ -4,13 +4,16 @@
  * through a local API so that other commands can pause, cancel and show them; on PostgreSQL its events reach
  * every server's WebSocket clients.
  */
+import { and, eq, isNull, or } from 'drizzle-orm';
 import { definitionSnapshot } from '@switchyard/workflow-engine';
 import type { WorkflowDefinition } from '@switchyard/workflow-engine';
 import { UsageError } from '../errors.ts';
 import type { DatabaseHandle } from '../server/db/connection.ts';
 import { ensureProject } from '../server/domain/project/services/ensureProject.ts';
 import { registerTemplate } from '../server/domain/workflow-definition/services/syncTemplates.ts';
+import { forkWorkflowRun } from '../server/domain/workflow/services/forkWorkflowRun.ts';
 import { createWorkflowRuntime } from '../server/domain/workflow/workflowRuntime.ts';
+import { workflowRunSteps } from '../server/db/schema.ts';
 import { bridgeEventBus } from '../server/websocket/crossProcess.ts';
 import { createEventBus } from '../server/websocket/memoryEventBus.ts';
 import { executeInForeground } from './foreground.ts';
@@ -23,6 +26,8 @@ import { pausingMessage, resumeNeedsRequest } from './runStates.ts';
 import { runViewFromStore } from './runView.ts';
 import { shareRuns } from './sharedApi.ts';
 import type { SharedApi } from './sharedApi.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function openDatabaseRuns(database: DatabaseHandle, project: Project, io: Io): Promise<ProjectRuns> {
   const { db } = database;
@@ -107,6 +112,27 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
       await share();
       await executor.rerun(runId, phase, definition);
       return execute(runId, definition, output);
+    },
+
+    async fork(runId, step, output) {
+      await requireRun(runId);
+      const [record] = await db
+        .select({ id: workflowRunSteps.id })
+        .from(workflowRunSteps)
+        .where(
+          and(
+            eq(workflowRunSteps.workflow_run_id, runId),
+            isNull(workflowRunSteps.invalidated_at),
+            UUID.test(step)
+              ? or(eq(workflowRunSteps.id, step), eq(workflowRunSteps.step_id, step))
+              : eq(workflowRunSteps.step_id, step),
+          ),
+        );
+      if (!record) throw new UsageError(`run ${runId} has no step ${step}`);
+      await share();
+      const fork = await forkWorkflowRun({ db, bus, runtime, wakeWorkers: () => undefined }, runId, record.id);
+      progressWriter(io, output).write(`forked run ${fork.id} from run ${runId} at step ${step}\n`);
+      return execute(fork.id, await pinned(fork.id), output);
     },
 
     pause: async (runId, now) => (await executor.pause(runId, { now })).status,

@@ -6,7 +6,7 @@ import type { Command } from './command.ts';
 import { artifactCommand } from './commands/artifact.ts';
 import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
-import { advanceCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
+import { advanceCommand, forkCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
 import { listCommand, statusCommand, validateCommand } from './commands/inspect.ts';
 import { migrateCommand, serveCommand, workerCommand } from './commands/serve.ts';
 import { UsageError } from '../errors.ts';
@@ -25,6 +25,7 @@ const COMMANDS: Command[] = [
   cancelCommand,
   advanceCommand,
   rerunCommand,
+  forkCommand,
   artifactCommand,
   migrateCommand,
 ];

@@ -20,6 +20,8 @@ export interface ProjectRuns {
   resume(runId: string, output: OutputOptions): Promise<number>;
   advance(runId: string, output: OutputOptions): Promise<number>;
   rerun(runId: string, phase: string, output: OutputOptions): Promise<number>;
+  /** Forks the run at a step (its id in the template, or its record's id) and executes the new run. */
+  fork(runId: string, step: string, output: OutputOptions): Promise<number>;
   /** Asks for a pause; answers the run's status afterwards (`paused` only if it took effect at once). */
   pause(runId: string, now: boolean): Promise<RunStatus>;
   cancel(runId: string): Promise<RunStatus>;

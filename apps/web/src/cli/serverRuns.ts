@@ -145,6 +145,17 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
     advance: (runId, output) => follow(output, async () => (await onRun(runId, 'POST', 'advance')).id),
     rerun: (runId, phase, output) => follow(output, async () => (await onRun(runId, 'POST', 'rerun', { phase })).id),
 
+    async fork(runId, step, output) {
+      const run = await onRun(runId, 'GET');
+      const record = run.steps.find((s) => s.id === step.toLowerCase()) ?? run.steps.find((s) => s.step_id === step);
+      if (!record) throw new UsageError(`run ${runId} has no step ${step}`);
+      return follow(output, async () => {
+        const fork = await onRun(runId, 'POST', 'fork', { from_step_id: record.id });
+        progressWriter(io, output).write(`forked run ${fork.id} from run ${runId} at step ${step}\n`);
+        return fork.id;
+      });
+    },
+
     pause: async (runId, now) => (await onRun(runId, 'POST', 'pause', { now })).status,
     cancel: async (runId) => (await onRun(runId, 'POST', 'cancel')).status,
     view: async (runId) => runViewFromApi(await onRun(runId, 'GET')),

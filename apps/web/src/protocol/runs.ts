@@ -196,3 +196,5 @@ export type ListRunsQuery = z.input<typeof ListRunsQuery>;
 
 export const PauseBody = z.object({ now: z.boolean({ error: 'must be true or false' }).optional() });
 export const RerunBody = z.object({ phase: text({ error: 'is required' }).min(1, 'must not be empty') });
+/** `POST /api/workflow-executions/:id/fork`: the step (its row id) the new run starts at. */
+export const ForkBody = z.object({ from_step_id: uuid() });

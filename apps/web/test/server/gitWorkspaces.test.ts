@@ -3,7 +3,7 @@
  * run's branch as diffs in the protocol's shape, and the errors of a worktree that cannot be.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +87,53 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     expect(existsSync(created.workspace.path!)).toBe(false);
     expect(git(t.projectDir, 'worktree', 'list', '--porcelain')).not.toContain(created.workspace.path!);
     expect(git(t.projectDir, 'rev-parse', created.workspace.branch!)).toBe(tip);
+  });
+
+  it('forks a run from a step: the earlier steps replay from the copied journal, the branch starts at that step’s base', async () => {
+    t = await startTestServer(kind);
+    await makeRepository(t.projectDir);
+    const started = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: await t.definitionId('counted'),
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+    });
+    const parent = RunDetail.parse(started.body);
+    const done = await t.waitForRun(parent.id, (r) => r.status === 'completed');
+    const parentTip = git(t.projectDir, 'rev-parse', parent.workspace.branch!);
+    const second = done.steps.find((s) => s.step_id === 'second')!;
+    const third = done.steps.find((s) => s.step_id === 'third')!;
+
+    const answer = await t.api('POST', `/api/workflow-executions/${parent.id}/fork`, { from_step_id: third.id });
+
+    expect(answer.status).toBe(201);
+    const fork = RunDetail.parse(answer.body);
+    expect(fork.parent_run_id).toBe(parent.id);
+    expect(fork.id).not.toBe(parent.id);
+    const secondCommit = (second as unknown as { output: { commit: string } }).output.commit;
+    expect(fork.workspace).toMatchObject({ mode: 'worktree', base: secondCommit });
+    expect(fork.workspace.branch).toBe(`switchyard/${fork.id.slice(0, 8)}-counted`);
+    expect(fork.steps.map((s) => [s.step_id, s.status])).toEqual([
+      ['first', 'completed'],
+      ['second', 'completed'],
+    ]);
+    const forked = await t.waitForRun(fork.id, (r) => ['completed', 'failed'].includes(r.status));
+    expect(forked.status).toBe('completed');
+    // first and second replayed from the copied journal: only third ran, on top of the parent's files at that step.
+    expect(readFileSync(join(fork.workspace.path!, 'counter.txt'), 'utf8')).toBe('first\nsecond\nthird\n');
+    expect(git(t.projectDir, 'rev-parse', `${fork.workspace.branch!}~1`)).toBe(secondCommit);
+    expect(git(t.projectDir, 'log', '--format=%s', `${secondCommit}..${fork.workspace.branch!}`)).toBe('third: third');
+    // The parent is untouched.
+    expect(git(t.projectDir, 'rev-parse', parent.workspace.branch!)).toBe(parentTip);
+    const after = RunDetail.parse((await t.api('GET', `/api/workflow-executions/${parent.id}`)).body);
+    expect(after.status).toBe('completed');
+    expect(after.steps.map((s) => s.id)).toEqual(done.steps.map((s) => s.id));
+
+    const bad = await t.api('POST', `/api/workflow-executions/${parent.id}/fork`, {
+      from_step_id: forked.steps[0]!.id,
+    });
+    expect(bad.status).toBe(400);
+    expect(ErrorEnvelope.parse(bad.body).error.details.fields).toEqual([
+      { field: 'from_step_id', message: `step ${forked.steps[0]!.id} belongs to another run` },
+    ]);
   });
 
   it('runs in place when asked, with empty diffs, and refuses a worktree outside a repository or a mode it does not know', async () => {

@@ -98,6 +98,24 @@ export const advanceCommand: Command = {
   },
 };
 
+export const forkCommand: Command = {
+  name: 'fork',
+  summary: `Fork a run at one of its steps: a new run of the same pinned template and args, linked to this one, whose journal holds the steps before that one (they are not run again) and whose worktree branch starts at the commit that step started from; executed here. The run forked from is not changed.\n${exitHelp}`,
+  usage: 'switchyard fork <run-id> --step <step-id> [--follow] [--json]',
+  help: [
+    "    --step <step>     the step the new run starts at: its id in the template, or its record's id",
+    ...outputHelp,
+  ],
+  options: { ...projectOption, ...outputOptions, step: { type: 'string' } },
+  async run({ values, positionals }, io) {
+    const project = resolveProject(values.project as string | undefined);
+    const runId = onePositional(positionals, 'run id', this.usage);
+    if (typeof values.step !== 'string') throw new UsageError(`--step is required\nusage: ${this.usage}`);
+    const step = values.step;
+    return withProjectRuns(project, io, (runs) => runs.fork(runId, step, outputFlags(values)));
+  },
+};
+
 export const rerunCommand: Command = {
   name: 'rerun',
   summary: `Run a run again from a phase on. Earlier phases keep their results; the old attempts stay as history.\n${exitHelp}`,

@@ -1,10 +1,10 @@
 /**
- * `/api/workflow-executions`: start and list runs, read one, control it (pause, resume, cancel, advance, rerun)
- * and delete it.
+ * `/api/workflow-executions`: start and list runs, read one, control it (pause, resume, cancel, advance, rerun),
+ * fork it from a step, and delete it.
  */
 import type { FastifyInstance } from 'fastify';
 import { IdParams } from '../../protocol/common.ts';
-import { CreateRunBody, ListRunsQuery, PauseBody, RerunBody } from '../../protocol/runs.ts';
+import { CreateRunBody, ForkBody, ListRunsQuery, PauseBody, RerunBody } from '../../protocol/runs.ts';
 import { parseInput } from '../http/parseInput.ts';
 import { createWorkflowRun } from '../domain/workflow/services/createWorkflowRun.ts';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../domain/workflow/services/controlWorkflow.ts';
 import type { WorkflowServiceDeps } from '../domain/workflow/services/deps.ts';
 import { deleteWorkflowRun } from '../domain/workflow/services/deleteWorkflowRun.ts';
+import { forkWorkflowRun } from '../domain/workflow/services/forkWorkflowRun.ts';
 import { getWorkflowRunById } from '../domain/workflow/services/getWorkflowRunById.ts';
 import { getWorkflowRuns } from '../domain/workflow/services/getWorkflowRuns.ts';
 
@@ -70,5 +71,10 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
   app.post('/api/workflow-executions/:id/rerun', async (request) => {
     const id = runId(request.params);
     return rerunWorkflow(deps, id, parseInput(RerunBody, request.body ?? {}).phase);
+  });
+  app.post('/api/workflow-executions/:id/fork', async (request, reply) => {
+    const id = runId(request.params);
+    const fork = await forkWorkflowRun(deps, id, parseInput(ForkBody, request.body ?? {}).from_step_id);
+    return reply.status(201).send(fork);
   });
 }
