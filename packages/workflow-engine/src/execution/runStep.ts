@@ -10,6 +10,8 @@ import type { StepLog } from '../storage/FileSystemStorage.ts';
 import type { AgentStepSpec, StepError, StepRunContext, StepSpec } from '../types/step.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { runScript } from './runScript.ts';
+import { checkOutput, promptForOutput, retryPromptForOutput } from './structuredOutput.ts';
+import type { OutputSchema } from './structuredOutput.ts';
 import { Redactor, resolveStepEnv } from './secrets.ts';
 import { newStepTag, signalStepProcesses, STEP_TAG_VARIABLE } from './stepProcesses.ts';
 
@@ -244,20 +246,98 @@ async function runAgent(
     };
   }
   const resuming = env.resumeSessionId;
+  const prompt = resuming ? continuationPrompt(spec.prompt) : spec.prompt;
+  const first = await invokeAgent(env, spec, cwd, agentEnv, tag, redactor, signal, {
+    prompt: spec.output ? promptForOutput(prompt, spec.output) : prompt,
+    resumeSessionId: resuming,
+  });
+  if (!spec.output || !first.ok || first.budgetStop) return first;
+  return withStructuredOutput(spec.output, first, (problem) => {
+    // The same session sees its first answer; without a session the task is asked again, with the problem.
+    const sessionId = (first.data as AgentResult).sessionId;
+    env.report(
+      { type: 'log', message: `output invalid, asking once more: ${problem}` },
+      { kind: 'log', message: `output invalid, asking the agent once more: ${problem}` },
+      problem.length,
+    );
+    return invokeAgent(env, spec, cwd, agentEnv, tag, redactor, signal, {
+      prompt: retryPromptForOutput(problem, spec.output!, sessionId ? null : { prompt }),
+      resumeSessionId: sessionId,
+    });
+  });
+}
+
+/**
+ * Validates the answer of a structured agent step: valid → `data.json`; invalid → one more turn (`retry`), whose
+ * answer is validated in turn, and the step fails with `output_invalid` when that one does not pass either. The two
+ * turns' usage and cost are added up, as both were spent on the step.
+ */
+async function withStructuredOutput(
+  schema: OutputSchema,
+  first: AttemptResult,
+  retry: (problem: string) => Promise<AttemptResult>,
+): Promise<AttemptResult> {
+  const firstResult = first.data as AgentResult;
+  const checked = checkOutput(firstResult.text, schema);
+  if (checked.ok) return { ...first, data: { ...firstResult, json: checked.value } };
+  const second = await retry(checked.problem);
+  if (!second.data) return second;
+  const data = sumAgentResults(firstResult, second.data as AgentResult);
+  if (!second.ok || second.budgetStop) return { ...second, data };
+  const again = checkOutput(data.text, schema);
+  if (again.ok) return { ...second, data: { ...data, json: again.value } };
+  return {
+    ok: false,
+    data,
+    error: {
+      code: 'output_invalid',
+      message: `the agent's answer did not match the output schema twice: ${again.problem}`,
+    },
+  };
+}
+
+function sumAgentResults(first: AgentResult, second: AgentResult): AgentResult {
+  const cost = first.costUsd === null && second.costUsd === null ? null : (first.costUsd ?? 0) + (second.costUsd ?? 0);
+  return {
+    ...second,
+    usage: {
+      input: first.usage.input + second.usage.input,
+      output: first.usage.output + second.usage.output,
+      cacheRead: first.usage.cacheRead + second.usage.cacheRead,
+      cacheWrite: first.usage.cacheWrite + second.usage.cacheWrite,
+    },
+    costUsd: cost,
+    numTurns:
+      first.numTurns === null && second.numTurns === null ? null : (first.numTurns ?? 0) + (second.numTurns ?? 0),
+    durationMs: first.durationMs + second.durationMs,
+  };
+}
+
+/** One invocation of the agent CLI; its events go to the step's log as they come. */
+async function invokeAgent(
+  env: ReportingStep,
+  spec: AgentStepSpec,
+  cwd: string,
+  agentEnv: Record<string, string>,
+  tag: string,
+  redactor: Redactor,
+  signal: AbortSignal,
+  turn: { prompt: string; resumeSessionId: string | null },
+): Promise<AttemptResult> {
   // The runner kills the CLI's process group; what left it is found by the tag.
   const stopEscaped = () => void signalStepProcesses(tag, 'SIGKILL');
   signal.addEventListener('abort', stopEscaped, { once: true });
   try {
-    const result: AgentResult = await env.agents.run(
+    const result: AgentResult = await env.agents!.run(
       {
         agent: spec.agent,
-        prompt: resuming ? continuationPrompt(spec.prompt) : spec.prompt,
+        prompt: turn.prompt,
         cwd,
         model: spec.model,
         allowedTools: spec.allowedTools,
         permissionMode: spec.permissionMode,
         env: agentEnv,
-        resumeSessionId: resuming ?? undefined,
+        resumeSessionId: turn.resumeSessionId ?? undefined,
         budget: spec.budget,
         idleTimeoutMs: spec.idleTimeoutMs,
       },

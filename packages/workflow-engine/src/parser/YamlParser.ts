@@ -5,7 +5,9 @@
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
+import type { ZodType } from 'zod';
 import { TemplateError } from '../errors.ts';
+import { withJsonSchema } from '../execution/structuredOutput.ts';
 import type { TemplateIssue } from '../errors.ts';
 import type { WorkflowDefinition } from '../types/workflow.ts';
 import { ExpressionSyntaxError, expressionPaths, parseExpression } from './expression.ts';
@@ -21,7 +23,7 @@ import { flowDepthExcess, MAX_YAML_FLOW_DEPTH } from './yamlDepth.ts';
 import { compileExecute } from './yamlExecute.ts';
 import type { CompiledStep } from './yamlExecute.ts';
 import { documentSchema, stepSchemas } from './yamlSchema.ts';
-import type { AgentStepFields, ScriptStepFields } from './yamlSchema.ts';
+import type { AgentStepFields, ScriptStepFields, YamlArg } from './yamlSchema.ts';
 
 /** Templates are small; a bigger file is a mistake or an attack. */
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -112,7 +114,12 @@ export function parseYamlTemplate(text: string, file: string): WorkflowDefinitio
   const phaseIds = document.phases.map((phase) => phase.id);
   const argNames = Object.keys(document.args ?? {});
   const allStepIds = parsedSteps.map((step) => step.id);
-  const compiled = compileSteps(parsedSteps, { phaseIds, argNames, allStepIds }, issues);
+  const outputFields = new Map(
+    parsedSteps.flatMap((step) =>
+      step.kind === 'agent' && step.output_schema ? [[step.id, Object.keys(step.output_schema)] as const] : [],
+    ),
+  );
+  const compiled = compileSteps(parsedSteps, { phaseIds, argNames, allStepIds, outputFields }, issues);
   if (issues.length > 0) throw fail(issues);
 
   return {
@@ -185,6 +192,8 @@ interface Declarations {
   phaseIds: string[];
   argNames: string[];
   allStepIds: string[];
+  /** The fields each agent step with `output_schema:` declares, for `steps.<id>.output.json.<field>`. */
+  outputFields: ReadonlyMap<string, readonly string[]>;
 }
 
 function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathIssue[]): CompiledStep[] {
@@ -243,6 +252,7 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
             prompt: template(step.prompt, 'prompt'),
             ...(step.model ? { model: step.model } : {}),
             ...(step.allowed_tools ? { allowedTools: step.allowed_tools } : {}),
+            ...(step.output_schema ? { output: outputSchema(step.output_schema, at('output_schema'), issues) } : {}),
           }
         : {
             type: 'script',
@@ -269,6 +279,16 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
       run,
     };
   });
+}
+
+/**
+ * A step's `output_schema:` fields → the zod schema its answer is validated with, carrying the JSON schema the agent
+ * is shown. Unknown fields in an answer are dropped, not refused: an agent that adds one has still answered.
+ */
+function outputSchema(fields: Record<string, YamlArg>, path: PropertyKey[], issues: PathIssue[]): ZodType {
+  const built = buildArgs(fields, { root: path, strict: false });
+  issues.push(...built.issues);
+  return withJsonSchema(built.schema as ZodType, built.jsonSchema);
 }
 
 /** Why a path in `if:` or `{{ }}` cannot be resolved, or undefined when it can. */
@@ -298,6 +318,11 @@ function referenceProblem(
     }
     if (field !== 'output' && field !== 'status') {
       return `${text}: after steps.${name} write .output (the step's result data) or .status`;
+    }
+    const declaredFields = scope.outputFields.get(name);
+    const [, , , json, outputField] = reference.segments;
+    if (declaredFields && json === 'json' && outputField !== undefined && !declaredFields.includes(outputField)) {
+      return `"${outputField}" is not a field of step "${name}"'s output_schema (${declaredFields.join(', ')})`;
     }
     return undefined;
   }

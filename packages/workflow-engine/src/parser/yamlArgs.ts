@@ -36,7 +36,14 @@ function baseSchema(type: ArgType): z.ZodType {
   }
 }
 
-export function buildArgs(args: Record<string, YamlArg>): {
+/**
+ * `root` is where the fields sit in the document, for issue paths (`args`, or a step's `output_schema`); `strict`
+ * refuses unknown fields (a run's args) instead of dropping them (an agent's answer with an extra field).
+ */
+export function buildArgs(
+  args: Record<string, YamlArg>,
+  { root = ['args'], strict = true }: { root?: PropertyKey[]; strict?: boolean } = {},
+): {
   schema: ArgsSchema;
   jsonSchema: JsonSchema;
   issues: PathIssue[];
@@ -47,7 +54,7 @@ export function buildArgs(args: Record<string, YamlArg>): {
   const required: string[] = [];
 
   for (const [name, arg] of Object.entries(args)) {
-    const at = (field: string): PropertyKey[] => ['args', name, field];
+    const at = (field: string): PropertyKey[] => [...root, name, field];
     const issuesBefore = issues.length;
     const enumValues = arg.enum as (string | number | boolean)[] | undefined;
     if (enumValues) {
@@ -95,13 +102,13 @@ export function buildArgs(args: Record<string, YamlArg>): {
 
   return {
     // Strict: an unknown arg is a typo in a CLI flag or an API call, better refused than silently dropped.
-    schema: strictObject(shape),
+    schema: strict ? strictObject(shape) : z.object(shape),
     jsonSchema: {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
       properties,
       ...(required.length ? { required } : {}),
-      additionalProperties: false,
+      ...(strict ? { additionalProperties: false } : {}),
     },
     issues,
   };

@@ -2,6 +2,7 @@
  * The `execute` of a YAML template: walk the declared steps in order, evaluate `if:` against the results so far,
  * interpolate, and call `ctx.step` (or `ctx.skip`). There is one execution path: YAML only calls the context.
  */
+import type { ZodType } from 'zod';
 import { secret } from '../execution/secrets.ts';
 import type { StepEnv } from '../execution/secrets.ts';
 import type { WorkflowContext } from '../types/context.ts';
@@ -26,7 +27,14 @@ export interface CompiledStep {
   env?: Record<string, ParsedTemplate>;
   artifacts?: string[];
   run:
-    | { type: 'agent'; agent: AgentName; prompt: ParsedTemplate; model?: string; allowedTools?: string[] }
+    | {
+        type: 'agent';
+        agent: AgentName;
+        prompt: ParsedTemplate;
+        model?: string;
+        allowedTools?: string[];
+        output?: ZodType;
+      }
     | { type: 'script'; command: ParsedTemplate | ParsedTemplate[] };
 }
 
@@ -90,6 +98,7 @@ function stepSpec(step: CompiledStep, scope: Scope, secretEnv: StepEnv): AgentSt
       prompt: renderTemplate(run.prompt, scope),
       ...(run.model ? { model: run.model } : {}),
       ...(run.allowedTools ? { allowedTools: run.allowedTools } : {}),
+      ...(run.output ? { output: run.output } : {}),
       ...common,
     };
   }

@@ -100,6 +100,8 @@ export const stepSchemas = {
     agent: z.enum(AGENT_NAMES).default('claude'),
     model: z.string().min(1).optional(),
     allowed_tools: z.array(z.string()).optional(),
+    /** The answer's fields, declared like `args:` (type, required, enum, description): see structuredOutput.ts. */
+    output_schema: z.record(argNameSchema, argSchema).optional(),
   }),
   script: strictObject({
     ...commonStepFields,

@@ -6,6 +6,8 @@ import { TemplateError } from '../../src/errors.ts';
 import { validateArgs } from '../../src/parser/WorkflowDefinition.ts';
 import { MAX_YAML_BYTES, loadYamlTemplate, parseYamlTemplate } from '../../src/parser/YamlParser.ts';
 import { parseDuration } from '../../src/parser/yamlSchema.ts';
+import { outputJsonSchema } from '../../src/execution/structuredOutput.ts';
+import type { z } from 'zod';
 import { recordingContext } from './recordingContext.ts';
 
 const FIX_BUG = path.join(import.meta.dirname, '../fixtures/templates/fix-bug.yaml');
@@ -264,6 +266,73 @@ describe('errors carry line:column of the node at fault', () => {
     expect(() => validateArgs(definition, { isue: 'x' })).toThrow(
       'args.isue: unknown key "isue" (did you mean "issue"?)',
     );
+  });
+});
+
+describe('output_schema: on an agent step', () => {
+  const step = (schema: string[], next = '') =>
+    [
+      'name: t',
+      'phases: [a]',
+      'steps:',
+      '  - id: triage',
+      '    phase: a',
+      '    prompt: Triage it.',
+      '    output_schema:',
+      ...schema.map((line) => `      ${line}`),
+      next,
+    ].join('\n');
+
+  test('becomes a zod schema that validates the answer, and the JSON schema the agent is shown', async () => {
+    const definition = parseYamlTemplate(
+      step([
+        'summary: { type: string, required: true, description: one line }',
+        'severity: { type: string, enum: [low, high] }',
+      ]),
+      't.yaml',
+    );
+    const { ctx, calls } = recordingContext();
+    await definition.execute(ctx, {});
+    const output = (calls[0]!.spec as { output: z.ZodType }).output;
+    expect(output.safeParse({ summary: 'x', severity: 'low', extra: 1 })).toEqual({
+      success: true,
+      data: { summary: 'x', severity: 'low' },
+    });
+    expect(output.safeParse({ severity: 'medium' }).success).toBe(false);
+    expect(outputJsonSchema(output)).toMatchObject({
+      type: 'object',
+      properties: { summary: { type: 'string', description: 'one line' }, severity: { enum: ['low', 'high'] } },
+      required: ['summary'],
+    });
+  });
+
+  test('its fields are checked like args, at their line and column', () => {
+    const error = templateError(step(['summary: { type: text }', 'count: { type: number, default: many }']));
+    expect(error.message).toContain(
+      'test.yaml:8:24 steps[0].output_schema.summary.type: expected "string" or "number"',
+    );
+    expect(error.message).toContain(
+      'steps[0].output_schema.count.default: expected number (the arg\'s type), received string "many"',
+    );
+  });
+
+  test('a later step may read only declared fields of steps.<id>.output.json', () => {
+    const error = templateError(
+      step(
+        ['summary: { type: string }'],
+        '  - { id: next, phase: a, command: "echo {{ steps.triage.output.json.sumary }}" }',
+      ),
+    );
+    expect(error.message).toMatch(
+      /test\.yaml:9:\d+ steps\[1\]\.command: "sumary" is not a field of step "triage"'s output_schema \(summary\)/,
+    );
+  });
+
+  test('is refused on a script step', () => {
+    const error = templateError(
+      'name: t\nphases: [a]\nsteps:\n  - id: x\n    phase: a\n    command: make\n    output_schema: { a: { type: string } }\n',
+    );
+    expect(error.message).toContain('test.yaml:7:5 steps[0].output_schema: unknown key "output_schema"');
   });
 });
 
