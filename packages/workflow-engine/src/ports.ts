@@ -24,6 +24,8 @@ export interface RunProgress {
   error?: string | null;
   output?: unknown;
   waitingGate?: string | null;
+  /** With `status: 'waiting'`: when the run may be claimed again (`ctx.sleep`). Cleared when it stops waiting. */
+  wakeAt?: string | null;
 }
 
 export interface JournalRecord {
@@ -112,8 +114,13 @@ export interface RunStore {
    * are only written under a lease: a run at epoch 1 after its claim has no journal yet.
    */
   claimRun(runId: string, owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
-  /** Claims the oldest runnable run, if any. Two concurrent callers never get the same run. */
+  /**
+   * Claims the oldest runnable run, if any. Two concurrent callers never get the same run. A `waiting` run whose
+   * wake time has come is runnable, as a pending one is.
+   */
   claimNextRun(owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  /** The soonest wake time of a sleeping run (epoch ms), due or not: when a worker should look again. */
+  nextWakeAt(): Promise<number | undefined>;
   renewLease(runId: string, lease: Lease, ttlMs: number): Promise<Lease>;
   releaseLease(runId: string, lease: Lease): Promise<void>;
 

@@ -20,13 +20,14 @@ import type { RunStatus } from '../types/status.ts';
 import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import { BackgroundWrites } from './backgroundWrites.ts';
 import { assertDeclaredPhase, setStatus } from './phases.ts';
+import { parseDuration } from '../parser/yamlSchema.ts';
 import { contextCall, JournalCursor, replayOrRun, skipCall, stepCall } from './replay.ts';
 import type { RunControl } from './RunControl.ts';
 import { saveCheckpoint } from './runScope.ts';
 import type { RunContextDeps, RunScope } from './runScope.ts';
 import { SuspensionLatch } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
-import { runContextStep } from './contextSteps.ts';
+import { runContextStep, runSleep } from './contextSteps.ts';
 import { runNewStep, skipStep } from './stepLifecycle.ts';
 import { assertStepId, normalizeStepSpec } from './stepSpec.ts';
 
@@ -155,6 +156,29 @@ export class RunContext implements WorkflowContext {
       ),
     );
     return result as StepResult<StepArtifact>;
+  }
+
+  async sleep(
+    id: string,
+    duration: number | string,
+    options: { phase?: string; name?: string } = {},
+  ): Promise<StepResult<{ wakeAt: string }>> {
+    const { scope } = this;
+    await this.pauseOnWriteFailure();
+    scope.suspension.throwIfSuspended();
+    assertStepId(id);
+    const durationMs = typeof duration === 'number' ? duration : parseDuration(duration);
+    if (durationMs === undefined || !Number.isFinite(durationMs) || durationMs < 0) {
+      throw new StepSpecError(
+        id,
+        `a sleep takes milliseconds or a duration such as 30s, 5m or 1h, got ${JSON.stringify(duration)}`,
+      );
+    }
+    const phase = this.phaseOf(id, options.phase);
+    const result = await replayOrRun(scope.cursor, contextCall(id, 'sleep'), (slot) =>
+      runSleep(scope, id, { phase, name: options.name ?? id, durationMs }, slot),
+    );
+    return result as StepResult<{ wakeAt: string }>;
   }
 
   exec(id: string, command: string | string[], options: { cwd?: string; env?: Record<string, string> } = {}) {

@@ -2,6 +2,8 @@
 export type Suspension =
   | { status: 'paused'; reason?: string }
   | { status: 'waiting'; gate: string }
+  /** Sleeping in `ctx.sleep`: the run holds nothing until a worker claims it at `wakeAt`. */
+  | { status: 'waiting'; wakeAt: string }
   | { status: 'cancelled' }
   | { status: 'lease_lost' }
   /**

@@ -1,12 +1,12 @@
 /**
- * Context calls journaled as steps of their own (`ctx.artifact`): the call is held against the journal like any
+ * Context calls journaled as steps of their own (`ctx.artifact`, `ctx.sleep`): the call is held against the journal like any
  * step (replay.ts), and one that must really run has its start journaled, does its work once, and commits its
  * outcome as a step's commit does (stepLifecycle.ts).
  */
 import { StepFailedError } from '../errors.ts';
 import type { JournalRecordStart } from '../ports.ts';
 import type { StepError, StepResult, StepType } from '../types/step.ts';
-import { moveToPhase } from './phases.ts';
+import { moveToPhase, setStatus } from './phases.ts';
 import type { JournalSlot } from './replay.ts';
 import { saveCheckpoint, withMovedPhase } from './runScope.ts';
 import type { RunScope } from './runScope.ts';
@@ -79,5 +79,62 @@ export async function runContextStep(
   );
   saveCheckpoint(scope, id);
   if (!outcome.ok) throw new StepFailedError(id, outcome.error.message);
+  return result;
+}
+
+/**
+ * `ctx.sleep`: a durable timer. Its start journals the wake time; the run then waits (status `waiting`, its wake
+ * time on the run) holding no lease, no worker slot and no memory, until a worker claims it at that time and
+ * `execute` replays to here again, when the sleep is committed as completed. A run claimed early (a restart) finds
+ * the same wake time in the journal and waits again.
+ */
+export async function runSleep(
+  scope: RunScope,
+  id: string,
+  { phase, name, durationMs }: { phase: string; name: string; durationMs: number },
+  { position, recorded }: JournalSlot,
+): Promise<StepResult> {
+  const { control, deps, suspension } = scope;
+  await suspension.guard(() => control.atBoundary());
+  await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
+  const journaled = recorded?.status === 'running' ? (recorded.input as { wakeAt?: unknown }).wakeAt : undefined;
+  const startedAt = recorded?.status === 'running' ? recorded.startedAt : new Date().toISOString();
+  const wakeAt = typeof journaled === 'string' ? journaled : new Date(Date.now() + durationMs).toISOString();
+  const start: JournalRecordStart = {
+    stepId: id,
+    index: position,
+    name,
+    phase,
+    type: 'sleep',
+    input: { durationMs, wakeAt },
+    attempt: 1,
+    startedAt,
+  };
+  if (journaled === undefined) {
+    await deps.store.startStep(
+      scope.run.id,
+      control.lease,
+      start,
+      withMovedPhase(scope, { currentStepIndex: position }),
+    );
+    scope.run = { ...scope.run, currentStepIndex: position };
+    scope.emit({
+      type: 'workflow.step.started',
+      data: { execution_id: scope.run.id, step_id: id, phase, name, step_type: 'sleep', attempt: 1 },
+    });
+  }
+  if (Date.now() < Date.parse(wakeAt)) {
+    await setStatus(scope, 'waiting', { wakeAt });
+    suspension.suspend({ status: 'waiting', wakeAt });
+  }
+  const result: StepResult = {
+    status: 'completed',
+    data: { wakeAt },
+    attempts: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+  await commit(scope, id, { start, durableStart: true }, { status: 'completed', result, error: null });
+  saveCheckpoint(scope, id);
   return result;
 }

@@ -44,7 +44,7 @@ export async function moveToPhase(scope: RunScope, phase: string, options: { gat
 export async function setStatus(
   scope: RunScope,
   status: RunStatus,
-  extra: { error?: string | null; output?: unknown; waitingGate?: string | null } = {},
+  extra: { error?: string | null; output?: unknown; waitingGate?: string | null; wakeAt?: string | null } = {},
 ): Promise<void> {
   const previous = scope.run.status;
   scope.run = await scope.deps.store.updateRun(

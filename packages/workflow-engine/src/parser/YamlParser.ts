@@ -23,7 +23,7 @@ import { flowDepthExcess, MAX_YAML_FLOW_DEPTH } from './yamlDepth.ts';
 import { compileExecute } from './yamlExecute.ts';
 import type { CompiledStep } from './yamlExecute.ts';
 import { documentSchema, stepSchemas } from './yamlSchema.ts';
-import type { AgentStepFields, ScriptStepFields, YamlArg } from './yamlSchema.ts';
+import type { AgentStepFields, ScriptStepFields, SleepStepFields, YamlArg } from './yamlSchema.ts';
 
 /** Templates are small; a bigger file is a mistake or an attack. */
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -145,7 +145,10 @@ export function parseYamlTemplate(text: string, file: string): WorkflowDefinitio
 
 // ── Steps ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
-type ParsedStep = ({ kind: 'agent' } & AgentStepFields) | ({ kind: 'script' } & ScriptStepFields);
+type ParsedStep =
+  | ({ kind: 'agent' } & AgentStepFields)
+  | ({ kind: 'script' } & ScriptStepFields)
+  | ({ kind: 'sleep' } & SleepStepFields);
 
 /** Validates one step against the schema of its type; `type` may be left out when `prompt` or `command` says it. */
 function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep | undefined {
@@ -156,7 +159,7 @@ function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep
   }
   const declared = raw.type;
   const kind =
-    declared === 'agent' || declared === 'script'
+    declared === 'agent' || declared === 'script' || declared === 'sleep'
       ? declared
       : declared === undefined
         ? 'prompt' in raw
@@ -176,7 +179,7 @@ function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep
       message:
         declared === undefined
           ? 'is required: type: agent (with a prompt) or type: script (with a command)'
-          : `expected "agent" or "script", received ${JSON.stringify(declared)}`,
+          : `expected "agent", "script" or "sleep", received ${JSON.stringify(declared)}`,
     });
     return undefined;
   }
@@ -242,6 +245,16 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
         if (!(error instanceof ExpressionSyntaxError)) throw error;
         issues.push({ path: at('if'), message: `invalid expression ${JSON.stringify(step.if)}: ${error.message}` });
       }
+    }
+
+    if (step.kind === 'sleep') {
+      return {
+        id: step.id,
+        name: step.name ?? step.id,
+        phase: step.phase,
+        ...(condition ? { condition } : {}),
+        run: { type: 'sleep', durationMs: step.duration },
+      };
     }
 
     const run: CompiledStep['run'] =

@@ -35,7 +35,8 @@ export interface CompiledStep {
         allowedTools?: string[];
         output?: ZodType;
       }
-    | { type: 'script'; command: ParsedTemplate | ParsedTemplate[] };
+    | { type: 'script'; command: ParsedTemplate | ParsedTemplate[] }
+    | { type: 'sleep'; durationMs: number };
 }
 
 /** What `if:` and `{{ }}` read: `args.<name>`, `steps.<id>.output…`, `steps.<id>.status`. */
@@ -65,7 +66,10 @@ export function compileExecute(
         outputs[step.id] = result.data;
         continue;
       }
-      const result = await ctx.step(step.id, stepSpec(step, scope, secretEnv));
+      const result =
+        step.run.type === 'sleep'
+          ? await ctx.sleep(step.id, step.run.durationMs, { phase: step.phase, name: step.name })
+          : await ctx.step(step.id, stepSpec(step, scope, secretEnv));
       scope.steps[step.id] = { output: result.data, status: result.status };
       outputs[step.id] = result.data;
     }
@@ -102,6 +106,7 @@ function stepSpec(step: CompiledStep, scope: Scope, secretEnv: StepEnv): AgentSt
       ...common,
     };
   }
+  if (run.type === 'sleep') throw new Error(`step ${step.id} is a sleep, not a step spec`);
   return {
     type: 'script',
     // Each element of an array command is rendered on its own: a value can never split into two arguments.

@@ -112,7 +112,30 @@ export const stepSchemas = {
           : 'must be a string (run by /bin/sh) or a list of strings (run without a shell)',
     }),
   }),
+  /** `type: sleep`: a durable timer (`ctx.sleep`); the run waits holding nothing until `duration` has passed. */
+  sleep: strictObject({
+    id: slugSchema,
+    name: z.string().min(1).optional(),
+    phase: z.string(),
+    type: z.literal('sleep'),
+    if: scalarText.transform(String).optional(),
+    duration: z.unknown().transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            value === undefined
+              ? 'is required for a sleep step: a duration such as 30s, 5m or 1h'
+              : `expected a duration such as 30s, 5m or 1h, or a number of seconds; received ${describeValue(value)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  }),
 };
 
+export type SleepStepFields = z.output<(typeof stepSchemas)['sleep']>;
 export type AgentStepFields = z.output<(typeof stepSchemas)['agent']>;
 export type ScriptStepFields = z.output<(typeof stepSchemas)['script']>;

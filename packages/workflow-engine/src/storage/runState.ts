@@ -54,6 +54,7 @@ export function newRunState(input: NewRun, now: Date): RunState {
       cancelledAt: null,
       recoveredAt: null,
       recoveredAtStep: null,
+      wakeAt: null,
       output: null,
     },
     journal: [],
@@ -69,9 +70,14 @@ function hasLiveLease(run: WorkflowRun, nowMs: number): boolean {
   return run.lease !== null && run.lease.expiresAt > nowMs;
 }
 
-/** Pending runs, and running runs whose worker died (its lease expired), are there to be claimed. */
+/**
+ * Pending runs, running runs whose worker died (its lease expired), and sleeping runs whose wake time has come are
+ * there to be claimed.
+ */
 export function isRunnable(run: WorkflowRun, nowMs: number): boolean {
-  return (run.status === 'pending' || run.status === 'running') && !hasLiveLease(run, nowMs);
+  if (hasLiveLease(run, nowMs)) return false;
+  if (run.status === 'waiting') return run.wakeAt !== null && Date.parse(run.wakeAt) <= nowMs;
+  return run.status === 'pending' || run.status === 'running';
 }
 
 export function claim(state: RunState, owner: string, ttlMs: number, nowMs: number): Lease | undefined {
@@ -126,7 +132,10 @@ function setStatus(run: WorkflowRun, status: RunStatus, now: Date): void {
     run.cancelRequested = false;
     run.pauseRequested = null;
   }
-  if (status !== 'waiting') run.waitingGate = null;
+  if (status !== 'waiting') {
+    run.waitingGate = null;
+    run.wakeAt = null;
+  }
   if (isTerminal(status) || status === 'paused' || status === 'waiting') run.lease = null;
 }
 

@@ -89,6 +89,14 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
       }
       return undefined;
     },
+    async nextWakeAt() {
+      let soonest: number | undefined;
+      for (const id of await repo.ids()) {
+        const wakeAt = (await repo.read(id))?.run.wakeAt;
+        if (wakeAt) soonest = Math.min(soonest ?? Infinity, Date.parse(wakeAt));
+      }
+      return soonest;
+    },
     async renewLease(runId, lease, ttlMs) {
       return repo.update(runId, (state) => transitions.renew(state, lease, ttlMs, nowMs()), RUN_ONLY);
     },

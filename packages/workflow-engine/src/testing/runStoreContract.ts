@@ -218,6 +218,53 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
       });
     });
 
+    describe('sleeping runs', () => {
+      it('lets a sleeping run go and hands it out once its wake time has come, and not before', async () => {
+        const { store, clock } = await open();
+        const { run, lease } = await claimedRun(store);
+        const wakeAt = new Date(clock.now().getTime() + 5_000).toISOString();
+        const sleeping = await store.updateRun(run.id, lease, { status: 'waiting', wakeAt });
+        expect(sleeping).toMatchObject({ status: 'waiting', wakeAt, lease: null });
+        expect(await store.nextWakeAt()).toBe(Date.parse(wakeAt));
+        clock.advance(4_999);
+        expect(await store.claimNextRun('w', TTL)).toBeUndefined();
+        expect(await store.claimRun(run.id, 'w', TTL)).toBeUndefined();
+        clock.advance(1);
+        const woken = await store.claimNextRun('w', TTL);
+        expect(woken).toMatchObject({
+          run: { id: run.id, status: 'waiting', wakeAt },
+          lease: { owner: 'w', epoch: 2 },
+        });
+        // Taken up, it is no run to wake any more.
+        expect(await store.claimNextRun('other', TTL)).toBeUndefined();
+        const running = await store.updateRun(run.id, woken!.lease, { status: 'running' });
+        expect(running).toMatchObject({ status: 'running', wakeAt: null });
+        expect(await store.nextWakeAt()).toBeUndefined();
+      });
+
+      it('answers the soonest wake time of all sleeping runs', async () => {
+        const { store, clock } = await open();
+        const times = [30_000, 10_000, 20_000];
+        for (const ms of times) {
+          const { run, lease } = await claimedRun(store);
+          await store.updateRun(run.id, lease, {
+            status: 'waiting',
+            wakeAt: new Date(clock.now().getTime() + ms).toISOString(),
+          });
+        }
+        expect(await store.nextWakeAt()).toBe(clock.now().getTime() + 10_000);
+      });
+
+      it('cancels a sleeping run at once, and it never wakes', async () => {
+        const { store, clock } = await open();
+        const { run, lease } = await claimedRun(store);
+        await store.updateRun(run.id, lease, { status: 'waiting', wakeAt: clock.now().toISOString() });
+        expect(await store.requestCancel(run.id)).toMatchObject({ status: 'cancelled', wakeAt: null });
+        expect(await store.claimNextRun('w', TTL)).toBeUndefined();
+        expect(await store.nextWakeAt()).toBeUndefined();
+      });
+    });
+
     describe('journal', () => {
       it('journals steps in call order with their results', async () => {
         const { store } = await open();

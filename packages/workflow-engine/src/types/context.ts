@@ -46,6 +46,16 @@ export interface WorkflowContext<Args = unknown> {
    * of its own, journaled, so a replay returns the artifact without copying or recording it again.
    */
   artifact(id: string, artifact: ArtifactInput): Promise<StepResult<StepArtifact>>;
+  /**
+   * A durable timer: `ctx.sleep('cool-down', 60_000)` or `ctx.sleep('cool-down', '10m')`. The run waits (status
+   * `waiting`) holding no process, worker slot or memory, survives restarts, and a worker takes it up again at its
+   * wake time; a replay returns at once.
+   */
+  sleep(
+    id: string,
+    duration: number | string,
+    options?: { phase?: string; name?: string },
+  ): Promise<StepResult<{ wakeAt: string }>>;
   /** A pause point between steps: honours a pending pause or cancel request and writes a checkpoint. */
   checkpoint(): Promise<void>;
   /** Adds a comment to the run (or to a step); written once even when `execute` is replayed. */

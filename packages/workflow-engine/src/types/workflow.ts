@@ -97,6 +97,8 @@ export interface WorkflowRun {
    */
   recoveredAt: string | null;
   recoveredAtStep: number | null;
+  /** When a `waiting` run sleeping in `ctx.sleep` becomes runnable again (ISO time); null otherwise. */
+  wakeAt: string | null;
   /** The step results when the run completed: what `execute` returned. */
   output: unknown;
 }

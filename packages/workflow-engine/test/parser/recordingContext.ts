@@ -3,7 +3,8 @@ import type { WorkflowContext } from '../../src/types/context.ts';
 
 export type RecordedCall =
   | { kind: 'step'; id: string; spec: StepInput }
-  | { kind: 'skip'; id: string; spec: { phase: string; name?: string; reason?: string; type?: StepType } };
+  | { kind: 'skip'; id: string; spec: { phase: string; name?: string; reason?: string; type?: StepType } }
+  | { kind: 'sleep'; id: string; spec: { duration: number | string } };
 
 /**
  * A `WorkflowContext` that records what `execute` asks for and answers each step with the data the test gives
@@ -38,6 +39,10 @@ export function recordingContext(
     },
     async artifact() {
       throw new Error('YAML templates do not call ctx.artifact');
+    },
+    async sleep(id, duration) {
+      calls.push({ kind: 'sleep', id, spec: { duration } });
+      return result(id, 'completed', { wakeAt: 't1' });
     },
     async checkpoint() {},
     async comment() {},

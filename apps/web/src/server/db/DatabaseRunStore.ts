@@ -327,6 +327,16 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
 
     getRun: (runId) => readRun(db, runId),
 
+    // Only sleeping runs have a wake time (it is cleared when a run stops waiting), so the partial index answers.
+    async nextWakeAt() {
+      const ofProject = options.projectId ? sql` and project_id = ${options.projectId}::uuid` : sql``;
+      const [row] = await queryRows<{ at: string | null }>(
+        db,
+        sql`select min(wake_at)::text as at from ${workflowRuns} where wake_at is not null${ofProject}`,
+      );
+      return row?.at ? Date.parse(row.at) : undefined;
+    },
+
     async listRuns(filter = {}) {
       const conditions: (SQL | undefined)[] = [inProject];
       if (filter.status) conditions.push(inArray(workflowRuns.status, filter.status));

@@ -51,6 +51,7 @@ export function toRun(row: RunRow, identifier: string): WorkflowRun {
     cancelledAt: iso(row.cancelled_at),
     recoveredAt: iso(row.recovered_at),
     recoveredAtStep: row.recovered_at_step,
+    wakeAt: iso(row.wake_at),
     output: row.output ?? null,
   };
 }
@@ -77,6 +78,7 @@ export function runChanges(run: WorkflowRun) {
     cancelled_at: run.cancelledAt,
     recovered_at: run.recoveredAt,
     recovered_at_step: run.recoveredAtStep,
+    wake_at: run.wakeAt,
     updated_at: new Date().toISOString(),
   };
 }

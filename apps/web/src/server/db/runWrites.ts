@@ -2,9 +2,9 @@
  * A run's own writes on its hot path — claiming it, moving its progress and status, letting it go — each one
  * statement, with the state machine's rules (`runState.ts`) written in SQL:
  *
- * - a claim takes a run that is pending, or running under an expired lease, bumps its epoch and sets the lease; two
- *   claimers of one run race on its row lock, and the second sees the first's lease when its `where` is checked
- *   again, so exactly one wins;
+ * - a claim takes a run that is pending, running under an expired lease, or sleeping past its wake time, bumps its
+ *   epoch and sets the lease; two claimers of one run race on its row lock, and the second sees the first's lease
+ *   when its `where` is checked again, so exactly one wins;
  * - progress is written only by the lease's holder (owner and epoch), and a status change brings its side effects
  *   (`setStatus` in `runState.ts`): timestamps, cleared requests, the gate, and the lease dropped when the run
  *   stops holding a worker (finished, paused, waiting).
@@ -22,7 +22,9 @@ import { definitionIdentifier, toRun } from './journalRows.ts';
 import type { RunRow } from './journalRows.ts';
 import { workflowRuns } from './schema.ts';
 
-const RUNNABLE = sql`status in ('pending', 'running')`;
+/** Pending, running (a dead worker's run, once its lease expired), or sleeping and due. */
+const runnable = (now: Date) =>
+  sql`(status in ('pending', 'running') or (status = 'waiting' and wake_at <= ${now.toISOString()}::timestamptz))`;
 const STOPS_HOLDING = new Set<RunStatus>(['completed', 'failed', 'cancelled', 'paused', 'waiting']);
 
 const returningRun = sql`returning ${workflowRuns}.*, ${definitionIdentifier} as identifier`;
@@ -66,13 +68,14 @@ export function runWrites(
 
   function progressSets(progress: RunProgress, now: string): SQL[] {
     const sets: SQL[] = [sql`updated_at = ${now}::timestamptz`];
-    const { status, currentPhase, currentStepIndex, error, output, waitingGate } = progress;
+    const { status, currentPhase, currentStepIndex, error, output, waitingGate, wakeAt } = progress;
     if (currentPhase !== undefined) sets.push(sql`current_phase = ${currentPhase}::text`);
     if (currentStepIndex !== undefined) sets.push(sql`current_step_index = ${currentStepIndex}::int`);
     if (error !== undefined) sets.push(sql`error = ${error}::text`);
     if (output !== undefined) sets.push(sql`output = ${JSON.stringify(output ?? null)}::jsonb`);
     if (!status) {
       if (waitingGate !== undefined) sets.push(sql`waiting_gate = ${waitingGate}::text`);
+      if (wakeAt !== undefined) sets.push(sql`wake_at = ${wakeAt}::timestamptz`);
       return sets;
     }
     const changes = sql`status is distinct from ${status}::text`;
@@ -82,6 +85,9 @@ export function runWrites(
     // The gate is kept only by a waiting run; progress may name the gate it waits at.
     const gate = waitingGate !== undefined ? sql`${waitingGate}::text` : sql`waiting_gate`;
     sets.push(status === 'waiting' ? sql`waiting_gate = ${gate}` : onChange('waiting_gate', sql`null`, gate));
+    // So is the wake time of a sleeping run.
+    const wake = wakeAt !== undefined ? sql`${wakeAt}::timestamptz` : sql`wake_at`;
+    sets.push(status === 'waiting' ? sql`wake_at = ${wake}` : onChange('wake_at', sql`null`, wake));
     if (status === 'running') sets.push(onChange('started_at', sql`coalesce(started_at, ${now}::timestamptz)`));
     if (status === 'paused') {
       sets.push(onChange('paused_at', sql`${now}::timestamptz`), onChange('pause_requested', sql`null`));
@@ -111,7 +117,7 @@ export function runWrites(
       const [row] = await queryRows<ClaimedRow>(
         relaxed,
         sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
-            where id = ${runId}::uuid and ${RUNNABLE} and ${leaseFree(now)} ${returningRun}`,
+            where id = ${runId}::uuid and ${runnable(now)} and ${leaseFree(now)} ${returningRun}`,
       );
       return claimed(row);
     },
@@ -122,7 +128,7 @@ export function runWrites(
         relaxed,
         sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
             where id = (select id from ${workflowRuns}
-                        where ${RUNNABLE} and ${leaseFree(now)} ${inProject}
+                        where ${runnable(now)} and ${leaseFree(now)} ${inProject}
                         order by created_at limit 1 for update skip locked)
             ${returningRun}`,
       );

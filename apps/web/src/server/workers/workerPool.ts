@@ -1,6 +1,7 @@
 /**
  * The in-process workers of `switchyard serve`: claim runnable runs from the database —
- * new, resumed, approved, or left `running` by a process that died (its lease expired) — and execute them by
+ * new, resumed, approved, sleeping past their wake time, or left `running` by a process that died (its lease
+ * expired) — and execute them by
  * replay, up to `concurrency` at a time. A claim is `FOR UPDATE SKIP LOCKED` with a fenced lease, so a run never
  * runs in two workers at once.
  */
@@ -10,6 +11,12 @@ import type { WorkflowRuntime } from '../domain/workflow/workflowRuntime.ts';
 
 /** How long a shutdown lets running steps go on before it stops them (`--shutdown-grace`). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 3_000;
+
+/**
+ * The shortest idle wait: a sleeping run whose time has come but that no claim got (another worker is taking it up)
+ * is looked at again this soon, not in a tight loop.
+ */
+const MIN_IDLE_MS = 25;
 
 export interface WorkerPoolOptions {
   concurrency?: number;
@@ -63,7 +70,12 @@ export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOpt
         const { run, lease } = claimed;
         const task = executeClaimed(run, lease)
           .catch((error: unknown) => onError(error, run.id))
-          .finally(() => running.delete(task));
+          .finally(() => {
+            running.delete(task);
+            // The run may have gone to sleep: the idle wait is measured to the soonest wake time again.
+            wakeRequested = true;
+            wakeUp?.();
+          });
         running.add(task);
         continue;
       }
@@ -71,9 +83,13 @@ export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOpt
         wakeRequested = false;
         continue;
       }
+      // Not longer than to the soonest sleeping run's wake time, so it is taken up at its time, not a poll later.
+      const wakeAt = await runtime.store.nextWakeAt().catch(() => undefined);
+      const idleMs =
+        wakeAt === undefined ? idlePollMs : Math.max(MIN_IDLE_MS, Math.min(idlePollMs, wakeAt - Date.now()));
       await new Promise<void>((resolve) => {
         wakeUp = resolve;
-        void sleep(idlePollMs).then(resolve);
+        void sleep(idleMs).then(resolve);
       });
       wakeUp = undefined;
     }
