@@ -62,3 +62,44 @@ export class AgentHookError extends AgentSdkError {
     });
   }
 }
+
+/**
+ * `SWITCHYARD_AGENTS=replay` and the step's prompt has no cassette: the template or its inputs changed since the
+ * recording, or the step was never recorded. Names the step and the file it looked for.
+ */
+export class AgentCassetteMissingError extends AgentSdkError {
+  readonly code = 'agent_cassette_missing';
+  readonly kind = 'failed';
+  constructor(
+    readonly template: string,
+    readonly step: string,
+    readonly file: string,
+  ) {
+    super(
+      `no recorded agent for step "${step}" of template "${template}" with this prompt: ${file} does not exist ` +
+        '(the prompt changed since it was recorded, or the step never was); record it with SWITCHYARD_AGENTS=record',
+    );
+  }
+}
+
+/** A cassette file that cannot be read back (hand-edited, truncated, or of another format version). */
+export class AgentCassetteInvalidError extends AgentSdkError {
+  readonly code = 'agent_cassette_invalid';
+  readonly kind = 'failed';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`${file}:${line}: not a valid agent cassette line: ${reason}`);
+  }
+}
+
+/** `SWITCHYARD_AGENTS` holds something other than `live`, `record` or `replay`. */
+export class AgentModeError extends AgentSdkError {
+  readonly code = 'agent_mode_invalid';
+  readonly kind = 'unavailable';
+  constructor(readonly value: string) {
+    super(`SWITCHYARD_AGENTS must be live, record or replay, not ${JSON.stringify(value)}`);
+  }
+}

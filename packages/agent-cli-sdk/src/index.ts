@@ -12,7 +12,25 @@ export { claudeAdapter, buildClaudeArgs, createClaudeParser } from './adapters/c
 export { codexAdapter, buildCodexArgs, createCodexParser } from './adapters/codex.ts';
 export { geminiAdapter, buildGeminiArgs, createGeminiParser } from './adapters/gemini.ts';
 export type { AgentSdkErrorKind } from './errors.ts';
-export { AgentSdkError, AgentCliNotFoundError, AgentHookError, AgentSpawnError } from './errors.ts';
+export {
+  AgentSdkError,
+  AgentCliNotFoundError,
+  AgentHookError,
+  AgentSpawnError,
+  AgentCassetteMissingError,
+  AgentCassetteInvalidError,
+  AgentModeError,
+} from './errors.ts';
+export {
+  AGENT_MODES,
+  AGENTS_MODE_VARIABLE,
+  agentModeFromEnv,
+  cassetteFile,
+  createRecordingAgentRunner,
+  createReplayingAgentRunner,
+  withCassettes,
+} from './cassettes.ts';
+export type { AgentMode } from './cassettes.ts';
 export { renderAgentSummary } from './summary.ts';
 export { createLineSplitter } from './lines.ts';
 export { BASE_ENVIRONMENT, STEP_ENV_VARIABLE, passedThrough, pickEnvironment } from './environment.ts';

@@ -47,6 +47,11 @@ export interface AgentRunRequest {
   budget?: { maxCostUsd?: number; maxTurns?: number };
   /** No stream output for this long → the CLI is killed and the result says `stalled`. */
   idleTimeoutMs?: number;
+  /**
+   * Which template and step asked, when a workflow did: the key of the request's cassette when agents are recorded
+   * or replayed (cassettes.ts). The CLI never sees it.
+   */
+  origin?: { template: string; step: string };
 }
 
 export interface AgentRunHooks {
