@@ -18,6 +18,8 @@ import { newStepTag, signalStepProcesses, STEP_TAG_VARIABLE } from './stepProces
 export interface StepEnvironment {
   runId: string;
   stepId: string;
+  /** The run's template id: with the step id, what a recorded agent's cassette is keyed by. */
+  templateId: string;
   spec: StepSpec;
   /** The attempt number of the first attempt made now (later than 1 when an interrupted step resumes). */
   firstAttempt: number;
@@ -340,6 +342,7 @@ async function invokeAgent(
         resumeSessionId: turn.resumeSessionId ?? undefined,
         budget: spec.budget,
         idleTimeoutMs: spec.idleTimeoutMs,
+        origin: { template: env.templateId, step: env.stepId },
       },
       {
         signal,

@@ -42,6 +42,7 @@ export async function runNewStep(
   const outcome = await runStep({
     runId: scope.run.id,
     stepId: id,
+    templateId: scope.definition.id,
     spec,
     firstAttempt,
     workingDir: deps.workingDir,
