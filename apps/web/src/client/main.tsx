@@ -10,6 +10,7 @@ import './styles/tokens.css';
 import './styles/base.css';
 import './styles/board.css';
 import './styles/detail.css';
+import './styles/changes.css';
 import './styles/pages.css';
 
 applyTheme();

@@ -6,6 +6,7 @@ import { queryOptions } from '@tanstack/react-query';
 import { z } from 'zod';
 import { Board, RunHistory } from '../../protocol/board.ts';
 import { CommentList } from '../../protocol/comments.ts';
+import { ChangeSet } from '../../protocol/diffs.ts';
 import { ProjectList } from '../../protocol/projects.ts';
 import { RunDetail, RunPage } from '../../protocol/runs.ts';
 import { WorkflowDefinitionList } from '../../protocol/templates.ts';
@@ -63,6 +64,20 @@ export const queries = {
     queryOptions({
       queryKey: ['workflow-execution', runId, 'history'],
       queryFn: ({ signal }) => apiRequest(RunHistory, `/api/workflow-executions/${runId}/history`, { signal }),
+    }),
+  /** A worktree run's changes: its branch against its base, the first page of files. */
+  runChanges: (runId: string) =>
+    queryOptions({
+      queryKey: ['workflow-execution', runId, 'changes'],
+      queryFn: ({ signal }) => apiRequest(ChangeSet, `/api/workflow-executions/${runId}/diff`, { signal }),
+    }),
+  /** One step's commit, the first page of files. */
+  stepChanges: (stepRowId: string) =>
+    queryOptions({
+      queryKey: ['workflow-step-changes', stepRowId],
+      queryFn: ({ signal }) => apiRequest(ChangeSet, `/api/workflow-steps/${stepRowId}/diff`, { signal }),
+      // A step's commit never changes once journaled.
+      staleTime: Infinity,
     }),
   comments: (runId: string) =>
     queryOptions({

@@ -1,6 +1,6 @@
 /**
  * A run's detail as a drawer, addressed by the URL (`?run=<id>&tab=logs&step=<step row id>`): a header with status,
- * phase, cost, duration and controls; the timeline on the left; tabs Logs, Artifacts, Comments and Details.
+ * phase, cost, duration and controls; the timeline on the left; tabs Logs, Changes, Artifacts, Comments and Details.
  */
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Tabs from '@radix-ui/react-tabs';
@@ -13,7 +13,10 @@ import type { RunAction } from '../hooks/useRunActions.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { useRun, useRunHistory } from '../hooks/useWorkflowRuns.ts';
 import { costOf } from '../lib/boardPatch.ts';
+import { useSearchParam } from '../../../../lib/router.ts';
+import { useForkRun } from '../hooks/useForkRun.ts';
 import { ArtifactsList } from './ArtifactsList.tsx';
+import { ChangesTab } from './ChangesTab.tsx';
 import type { DetailTab } from './detailTabs.ts';
 import { CommentsList } from './CommentsList.tsx';
 import { DetailsTab } from './DetailsTab.tsx';
@@ -46,6 +49,8 @@ function pickStep(steps: Step[], stepId: string | null): Step | null {
 export function StepDetailModal(props: StepDetailModalProps) {
   const run = useRun(props.runId);
   const history = useRunHistory(props.runId);
+  const fork = useForkRun();
+  const [, setSearch] = useSearchParam();
   const now = useNow(1_000);
   const data = run.data;
   const allSteps = history.data?.steps ?? data?.steps ?? [];
@@ -135,6 +140,26 @@ export function StepDetailModal(props: StepDetailModalProps) {
                   <dt>Duration</dt>
                   <dd>{formatDuration(between(data.started_at, finishedAt, now))}</dd>
                 </div>
+                {data.parent_run_id && (
+                  <div>
+                    <dt>Forked from</dt>
+                    <dd>
+                      <button
+                        className="link-btn mono"
+                        data-testid="parent-run"
+                        onClick={() => setSearch({ run: data.parent_run_id, tab: 'logs', step: null, log: null })}
+                      >
+                        {data.parent_run_id.slice(0, 8)}
+                      </button>
+                    </dd>
+                  </div>
+                )}
+                {data.workspace.branch && (
+                  <div>
+                    <dt>Branch</dt>
+                    <dd className="mono">{data.workspace.branch}</dd>
+                  </div>
+                )}
                 <div>
                   <dt>Steps</dt>
                   <dd>{data.steps.filter((s) => s.status !== 'running').length}</dd>
@@ -171,6 +196,9 @@ export function StepDetailModal(props: StepDetailModalProps) {
                 <Tabs.Trigger className="tab" value="logs">
                   Logs
                 </Tabs.Trigger>
+                <Tabs.Trigger className="tab" value="changes">
+                  Changes
+                </Tabs.Trigger>
                 <Tabs.Trigger className="tab" value="artifacts">
                   Artifacts <span className="count">{history.data?.artifacts.length ?? 0}</span>
                 </Tabs.Trigger>
@@ -206,6 +234,17 @@ export function StepDetailModal(props: StepDetailModalProps) {
                   </>
                 ) : (
                   <p className="muted pad">No step has started yet.</p>
+                )}
+              </Tabs.Content>
+              <Tabs.Content value="changes" className="tab-panel">
+                {data && (
+                  <ChangesTab
+                    key={step?.id ?? 'run'}
+                    run={data}
+                    step={step}
+                    forking={fork.isPending}
+                    onFork={(stepRowId) => fork.mutate({ runId: data.id, stepRowId })}
+                  />
                 )}
               </Tabs.Content>
               <Tabs.Content value="artifacts" className="tab-panel">

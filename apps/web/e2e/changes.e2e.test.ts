@@ -1,0 +1,118 @@
+/**
+ * The Changes tab and "Fork from here", end to end: a run of a template that edits a file, in a project that is a
+ * git repository, shows each step's diff in the run detail; forking at a step opens a new run linked to its parent,
+ * with a card of its own on the board.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { buildClient } from '../scripts/buildClient.ts';
+import { launchChromium, openPage, SCREENSHOTS, startBoardServer } from './harness.ts';
+import type { BoardServer, WatchedPage } from './harness.ts';
+
+let server: BoardServer;
+let browser: Browser;
+let tab: WatchedPage;
+let page: Page;
+
+function git(dir: string, ...args: string[]): string {
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'T',
+    GIT_AUTHOR_EMAIL: 't@t',
+    GIT_COMMITTER_NAME: 'T',
+    GIT_COMMITTER_EMAIL: 't@t',
+  };
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env }).replace(/\n$/, '');
+}
+
+beforeAll(async () => {
+  await buildClient();
+  [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
+  // A run's workspace is chosen when it starts: a repository made now gives the runs below their worktrees.
+  await writeFile(join(server.projectDir, '.gitignore'), '.agent/db/\n.agent/workflows/executions/\n');
+  git(server.projectDir, 'init', '--quiet', '--initial-branch=main');
+  git(server.projectDir, 'add', '--all');
+  git(server.projectDir, 'commit', '--quiet', '-m', 'the project');
+  tab = await openPage(browser);
+  page = tab.page;
+  page.setDefaultTimeout(20_000);
+}, 300_000);
+
+afterEach(() => tab.assertClean());
+
+afterAll(async () => {
+  await tab?.close();
+  await browser?.close();
+  await server?.close();
+}, 60_000);
+
+describe('the Changes tab', { timeout: 60_000 }, () => {
+  it('shows the diff of a step that edited a file, and of the whole run', async () => {
+    const runId = await server.startRun('edits');
+    const run = await server.waitForRun(runId, (r) => r.status === 'completed');
+    const revise = run.steps.find((s) => s.step_id === 'revise-notes')!;
+
+    await page.goto(`${server.url}/projects/${server.projectId}/workflows?run=${runId}&tab=changes&step=${revise.id}`);
+    const changes = page.locator('[data-testid=changes]');
+    await changes.locator('[data-testid=changed-file]', { hasText: 'notes.md' }).waitFor();
+    await expect.poll(() => changes.locator('[data-testid=changes-stats]').textContent()).toBe('1 file changed, +2 −1');
+    const diff = changes.locator('[data-testid=diff]');
+    expect(await diff.locator('[data-kind=del] .diff-text').allTextContents()).toEqual(['deleted: first line']);
+    expect(await diff.locator('[data-kind=add] .diff-text').allTextContents()).toEqual([
+      'added: first line, revised',
+      'added: third line',
+    ]);
+    // Additions and deletions are told apart by colour too.
+    // Runs in the page, where getComputedStyle exists (this file is typed for Node).
+    type Styles = { getComputedStyle(element: unknown): { backgroundColor: string } };
+    const colour = (kind: string) =>
+      diff
+        .locator(`[data-kind=${kind}]`)
+        .first()
+        .evaluate((row) => (globalThis as unknown as Styles).getComputedStyle(row).backgroundColor);
+    expect(await colour('add')).not.toBe(await colour('del'));
+
+    await changes.getByRole('button', { name: 'All changes' }).click();
+    await expect.poll(() => changes.locator('[data-testid=changes-stats]').textContent()).toBe('1 file changed, +4 −0');
+
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await changes.getByRole('button', { name: 'Step: Revise the notes' }).click();
+    await changes.locator('[data-kind=del]').waitFor();
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme });
+      await page.screenshot({ path: join(SCREENSHOTS, `changes-${theme}-1440.png`), animations: 'disabled' });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('forks a run from a step into a new card linked to its parent', async () => {
+    const parentId = await server.startRun('edits');
+    const parent = await server.waitForRun(parentId, (r) => r.status === 'completed');
+    const revise = parent.steps.find((s) => s.step_id === 'revise-notes')!;
+    await page.goto(
+      `${server.url}/projects/${server.projectId}/workflows?run=${parentId}&tab=changes&step=${revise.id}`,
+    );
+
+    await page.locator('[data-testid=fork-step]').click();
+
+    await expect.poll(() => new URL(page.url()).searchParams.get('run')).not.toBe(parentId);
+    const forkId = new URL(page.url()).searchParams.get('run')!;
+    const detail = page.locator('[data-testid=run-detail]');
+    await expect.poll(() => detail.locator('[data-testid=parent-run]').textContent()).toBe(parentId.slice(0, 8));
+    const fork = await server.waitForRun(forkId, (r) => r.status === 'completed');
+    expect((fork as unknown as { parent_run_id: string }).parent_run_id).toBe(parentId);
+    // Only the step forked from ran again; the first came from the parent's journal.
+    expect(fork.steps.map((s) => s.step_id)).toEqual(['write-notes', 'revise-notes']);
+    expect(fork.steps[0]!.id).not.toBe(parent.steps[0]!.id);
+
+    await page.keyboard.press('Escape');
+    await page.locator(`[data-testid=run-card][data-run-id="${forkId}"]`).first().waitFor();
+    await detail.waitFor({ state: 'detached' });
+    await page.locator(`[data-testid=run-card][data-run-id="${forkId}"]`).first().click();
+    await detail.locator('[data-testid=parent-run]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('run')).toBe(parentId);
+  });
+});
