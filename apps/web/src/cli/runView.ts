@@ -25,6 +25,8 @@ export interface RunView {
   status: WorkflowRun['status'];
   phase: string | null;
   waiting_gate: string | null;
+  /** When a sleeping run wakes. */
+  wake_at: string | null;
   error: string | null;
   output: unknown;
   created_at: string;
@@ -49,6 +51,7 @@ export async function runViewFromStore(store: RunStore, run: WorkflowRun): Promi
     status: run.status,
     phase: run.currentPhase,
     waiting_gate: run.waitingGate,
+    wake_at: run.wakeAt,
     error: run.error,
     output: run.output,
     created_at: run.createdAt,
@@ -75,6 +78,7 @@ export function runViewFromApi(run: Run): RunView {
     status: run.status,
     phase: run.current_phase,
     waiting_gate: run.waiting_gate,
+    wake_at: run.wake_at,
     error: run.error,
     output: run.output ?? null,
     created_at: run.created_at,
@@ -110,6 +114,7 @@ export function describeRun(view: RunView): string {
   if (view.phase) lines.push(`  phase:  ${view.phase}`);
   if (view.waiting_gate)
     lines.push(`  waiting at the gate of "${view.waiting_gate}": approve with \`switchyard advance ${view.id}\``);
+  if (view.wake_at) lines.push(`  sleeping until ${view.wake_at}: ${WAKES}`);
   if (view.status === 'paused') lines.push(`  resume with \`switchyard resume ${view.id}\``);
   for (const step of view.steps) {
     lines.push(`  ${step.status.padEnd(9)} ${step.phase.padEnd(12)} ${step.id}${step.error ? ` — ${step.error}` : ''}`);
@@ -126,8 +131,12 @@ export function reportRun(view: RunView, io: Io, options: OutputOptions, tookMs:
   return exitCodeForStatus(view.status);
 }
 
+/** A sleeping run holds no process: whoever executes the project's runs takes it up at its time. */
+const WAKES = '`switchyard serve` (or `switchyard worker`) takes it up at that time';
+
 function nextStepHint(view: RunView): string {
   if (view.status === 'paused') return `resume with: switchyard resume ${view.id}\n`;
+  if (view.wake_at) return `sleeping until ${view.wake_at}: ${WAKES}\n`;
   if (view.status === 'waiting')
     return `approve the gate of "${view.waiting_gate}" with: switchyard advance ${view.id}\n`;
   if (view.status === 'failed') return `after fixing the cause, retry with: switchyard resume ${view.id}\n`;
