@@ -126,6 +126,8 @@ export const workflowRuns = pgTable(
   },
   (t) => [
     index('workflow_runs_board_idx').on(t.project_id, t.status, t.created_at.desc()),
+    // The board's finished runs of the last day, found without reading the project's whole history.
+    index('workflow_runs_finished_idx').on(t.project_id, t.status, t.updated_at),
     index('workflow_runs_definition_idx').on(t.workflow_definition_id),
     index('workflow_runs_claim_idx').on(t.status, t.created_at),
     // A deleted run's forks lose their link (set null): found by this index, not a scan.

@@ -1,0 +1,1 @@
+CREATE INDEX "workflow_runs_finished_idx" ON "workflow_runs" USING btree ("project_id","status","updated_at");
