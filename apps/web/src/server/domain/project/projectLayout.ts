@@ -12,6 +12,11 @@ export interface ProjectLayout {
    * run), so that commands talk to it instead of opening the database.
    */
   serverFile: string;
+  /**
+   * Recorded agents (`SWITCHYARD_AGENTS=record|replay`): `SWITCHYARD_CASSETTES_DIR` (relative to the project) when
+   * set, else `.agent/cassettes`.
+   */
+  cassettesDir: string;
 }
 
 export function projectLayout(dir: string): ProjectLayout {
@@ -22,5 +27,6 @@ export function projectLayout(dir: string): ProjectLayout {
     executionsDir: join(projectDir, '.agent', 'workflows', 'executions'),
     databaseDir: join(projectDir, '.agent', 'db'),
     serverFile: join(projectDir, '.agent', 'db', 'server.json'),
+    cassettesDir: resolve(projectDir, process.env.SWITCHYARD_CASSETTES_DIR || join('.agent', 'cassettes')),
   };
 }

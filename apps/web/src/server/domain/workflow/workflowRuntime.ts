@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { createAgentRunner } from '@switchyard/agent-cli-sdk';
+import { agentModeFromEnv, createAgentRunner, withCassettes } from '@switchyard/agent-cli-sdk';
 import {
   createExecutor,
   ExecutionFiles,
@@ -56,6 +56,8 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
   const workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   const leaseTtlMs = options.leaseTtlMs ?? Number(process.env.SWITCHYARD_LEASE_TTL_MS ?? DEFAULT_LEASE_TTL_MS);
   const agents = options.agents ?? createAgentRunner();
+  // Read once, here: a misspelt SWITCHYARD_AGENTS stops the process at start instead of running agents live.
+  const agentMode = agentModeFromEnv();
   const agentSessions = createDatabaseAgentSessionStore(db);
   const artifacts = createDatabaseArtifactStore(db);
   /** Every project's runs: what the worker pool claims from. */
@@ -77,7 +79,8 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
           relaxedDb: options.database.relaxed,
         }),
         events: busEventSink(options.bus, project.id),
-        agents,
+        // Recorded agents are the project's: its cassettes folder, in record or replay mode.
+        agents: withCassettes(agents, { mode: agentMode, dir: layout.cassettesDir }),
         agentSessions,
         artifacts,
         executionsDir: layout.executionsDir,
