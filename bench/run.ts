@@ -13,6 +13,7 @@ import { closeBenchDatabases, openBenchDatabases } from './database.ts';
 import type { BenchDatabases } from './database.ts';
 import { benchPeerDbos } from './dbos.ts';
 import { benchEngine } from './engine.ts';
+import { benchGit } from './git.ts';
 import { benchRecovery } from './recovery.ts';
 import { benchRuns } from './runs.ts';
 import { benchUi } from './ui.ts';
@@ -46,6 +47,7 @@ const SUITES: Record<string, (log: Log) => Promise<Figures>> = {
   ws: benchWebSocketFanout,
   recovery: benchRecovery,
   cli: benchCli,
+  git: benchGit,
 };
 
 const only = process.argv.slice(2);

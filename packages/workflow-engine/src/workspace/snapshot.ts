@@ -31,6 +31,8 @@ export async function commitStep(dir: string, step: StepIdentity): Promise<strin
  * made on, so a concurrent writer fails loudly instead of being overwritten.
  */
 async function commitWorktree(dir: string, message: string, target: string): Promise<string | null> {
+  // One process answers the common case of a step that changed nothing; staging and comparing trees take three.
+  if ((await gitText(dir, ['status', '--porcelain', '--untracked-files=all'])) === '') return null;
   await runGit(dir, ['add', '--all']);
   const tree = await gitText(dir, ['write-tree']);
   const [head, headTree] = (await gitText(dir, ['rev-parse', 'HEAD', 'HEAD^{tree}'])).split('\n');
