@@ -2,7 +2,9 @@
  * `api.board_query_ms`: the board's reads through the real app (`app.inject`, no socket) on projects holding
  * 1,000, 10,000 and 100,000 runs, on PGlite and PostgreSQL: the board itself (`GET /api/board`: active runs, failed
  * ones and those finished in the last day, as cards), the active runs' first page, and a page in the middle of the
- * list. The goal is a figure flat in the number of runs (`ratio_100000_to_1000`). The runs are seeded with
+ * list. The goal is a figure flat in the number of runs (`ratio_100000_to_1000`): a project's history grows, the work
+ * in flight does not, so every project has the same newest 1,000 runs (the status cycle below, 300 of them active)
+ * and, below them, history older than a day (completed, 1 in 20 cancelled) up to its size. The runs are seeded with
  * `insert … select generate_series` — one statement per table, seconds rather than minutes — all three projects
  * before any is measured, and no worker pool runs, so nothing changes them while they are read.
  */
@@ -22,7 +24,9 @@ const STEPS_PER_RUN = 3;
 const REQUESTS = 30;
 const WARMUP_REQUESTS = 5;
 
-/** Out of every 20 runs: 11 completed, 2 failed, 1 cancelled, 2 running, 2 pending, 1 waiting, 1 paused. */
+/** The newest runs of every project, whatever its size: the board's cards come from these. */
+const RECENT_RUNS = 1_000;
+/** Out of every 20 of the recent runs: 11 completed, 2 failed, 1 cancelled, 2 running, 2 pending, 1 waiting, 1 paused. */
 const STATUS_CYCLE = [
   ...Array<string>(11).fill('completed'),
   'failed',
@@ -45,7 +49,7 @@ interface Query {
 }
 
 function queriesFor(projectId: string, runs: number): Record<QueryName, Query> {
-  const active = (runs / STATUS_CYCLE.length) * STATUS_CYCLE.filter((s) => ACTIVE.includes(s)).length;
+  const active = (RECENT_RUNS / STATUS_CYCLE.length) * STATUS_CYCLE.filter((s) => ACTIVE.includes(s)).length;
   const page = (total: number) => (body: unknown) => {
     const answer = body as { data: unknown[]; pagination: { total: number } };
     return answer.data.length === 50 && answer.pagination.total === total;
@@ -88,14 +92,17 @@ async function seed(database: BenchDatabase, projectId: string, runs: number): P
     insert into workflow_runs (project_id, workflow_definition_id, name, args, status, current_phase,
       current_step_index, error, started_at, completed_at, created_at, updated_at)
     select ${projectId}::uuid, definitions.id, 'Fix issue #' || i, jsonb_build_object('issue', i),
-      (${textArray(STATUS_CYCLE)})[1 + i % ${int(STATUS_CYCLE.length)}],
-      (${textArray(PHASES)})[1 + i % ${int(PHASES.length)}],
-      ${int(STEPS_PER_RUN)},
-      case when (${textArray(STATUS_CYCLE)})[1 + i % ${int(STATUS_CYCLE.length)}] = 'failed'
-        then 'step build failed: exit code 1' end,
-      now() - make_interval(mins => i), now() - make_interval(mins => i) + interval '30 seconds',
-      now() - make_interval(mins => i), now() - make_interval(mins => i)
-    from generate_series(1, ${int(runs)}) as i join definitions on definitions.n = i % 3`);
+      status, (${textArray(PHASES)})[1 + i % ${int(PHASES.length)}], ${int(STEPS_PER_RUN)},
+      case when status = 'failed' then 'step build failed: exit code 1' end,
+      at, at + interval '30 seconds', at, at
+    from generate_series(1, ${int(runs)}) as i
+    join definitions on definitions.n = i % 3
+    cross join lateral (select
+      case when i <= ${int(RECENT_RUNS)} then (${textArray(STATUS_CYCLE)})[1 + i % ${int(STATUS_CYCLE.length)}]
+           when i % 20 = 0 then 'cancelled' else 'completed' end as status,
+      -- History starts two days back, out of the board's window of finished runs.
+      now() - make_interval(mins => i) - case when i <= ${int(RECENT_RUNS)} then interval '0' else interval '2 days' end
+        as at) as run`);
   await db.execute(sql`
     insert into workflow_run_steps (workflow_run_id, step_id, step_index, name, phase, type, status, output,
       started_at, finished_at)
@@ -186,9 +193,10 @@ export async function benchBoardQuery(databases: BenchDatabases, log: (line: str
   return {
     'api.board_query_ms': {
       seeded:
-        `${SIZES.join(' / ')} runs, a project each (${STATUS_CYCLE.length}-run cycle: 55% completed, 10% failed, ` +
-        `5% cancelled, 10% running, 10% pending, 5% waiting, 5% paused; 4 phases; 3 templates), ${STEPS_PER_RUN} ` +
-        'steps each, no comments or artifacts',
+        `${SIZES.join(' / ')} runs, a project each: the newest ${RECENT_RUNS} in a ${STATUS_CYCLE.length}-run cycle ` +
+        '(55% completed, 10% failed, 5% cancelled, 10% running, 10% pending, 5% waiting, 5% paused), the rest ' +
+        `history older than a day (95% completed, 5% cancelled); 4 phases; 3 templates; ${STEPS_PER_RUN} steps ` +
+        'each, no comments or artifacts',
       requests: REQUESTS,
       pglite,
       postgres,
