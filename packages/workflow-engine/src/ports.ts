@@ -210,8 +210,8 @@ export type WorkflowEvent =
   | EventBase<'workflow.step.completed', { step_id: string; phase: string; status: StepStatus; result: StepResult }>
   | EventBase<
       'workflow.execution.status_changed',
-      /** `previous_status` is null for a run just created. */
-      { status: RunStatus; previous_status: RunStatus | null; error?: string | null }
+      /** `previous_status` is null for a run just created; `wake_at` is set for a run that went to sleep. */
+      { status: RunStatus; previous_status: RunStatus | null; error?: string | null; wake_at?: string }
     >
   | EventBase<'workflow.execution.phase_changed', { phase: string; previous_phase: string | null }>
   | EventBase<'workflow.comment.created', { step_id: string | null; comment: RunComment }>

@@ -27,6 +27,8 @@ export const BoardCard = z.object({
   status: RunStatus,
   current_phase: z.string().nullable(),
   waiting_gate: z.string().nullable(),
+  /** When a sleeping run (`ctx.sleep`) wakes: it waits on no one. */
+  wake_at: timestamp().nullable().optional(),
   pause_requested: z.enum(['boundary', 'now']).nullable(),
   /** The run's error, cut to a line's length. */
   error: z.string().nullable(),

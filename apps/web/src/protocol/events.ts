@@ -38,6 +38,8 @@ export const WorkflowEvent = z.discriminatedUnion('type', [
     /** Null for a run just created. */
     previous_status: RunStatus.nullable(),
     error: z.string().nullable().optional(),
+    /** Set when the run went to sleep (`ctx.sleep`): when it wakes. */
+    wake_at: z.string().optional(),
   }),
   event('workflow.execution.phase_changed', { phase: z.string(), previous_phase: z.string().nullable() }),
   event('workflow.comment.created', { step_id: z.string().nullable(), comment: Comment }),

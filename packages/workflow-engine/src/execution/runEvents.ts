@@ -16,6 +16,7 @@ export function statusChanged(run: WorkflowRun, previous: RunStatus | null): Wor
       status: run.status,
       previous_status: previous,
       ...(run.error ? { error: run.error } : {}),
+      ...(run.wakeAt ? { wake_at: run.wakeAt } : {}),
     },
   };
 }

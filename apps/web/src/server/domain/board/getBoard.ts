@@ -66,6 +66,7 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
         status: workflowRuns.status,
         current_phase: workflowRuns.current_phase,
         waiting_gate: workflowRuns.waiting_gate,
+        wake_at: workflowRuns.wake_at,
         pause_requested: workflowRuns.pause_requested,
         error: sql<string | null>`left(${workflowRuns.error}, 300)`,
         args_preview: sql<string>`left(${workflowRuns.args}::text, ${ARGS_PREVIEW_CHARS})`,
@@ -160,6 +161,7 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
         ...recovery(run as { recovered_at?: string | Date | null; recovered_at_step?: number | null }),
         started_at: iso(run.started_at),
         completed_at: iso(run.completed_at),
+        wake_at: iso(run.wake_at),
         created_at: iso(run.created_at)!,
         updated_at: iso(run.updated_at)!,
       };

@@ -82,6 +82,11 @@ export const WorkflowCard = memo(function WorkflowCard({ bindNode, dragHandle, .
             at {props.phases.find((p) => p.id === card.waiting_gate)?.label ?? card.waiting_gate}
           </span>
         )}
+        {card.status === 'waiting' && card.wake_at && (
+          <span className="card-gate" title={card.wake_at}>
+            sleeps until {new Date(card.wake_at).toLocaleTimeString()}
+          </span>
+        )}
         {card.pause_requested && card.status === 'running' && <span className="card-gate">pausing…</span>}
       </div>
       <Progress done={card.steps_done} total={card.steps_total} finished={card.status === 'completed'} />

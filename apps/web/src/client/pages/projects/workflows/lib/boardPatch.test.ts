@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Board, BoardCard } from '../../../../../protocol/board.ts';
 import { patchBoard } from './boardPatch.ts';
+import { waitingOnYou } from './waiting.ts';
 
 const RUN = '00000000-0000-4000-8000-000000000001';
 const OTHER = '00000000-0000-4000-8000-000000000002';
@@ -81,6 +82,21 @@ describe('patching the board with a WebSocket event', () => {
     })!;
     expect(after.cards[0]).toMatchObject({ status: 'waiting', waiting_gate: 'review' });
     expect(after.counts).toEqual({ running: 1, waiting: 1 });
+  });
+
+  it('keeps a run that went to sleep off every gate and out of the Waiting-on-you lane, with its wake time', () => {
+    const wakeAt = '2026-12-01T13:00:00.000Z';
+    const after = patch(board(), {
+      type: 'workflow.execution.status_changed',
+      data: { execution_id: RUN, status: 'waiting', previous_status: 'running', wake_at: wakeAt },
+    })!;
+    expect(after.cards[0]).toMatchObject({ status: 'waiting', waiting_gate: null, wake_at: wakeAt });
+    expect(waitingOnYou(after.cards).map((c) => c.id)).not.toContain(RUN);
+    const awake = patch(after, {
+      type: 'workflow.execution.status_changed',
+      data: { execution_id: RUN, status: 'running', previous_status: 'waiting' },
+    })!;
+    expect(awake.cards[0]).toMatchObject({ status: 'running', wake_at: null });
   });
 
   it('answers null for a run the board has not seen, so the caller fetches the board', () => {
