@@ -244,6 +244,25 @@ describe('choosing a workspace', () => {
     expect(existsSync(join(project, '.agent', 'workflows', 'executions'))).toBe(false);
   });
 
+  it('says git is missing when a worktree is asked for without it, and runs in place by default', async () => {
+    const project = await gitRepo();
+    const { executor, workspaceOf } = setup(project);
+    const definition = await notesTemplate();
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(executor.start(definition, { word: 'x' }, { workspace: 'worktree' })).rejects.toMatchObject({
+        code: 'git_unavailable',
+        kind: 'unavailable',
+        message: 'git is not installed (no git program on PATH)',
+      });
+      const run = await executor.start(definition, { word: 'x' });
+      expect(await workspaceOf(run.id)).toEqual({ mode: 'in-place' });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('starts from the commit of a detached HEAD, and from HEAD without the uncommitted changes of the main checkout', async () => {
     const project = await gitRepo({ 'notes.txt': 'start\n' });
     git(project, 'checkout', '--quiet', '--detach', 'HEAD');
