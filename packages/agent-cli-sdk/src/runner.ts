@@ -179,7 +179,7 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
             }
           } else if (event.type === 'message.text') {
             record.text = event.delta ? record.text + event.text : event.text;
-          } else if (event.type === 'usage') {
+          } else if (event.type === 'usage' && !record.stop) {
             record.usage = event.usage;
             record.costUsd = event.costUsd;
           } else if (event.type === 'result') {
@@ -188,7 +188,9 @@ export function createAgentRunner(options: AgentRunnerOptions = {}): AgentRunner
           }
         }
         const progress = parser.progress();
-        record.turns = progress.turns;
+        // A stopped run reports what it had spent when it was stopped: lines the CLI wrote before the kill reached
+        // it (many, on a loaded machine) are still logged, but do not move the figures past the stop.
+        if (!record.stop) record.turns = progress.turns;
         const overBudget = record.result ? null : checkBudget(request, progress.turns, progress.costUsd);
         if (overBudget) requestStop('budget', overBudget);
       }
