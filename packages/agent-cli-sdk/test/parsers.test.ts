@@ -1,9 +1,14 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createClaudeParser } from '../src/adapters/claude.ts';
 import { createCodexParser } from '../src/adapters/codex.ts';
 import { createGeminiParser, readableGeminiError } from '../src/adapters/gemini.ts';
 import type { AgentEvent } from '../src/events.ts';
 import { recordedStream } from './fixtures/index.ts';
+import { useTempDirs } from './helpers.ts';
+
+const tempDir = useTempDirs();
 
 const parseAll = (parser: { parseLine(line: string): AgentEvent[] }, lines: string[]) =>
   lines.flatMap((line) => parser.parseLine(line));
@@ -67,6 +72,34 @@ describe('the Claude stream parser', () => {
 });
 
 describe('the Codex stream parser', () => {
+  it('subtracts the usage the resumed thread had before the run, read from its rollout file', () => {
+    const codexHome = tempDir('codex-home-');
+    const thread = '01a21319-a84e-7132-93b4-5f0c15804e90';
+    const day = path.join(codexHome, 'sessions', '2026', '11', '25');
+    mkdirSync(day, { recursive: true });
+    const tokenCount = (input: number, output: number) =>
+      JSON.stringify({
+        type: 'event_msg',
+        payload: { type: 'token_count', info: { total_token_usage: { input_tokens: input, output_tokens: output } } },
+      });
+    writeFileSync(
+      path.join(day, `rollout-2026-11-25T14-28-16-${thread}.jsonl`),
+      [JSON.stringify({ type: 'session_meta', payload: { id: thread } }), tokenCount(42, 17), tokenCount(84, 34)].join(
+        '\n',
+      ),
+    );
+    const run = (env: NodeJS.ProcessEnv) => ({
+      request: { agent: 'codex' as const, prompt: 'again', cwd: '/', resumeSessionId: thread },
+      env,
+    });
+    const resumed = parseAll(createCodexParser(run({ CODEX_HOME: codexHome })), recordedStream('codex-resume'));
+    // The thread's totals are 126/51 after this run; 84/34 of them were spent before it.
+    expect(resumed.find((event) => event.type === 'result')).toMatchObject({ usage: { input: 42, output: 17 } });
+    // Without a rollout to read, the run reports what Codex reports: the thread's totals.
+    const unknown = parseAll(createCodexParser(run({ HOME: tempDir() })), recordedStream('codex-resume'));
+    expect(unknown.find((event) => event.type === 'result')).toMatchObject({ usage: { input: 126, output: 51 } });
+  });
+
   it('reads a reasoning run in order and ends it with a result', () => {
     const events = parseAll(createCodexParser(), recordedStream('codex-thinking'));
     expect(events.map((event) => event.type)).toEqual([
