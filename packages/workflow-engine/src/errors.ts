@@ -155,6 +155,19 @@ export class JournalRecordNotFoundError extends WorkflowError {
   }
 }
 
+/** A follow-up that cannot be sent to this step: not an agent step, no session, or its turn still running. */
+export class FollowUpRefusedError extends WorkflowError {
+  readonly code = 'follow_up_refused';
+  readonly kind = 'conflict';
+  constructor(
+    readonly runId: string,
+    readonly stepId: string,
+    readonly reason: string,
+  ) {
+    super(`a follow-up to step "${stepId}" of run ${runId} cannot be sent: ${reason}`);
+  }
+}
+
 /** A step whose journal record is final (completed or skipped) cannot start again: replay returns its result. */
 export class StepAlreadyFinalError extends WorkflowError {
   readonly code = 'step_already_final';

@@ -21,6 +21,8 @@ import { RunContext } from './RunContext.ts';
 import { killRunProcesses } from './stepProcesses.ts';
 import { statusChanged } from './runEvents.ts';
 import { toJsonValue } from './runStep.ts';
+import { followUpAgentStep } from './followUp.ts';
+import type { FollowUpOutcome } from './followUp.ts';
 
 export interface ExecutorOptions {
   store: RunStore;
@@ -340,7 +342,16 @@ export function createExecutor(options: ExecutorOptions) {
     }
   }
 
-  return { workerId, store, start, execute, run, pause, cancel, resume, advance, rerun, shutdown };
+  /**
+   * Sends a person's message to an agent step whose turn has ended: its session continues, its log grows, and the
+   * exchange is journaled as the step's comments (followUp.ts). Resolves once the agent has answered.
+   */
+  function followUp(runId: string, stepId: string, message: string): Promise<FollowUpOutcome> {
+    const deps = { store, events, agents: options.agents, files: filesOf(runId), workingDir: workingDir() };
+    return followUpAgentStep(deps, runId, stepId, message);
+  }
+
+  return { workerId, store, start, execute, run, pause, cancel, resume, advance, rerun, followUp, shutdown };
 }
 
 function describeFailure(error: unknown): string {
