@@ -43,6 +43,9 @@ export const BoardCard = z.object({
   activity: z.string().nullable(),
   /** Sum of the agents' own reported cost over the run's active steps. */
   cost_usd: z.number().nonnegative(),
+  /** Lines the commits of a worktree run's active steps added and deleted (0 for a run in place). */
+  additions: z.number().int().nonnegative().optional(),
+  deletions: z.number().int().nonnegative().optional(),
   /** When the run entered its current phase (its first step there started). */
   phase_entered_at: timestamp().nullable(),
   comment_count: z.number().int().nonnegative(),

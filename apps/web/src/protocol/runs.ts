@@ -35,6 +35,14 @@ export const StepResult = z.object({
   artifacts: z.array(StepArtifact).optional(),
   /** In a worktree run: the commit of the step's changes on the run's branch (absent when it changed nothing). */
   commit: z.string().optional(),
+  /** What that commit changed. */
+  changes: z
+    .object({
+      files: z.number().int().nonnegative(),
+      additions: z.number().int().nonnegative(),
+      deletions: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type StepResult = z.infer<typeof StepResult>;
 

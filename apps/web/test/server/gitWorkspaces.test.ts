@@ -87,7 +87,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     expect(existsSync(created.workspace.path!)).toBe(false);
     expect(git(t.projectDir, 'worktree', 'list', '--porcelain')).not.toContain(created.workspace.path!);
     expect(git(t.projectDir, 'rev-parse', created.workspace.branch!)).toBe(tip);
-  });
+  }, 90_000);
 
   it('forks a run from a step: the earlier steps replay from the copied journal, the branch starts at that step’s base', async () => {
     t = await startTestServer(kind);
@@ -134,7 +134,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     expect(ErrorEnvelope.parse(bad.body).error.details.fields).toEqual([
       { field: 'from_step_id', message: `step ${forked.steps[0]!.id} belongs to another run` },
     ]);
-  });
+  }, 90_000);
 
   it('runs in place when asked, with empty diffs, and refuses a worktree outside a repository or a mode it does not know', async () => {
     t = await startTestServer(kind);
@@ -172,5 +172,5 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     expect(existsSync(join(t.projectDir, 'counter.txt'))).toBe(true);
     const diff = ChangeSet.parse((await t.api('GET', `/api/workflow-executions/${created.id}/diff`)).body);
     expect(diff).toMatchObject({ workspace: 'in-place', from: null, to: null, files: [], stats: { files: 0 } });
-  });
+  }, 90_000);
 });

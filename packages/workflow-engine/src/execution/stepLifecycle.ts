@@ -85,8 +85,7 @@ export async function runNewStep(
   };
   if (error) result.error = error;
   if (published.artifacts.length > 0) result.artifacts = published.artifacts;
-  const sha = await commitWorkspaceStep(scope, id, spec);
-  if (sha) result.commit = sha;
+  await commitWorkspaceStep(scope, id, spec, result);
   await commit(scope, id, started, { status: result.status, result, error });
   saveCheckpoint(scope, id);
   if (log) scope.writes.add(writeStepSummary(log, id, spec, result));

@@ -4,7 +4,7 @@
  * step's durability point. A run in place has no workspace and none of this happens.
  */
 import type { JournalRecord } from '../ports.ts';
-import type { StepSpec } from '../types/step.ts';
+import type { StepResult, StepSpec } from '../types/step.ts';
 import type { RunScope } from './runScope.ts';
 
 /**
@@ -39,8 +39,18 @@ export async function beforeWorkspaceStep(
   }
 }
 
-/** After a step finished: its changes as a commit on the run branch, or undefined (nothing changed, in place). */
-export async function commitWorkspaceStep(scope: RunScope, id: string, spec: StepSpec): Promise<string | undefined> {
-  const sha = await scope.deps.workspace?.afterStep({ stepId: id, name: spec.name ?? id });
-  return sha ?? undefined;
+/**
+ * After a step finished: its changes as a commit on the run branch, its sha and counts set on the result that is
+ * about to be journaled. Nothing is set for a step that changed nothing, or in place.
+ */
+export async function commitWorkspaceStep(
+  scope: RunScope,
+  id: string,
+  spec: StepSpec,
+  result: StepResult,
+): Promise<void> {
+  const commit = await scope.deps.workspace?.afterStep({ stepId: id, name: spec.name ?? id });
+  if (!commit) return;
+  result.commit = commit.sha;
+  result.changes = commit.changes;
 }

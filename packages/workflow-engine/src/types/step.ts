@@ -103,6 +103,8 @@ export interface StepResult<T = unknown> {
    * so a step whose result is in the journal has its commit. Absent when it changed nothing, or runs in place.
    */
   commit?: string;
+  /** What that commit changed: files, and lines added and deleted. */
+  changes?: { files: number; additions: number; deletions: number };
 }
 
 /**

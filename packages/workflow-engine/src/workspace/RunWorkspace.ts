@@ -5,7 +5,7 @@
  */
 import type { StepResult } from '../types/step.ts';
 import { commitStep, restoreWorktree } from './snapshot.ts';
-import type { RestoreOutcome } from './snapshot.ts';
+import type { ChangeCounts, RestoreOutcome } from './snapshot.ts';
 import { openWorktree, worktreeDir } from './worktree.ts';
 import type { WorktreeRecord } from './worktree.ts';
 
@@ -51,10 +51,10 @@ export class RunWorkspace {
     return outcome;
   }
 
-  /** After a step finished: its changes committed, the sha (null when it changed nothing). */
-  async afterStep(step: { stepId: string; name: string }): Promise<string | null> {
-    const sha = await commitStep(this.dir, { runId: this.runId, ...step });
-    if (sha) this.head = sha;
-    return sha;
+  /** After a step finished: its changes committed, the sha and counts (null when it changed nothing). */
+  async afterStep(step: { stepId: string; name: string }): Promise<{ sha: string; changes: ChangeCounts } | null> {
+    const commit = await commitStep(this.dir, { runId: this.runId, ...step });
+    if (commit) this.head = commit.sha;
+    return commit;
   }
 }

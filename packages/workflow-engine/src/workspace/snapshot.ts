@@ -20,9 +20,32 @@ export function stepCommitMessage(step: StepIdentity): string {
   return `${step.stepId}: ${step.name}\n\n${SWITCHYARD_COMMIT_TRAILER}: ${step.runId}\n`;
 }
 
-/** Commits everything changed in the worktree onto its branch: the new commit's sha, or null when nothing changed. */
-export async function commitStep(dir: string, step: StepIdentity): Promise<string | null> {
-  return commitWorktree(dir, stepCommitMessage(step), 'HEAD');
+/** What a commit changed: files, and lines added and deleted (binary files count as files only). */
+export interface ChangeCounts {
+  files: number;
+  additions: number;
+  deletions: number;
+}
+
+/**
+ * Commits everything changed in the worktree onto its branch: the new commit's sha and what it changed, or null
+ * when nothing changed.
+ */
+export async function commitStep(
+  dir: string,
+  step: StepIdentity,
+): Promise<{ sha: string; changes: ChangeCounts } | null> {
+  const sha = await commitWorktree(dir, stepCommitMessage(step), 'HEAD');
+  if (!sha) return null;
+  const numstat = await gitText(dir, ['diff-tree', '--numstat', '-r', '-M', '--no-commit-id', sha]);
+  const changes: ChangeCounts = { files: 0, additions: 0, deletions: 0 };
+  for (const line of numstat.split('\n').filter(Boolean)) {
+    const [added, deleted] = line.split('\t');
+    changes.files++;
+    changes.additions += Number(added) || 0;
+    changes.deletions += Number(deleted) || 0;
+  }
+  return { sha, changes };
 }
 
 /**

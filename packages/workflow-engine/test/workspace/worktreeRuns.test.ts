@@ -76,6 +76,9 @@ describe('worktree runs', () => {
       ['look', undefined],
       ['check-notes', git(project, 'rev-parse', workspace.branch)],
     ]);
+    // With what each commit changed: notes.txt gained a line, out/made.txt is new.
+    expect(journal[0]!.result?.changes).toEqual({ files: 2, additions: 2, deletions: 0 });
+    expect(journal[1]!.result?.changes).toBeUndefined();
     // The main checkout is untouched: same HEAD, same file, nothing to commit (the worktree folder is excluded).
     expect(git(project, 'rev-parse', 'HEAD')).toBe(mainHead);
     expect(readFileSync(join(project, 'notes.txt'), 'utf8')).toBe('start\n');

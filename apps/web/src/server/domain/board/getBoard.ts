@@ -99,6 +99,8 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
         started_at: workflowRunSteps.started_at,
         log_directory_path: workflowRunSteps.log_directory_path,
         cost: sql<number | null>`(${workflowRunSteps.output}->'data'->>'costUsd')::float8`,
+        additions: sql<number | null>`(${workflowRunSteps.output}->'changes'->>'additions')::int`,
+        deletions: sql<number | null>`(${workflowRunSteps.output}->'changes'->>'deletions')::int`,
         tail: sql<
           string | null
         >`coalesce(right(${workflowRunSteps.output}->'data'->>'stdout', 400), left(${workflowRunSteps.output}->'data'->>'text', 400), ${workflowRunSteps.error}->>'message')`,
@@ -156,6 +158,8 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
         },
         activity,
         cost_usd: runSteps.reduce((sum, s) => sum + (Number(s.cost) || 0), 0),
+        additions: runSteps.reduce((sum, s) => sum + (Number(s.additions) || 0), 0),
+        deletions: runSteps.reduce((sum, s) => sum + (Number(s.deletions) || 0), 0),
         phase_entered_at: iso(inPhase[0]?.started_at ?? null),
         artifact_count: runSteps.reduce((sum, s) => sum + Number(s.artifacts), 0),
         ...recovery(run as { recovered_at?: string | Date | null; recovered_at_step?: number | null }),

@@ -1,7 +1,7 @@
 /**
  * A run on the board: name, template, status (glyph and word, never colour alone), steps done, the current step
- * with its latest activity line, cost so far, time in phase, comment and artifact counts, and a badge when a
- * restarted server resumed it. Click or Enter opens the detail; Space picks it up to move it by keyboard.
+ * with its latest activity line, cost so far, lines its commits added and deleted, time in phase, comment and
+ * artifact counts, and a badge when a restarted server resumed it. Click or Enter opens the detail; Space picks it up to move it by keyboard.
  */
 import { memo } from 'react';
 import type { CSSProperties, HTMLAttributes } from 'react';
@@ -110,6 +110,17 @@ export const WorkflowCard = memo(function WorkflowCard({ bindNode, dragHandle, .
         {Number.isFinite(inPhase) && card.status !== 'completed' && card.status !== 'cancelled' && (
           <span className="chip" title="Time in this phase">
             <Icon name="clock" /> {formatDuration(inPhase)}
+          </span>
+        )}
+        {((card.additions ?? 0) > 0 || (card.deletions ?? 0) > 0) && (
+          <span
+            className="chip"
+            data-testid="card-changes"
+            aria-label={`${card.additions ?? 0} lines added, ${card.deletions ?? 0} deleted`}
+            title="Lines the run's commits added and deleted"
+          >
+            <span className="diff-count-add">+{card.additions ?? 0}</span>{' '}
+            <span className="diff-count-del">−{card.deletions ?? 0}</span>
           </span>
         )}
         {card.comment_count > 0 && (

@@ -61,6 +61,8 @@ function patchCard(card: BoardCard, event: WorkflowEvent, phases: Phase[] | unde
         ...card,
         steps_done: card.steps_done + 1,
         cost_usd: card.cost_usd + costOf(event.data.result),
+        additions: (card.additions ?? 0) + (event.data.result.changes?.additions ?? 0),
+        deletions: (card.deletions ?? 0) + (event.data.result.changes?.deletions ?? 0),
         current_step: card.current_step && { ...card.current_step, status: event.data.status },
         updated_at: now,
       };
