@@ -16,6 +16,7 @@ import { workflowArtifactRoutes } from './routes/workflow-artifacts.ts';
 import { workflowCommentRoutes } from './routes/workflow-comments.ts';
 import { workflowDefinitionRoutes } from './routes/workflow-definitions.ts';
 import { workflowStepRoutes } from './routes/workflow-steps.ts';
+import { workflowStepFollowUpRoutes } from './routes/workflow-step-follow-ups.ts';
 import { workflowDiffRoutes } from './routes/workflow-diffs.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { boardRoutes } from './routes/board.ts';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(workflowDefinitionRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(workflowRoutes, { ...deps });
   await app.register(workflowStepRoutes, { db, defaultProjectId: deps.defaultProjectId });
+  await app.register(workflowStepFollowUpRoutes, { ...deps });
   await app.register(workflowDiffRoutes, { db });
   await app.register(workflowCommentRoutes, { db, bus: deps.bus });
   await app.register(workflowArtifactRoutes, { db, bus: deps.bus, maxUploadBytes: deps.maxUploadBytes });
