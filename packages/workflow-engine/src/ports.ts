@@ -161,6 +161,11 @@ export interface RunStore {
   requestCancel(runId: string): Promise<WorkflowRun>;
   /** Make a paused or failed run runnable again; its journal replays. */
   resumeRun(runId: string): Promise<WorkflowRun>;
+  /**
+   * Journals a person's answer as the result of the input step a waiting run stands at (`ctx.waitForInput`), and
+   * makes the run runnable: its replay returns the answer. The answer is validated before, by whoever asks.
+   */
+  answerInput(runId: string, stepId: string, values: Record<string, unknown>): Promise<WorkflowRun>;
   /** Approve the gate a waiting run stands at. */
   approveGate(runId: string, phase: string): Promise<WorkflowRun>;
   /** Supersede the journal records of these phases and make the run runnable again. */

@@ -7,15 +7,9 @@ import { StepSpecError } from '../errors.ts';
 import type { JournalRecord } from '../ports.ts';
 import type { output as ZodOutput, ZodType } from 'zod';
 import type { StructuredAgentStepInput, WorkflowContext } from '../types/context.ts';
-import type {
-  AgentStepOutput,
-  ArtifactInput,
-  StepArtifact,
-  StepInput,
-  StepResult,
-  StepType,
-} from '../types/step.ts';
+import type { AgentStepOutput, ArtifactInput, StepArtifact, StepInput, StepResult, StepType } from '../types/step.ts';
 import { publishArtifact } from './artifacts.ts';
+import type { InputOptions } from '../types/step.ts';
 import type { RunStatus } from '../types/status.ts';
 import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import { BackgroundWrites } from './backgroundWrites.ts';
@@ -27,7 +21,8 @@ import { saveCheckpoint } from './runScope.ts';
 import type { RunContextDeps, RunScope } from './runScope.ts';
 import { SuspensionLatch } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
-import { runContextStep, runSleep } from './contextSteps.ts';
+import { runContextStep, runInput, runSleep } from './contextSteps.ts';
+import { argsJsonSchema } from '../parser/WorkflowDefinition.ts';
 import { runNewStep, skipStep } from './stepLifecycle.ts';
 import { assertStepId, normalizeStepSpec } from './stepSpec.ts';
 
@@ -181,6 +176,40 @@ export class RunContext implements WorkflowContext {
     return result as StepResult<{ wakeAt: string }>;
   }
 
+  async waitForInput<T = Record<string, unknown>>(id: string, options: InputOptions): Promise<StepResult<T>> {
+    const { scope } = this;
+    await this.pauseOnWriteFailure();
+    scope.suspension.throwIfSuspended();
+    assertStepId(id);
+    if (typeof options?.prompt !== 'string' || options.prompt.trim() === '') {
+      throw new StepSpecError(id, 'an input step needs a non-empty `prompt`');
+    }
+    const schema = isZodLike(options.schema)
+      ? argsJsonSchema(options.schema as never)
+      : (options.schema as Record<string, unknown> | undefined);
+    if (!schema || schema.type !== 'object' || typeof schema.properties !== 'object') {
+      throw new StepSpecError(id, '`schema` must be a zod object or the JSON schema of an object');
+    }
+    const timeoutMs = typeof options.timeout === 'string' ? parseDuration(options.timeout) : options.timeout;
+    if (options.timeout !== undefined && (timeoutMs === undefined || !(timeoutMs > 0))) {
+      throw new StepSpecError(
+        id,
+        `timeout must be a duration such as 30s, 5m or 1h, got ${JSON.stringify(options.timeout)}`,
+      );
+    }
+    const phase = this.phaseOf(id, options.phase);
+    const request = {
+      prompt: options.prompt,
+      schema,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(options.default ? { default: options.default } : {}),
+    };
+    const result = await replayOrRun(scope.cursor, contextCall(id, 'input'), (slot) =>
+      runInput(scope, id, { phase, name: options.name ?? id, request }, slot),
+    );
+    return result as StepResult<T>;
+  }
+
   exec(id: string, command: string | string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
     return this.step(id, { type: 'script', command, phase: this.phaseOf(id), ...options });
   }
@@ -268,4 +297,9 @@ function assertArtifactInput(id: string, artifact: ArtifactInput): ArtifactInput
     }
   }
   return artifact;
+}
+
+/** A zod schema, possibly from a template's own copy of zod: anything with `safeParse`. */
+function isZodLike(schema: unknown): boolean {
+  return typeof (schema as { safeParse?: unknown } | null)?.safeParse === 'function';
 }

@@ -4,6 +4,8 @@ export type Suspension =
   | { status: 'waiting'; gate: string }
   /** Sleeping in `ctx.sleep`: the run holds nothing until a worker claims it at `wakeAt`. */
   | { status: 'waiting'; wakeAt: string }
+  /** Waiting for a person's answer to the input step `input` (`ctx.waitForInput`). */
+  | { status: 'waiting'; input: string }
   | { status: 'cancelled' }
   | { status: 'lease_lost' }
   /**

@@ -1,5 +1,5 @@
 /**
- * Context calls journaled as steps of their own (`ctx.artifact`, `ctx.sleep`): the call is held against the journal like any
+ * Context calls journaled as steps of their own (`ctx.artifact`, `ctx.sleep`, `ctx.waitForInput`): the call is held against the journal like any
  * step (replay.ts), and one that must really run has its start journaled, does its work once, and commits its
  * outcome as a step's commit does (stepLifecycle.ts).
  */
@@ -136,5 +136,92 @@ export async function runSleep(
   };
   await commit(scope, id, { start, durableStart: true }, { status: 'completed', result, error: null });
   saveCheckpoint(scope, id);
+  return result;
+}
+
+/** What `ctx.waitForInput` journals: the question, the form's JSON schema, and what a timeout answers. */
+export interface InputRequest {
+  prompt: string;
+  /** An object schema: `properties` of type string, number, integer, boolean, array or object; `required`. */
+  schema: Record<string, unknown>;
+  timeoutMs?: number;
+  /** The answer when the timeout passes; without it, a timeout fails the step. */
+  default?: Record<string, unknown>;
+}
+
+/**
+ * `ctx.waitForInput`: its start journals the question and its form; the run then waits (status `waiting`, with the
+ * timeout as its wake time when there is one) holding nothing, until a person's answer is journaled as the step's
+ * result (`RunStore.answerInput`) and the run replays past it. Taken up at its timeout, it completes with the
+ * default answer, or fails without one.
+ */
+export async function runInput(
+  scope: RunScope,
+  id: string,
+  { phase, name, request }: { phase: string; name: string; request: InputRequest },
+  { position, recorded }: JournalSlot,
+): Promise<StepResult> {
+  const { control, deps, suspension } = scope;
+  await suspension.guard(() => control.atBoundary());
+  await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
+  const waiting = recorded?.status === 'running' && recorded.type === 'input';
+  const startedAt = waiting ? recorded.startedAt : new Date().toISOString();
+  const journaled = waiting ? (recorded.input as { timeoutAt?: string }) : undefined;
+  const timeoutAt = journaled
+    ? journaled.timeoutAt
+    : request.timeoutMs !== undefined
+      ? new Date(Date.now() + request.timeoutMs).toISOString()
+      : undefined;
+  const start: JournalRecordStart = {
+    stepId: id,
+    index: position,
+    name,
+    phase,
+    type: 'input',
+    input: {
+      prompt: request.prompt,
+      schema: request.schema,
+      ...(timeoutAt ? { timeoutAt } : {}),
+      ...(request.default ? { default: request.default } : {}),
+    },
+    attempt: 1,
+    startedAt,
+  };
+  if (!journaled) {
+    await deps.store.startStep(
+      scope.run.id,
+      control.lease,
+      start,
+      withMovedPhase(scope, { currentStepIndex: position }),
+    );
+    scope.run = { ...scope.run, currentStepIndex: position };
+    scope.emit({
+      type: 'workflow.step.started',
+      data: { execution_id: scope.run.id, step_id: id, phase, name, step_type: 'input', attempt: 1 },
+    });
+  }
+  if (!timeoutAt || Date.now() < Date.parse(timeoutAt)) {
+    await setStatus(scope, 'waiting', { wakeAt: timeoutAt ?? null });
+    suspension.suspend({ status: 'waiting', input: id });
+  }
+  const finishedAt = new Date().toISOString();
+  const result: StepResult = request.default
+    ? { status: 'completed', data: request.default, attempts: 1, startedAt, finishedAt }
+    : {
+        status: 'failed',
+        data: null,
+        attempts: 1,
+        startedAt,
+        finishedAt,
+        error: { code: 'input_timeout', message: `no answer came before ${timeoutAt}, and the step has no default` },
+      };
+  await commit(
+    scope,
+    id,
+    { start, durableStart: true },
+    { status: result.status, result, error: result.error ?? null },
+  );
+  saveCheckpoint(scope, id);
+  if (result.error) throw new StepFailedError(id, result.error.message);
   return result;
 }

@@ -23,7 +23,7 @@ import { flowDepthExcess, MAX_YAML_FLOW_DEPTH } from './yamlDepth.ts';
 import { compileExecute } from './yamlExecute.ts';
 import type { CompiledStep } from './yamlExecute.ts';
 import { documentSchema, stepSchemas } from './yamlSchema.ts';
-import type { AgentStepFields, ScriptStepFields, SleepStepFields, YamlArg } from './yamlSchema.ts';
+import type { AgentStepFields, InputStepFields, ScriptStepFields, SleepStepFields, YamlArg } from './yamlSchema.ts';
 
 /** Templates are small; a bigger file is a mistake or an attack. */
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -148,7 +148,8 @@ export function parseYamlTemplate(text: string, file: string): WorkflowDefinitio
 type ParsedStep =
   | ({ kind: 'agent' } & AgentStepFields)
   | ({ kind: 'script' } & ScriptStepFields)
-  | ({ kind: 'sleep' } & SleepStepFields);
+  | ({ kind: 'sleep' } & SleepStepFields)
+  | ({ kind: 'input' } & InputStepFields);
 
 /** Validates one step against the schema of its type; `type` may be left out when `prompt` or `command` says it. */
 function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep | undefined {
@@ -159,7 +160,7 @@ function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep
   }
   const declared = raw.type;
   const kind =
-    declared === 'agent' || declared === 'script' || declared === 'sleep'
+    declared === 'agent' || declared === 'script' || declared === 'sleep' || declared === 'input'
       ? declared
       : declared === undefined
         ? 'prompt' in raw
@@ -179,7 +180,7 @@ function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep
       message:
         declared === undefined
           ? 'is required: type: agent (with a prompt) or type: script (with a command)'
-          : `expected "agent", "script" or "sleep", received ${JSON.stringify(declared)}`,
+          : `expected "agent", "script", "sleep" or "input", received ${JSON.stringify(declared)}`,
     });
     return undefined;
   }
@@ -245,6 +246,32 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
         if (!(error instanceof ExpressionSyntaxError)) throw error;
         issues.push({ path: at('if'), message: `invalid expression ${JSON.stringify(step.if)}: ${error.message}` });
       }
+    }
+
+    if (step.kind === 'input') {
+      const form = buildArgs(step.fields, { root: at('fields') });
+      issues.push(...form.issues);
+      if (step.default && form.issues.length === 0) {
+        const checked = form.schema.safeParse(step.default);
+        if (!checked.success) {
+          issues.push(
+            ...checked.error.issues.map((issue) => ({ message: issue.message, path: at('default', ...issue.path) })),
+          );
+        }
+      }
+      return {
+        id: step.id,
+        name: step.name ?? step.id,
+        phase: step.phase,
+        ...(condition ? { condition } : {}),
+        run: {
+          type: 'input',
+          prompt: template(step.prompt, 'prompt'),
+          schema: form.jsonSchema,
+          ...(step.timeout !== undefined ? { timeoutMs: step.timeout } : {}),
+          ...(step.default ? { default: step.default } : {}),
+        },
+      };
     }
 
     if (step.kind === 'sleep') {

@@ -36,7 +36,14 @@ export interface CompiledStep {
         output?: ZodType;
       }
     | { type: 'script'; command: ParsedTemplate | ParsedTemplate[] }
-    | { type: 'sleep'; durationMs: number };
+    | { type: 'sleep'; durationMs: number }
+    | {
+        type: 'input';
+        prompt: ParsedTemplate;
+        schema: Record<string, unknown>;
+        timeoutMs?: number;
+        default?: Record<string, unknown>;
+      };
 }
 
 /** What `if:` and `{{ }}` read: `args.<name>`, `steps.<id>.output…`, `steps.<id>.status`. */
@@ -69,7 +76,16 @@ export function compileExecute(
       const result =
         step.run.type === 'sleep'
           ? await ctx.sleep(step.id, step.run.durationMs, { phase: step.phase, name: step.name })
-          : await ctx.step(step.id, stepSpec(step, scope, secretEnv));
+          : step.run.type === 'input'
+            ? await ctx.waitForInput(step.id, {
+                prompt: renderTemplate(step.run.prompt, scope),
+                schema: step.run.schema,
+                phase: step.phase,
+                name: step.name,
+                ...(step.run.timeoutMs !== undefined ? { timeout: step.run.timeoutMs } : {}),
+                ...(step.run.default ? { default: step.run.default } : {}),
+              })
+            : await ctx.step(step.id, stepSpec(step, scope, secretEnv));
       scope.steps[step.id] = { output: result.data, status: result.status };
       outputs[step.id] = result.data;
     }
@@ -106,7 +122,8 @@ function stepSpec(step: CompiledStep, scope: Scope, secretEnv: StepEnv): AgentSt
       ...common,
     };
   }
-  if (run.type === 'sleep') throw new Error(`step ${step.id} is a sleep, not a step spec`);
+  if (run.type === 'sleep' || run.type === 'input')
+    throw new Error(`step ${step.id} is a ${run.type} step, not a step spec`);
   return {
     type: 'script',
     // Each element of an array command is rendered on its own: a value can never split into two arguments.

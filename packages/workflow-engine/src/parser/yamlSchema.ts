@@ -134,8 +134,29 @@ export const stepSchemas = {
       return ms;
     }),
   }),
+  /** `type: input`: waits for a person (`ctx.waitForInput`); `fields` are declared like `args:`. */
+  input: strictObject({
+    id: slugSchema,
+    name: z.string().min(1).optional(),
+    phase: z.string(),
+    type: z.literal('input'),
+    if: scalarText.transform(String).optional(),
+    prompt: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required for an input step' : undefined) })
+      .min(1),
+    fields: z.record(argNameSchema, argSchema, {
+      error: (issue) =>
+        issue.input === undefined
+          ? "is required for an input step: the answer's fields, declared like args"
+          : undefined,
+    }),
+    timeout: timeoutSchema.optional(),
+    /** The answer when the timeout passes. */
+    default: z.record(z.string(), z.unknown()).optional(),
+  }),
 };
 
+export type InputStepFields = z.output<(typeof stepSchemas)['input']>;
 export type SleepStepFields = z.output<(typeof stepSchemas)['sleep']>;
 export type AgentStepFields = z.output<(typeof stepSchemas)['agent']>;
 export type ScriptStepFields = z.output<(typeof stepSchemas)['script']>;

@@ -271,6 +271,38 @@ export function resume(state: RunState): void {
   run.completedAt = null;
 }
 
+/** A person answered the input step `stepId`: its record is completed with the answer, and the run may go on. */
+export function answerInput(
+  state: RunState,
+  stepId: string,
+  values: Record<string, unknown>,
+  now: Date,
+): JournalRecord {
+  const run = state.run;
+  const record = activeRecord(state, stepId);
+  if (run.status !== 'waiting' || record?.type !== 'input' || record.status !== 'running') {
+    throw new InvalidTransitionError(run.id, `answer input step "${stepId}"`, describeWait(run, record));
+  }
+  const result = {
+    status: 'completed' as const,
+    data: values,
+    attempts: record.attempt,
+    startedAt: record.startedAt,
+    finishedAt: now.toISOString(),
+  };
+  finish(record, { status: 'completed', result, error: null });
+  run.status = 'pending';
+  run.wakeAt = null;
+  run.currentStepIndex = record.index + 1;
+  return record;
+}
+
+function describeWait(run: WorkflowRun, record: JournalRecord | undefined): string {
+  if (run.status !== 'waiting') return run.status;
+  if (record?.type === 'input') return `waiting, and its input step is ${record.status}`;
+  return run.waitingGate ? `waiting at the gate of phase "${run.waitingGate}"` : 'waiting, but not for this input';
+}
+
 export function approveGate(state: RunState, phase: string): void {
   const run = state.run;
   if (run.status !== 'waiting' || run.waitingGate !== phase) {

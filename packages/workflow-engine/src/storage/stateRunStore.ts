@@ -171,6 +171,16 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
         RUN_ONLY,
       );
     },
+    async answerInput(runId, stepId, values) {
+      return repo.update(
+        runId,
+        (state) => {
+          transitions.answerInput(state, stepId, values, clock.now());
+          return copy(state.run);
+        },
+        ofStep(stepId),
+      );
+    },
     async approveGate(runId, phase) {
       return repo.update(
         runId,

@@ -7,6 +7,7 @@
  * ```
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidTransitionError } from '../errors.ts';
 import type { RunStore } from '../ports.ts';
 import type { Clock } from '../storage/stateRunStore.ts';
 import type { StepResult } from '../types/step.ts';
@@ -253,6 +254,26 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
           });
         }
         expect(await store.nextWakeAt()).toBe(clock.now().getTime() + 10_000);
+      });
+
+      it("journals a person's answer as the input step's result and makes the run runnable, once", async () => {
+        const { store } = await open();
+        const { run, lease } = await claimedRun(store);
+        await store.startStep(run.id, lease, {
+          stepId: 'ask',
+          index: 0,
+          name: 'ask',
+          phase: 'build',
+          type: 'input',
+          input: { prompt: 'Go?' },
+          attempt: 1,
+        });
+        await store.updateRun(run.id, lease, { status: 'waiting' });
+        const answered = await store.answerInput(run.id, 'ask', { go: true });
+        expect(answered).toMatchObject({ status: 'pending', currentStepIndex: 1 });
+        const [record] = await store.getJournal(run.id);
+        expect(record).toMatchObject({ status: 'completed', result: { status: 'completed', data: { go: true } } });
+        await expect(store.answerInput(run.id, 'ask', { go: false })).rejects.toThrow(InvalidTransitionError);
       });
 
       it('cancels a sleeping run at once, and it never wakes', async () => {

@@ -3,6 +3,7 @@ import type {
   AgentStepOutput,
   AgentStepSpec,
   ArtifactInput,
+  InputOptions,
   StepArtifact,
   StepInput,
   StepResult,
@@ -11,8 +12,7 @@ import type {
 
 /** An agent step, explicit or short, that declares its answer's schema. */
 export type StructuredAgentStepInput<S extends ZodType> = (
-  | AgentStepSpec
-  | (Omit<AgentStepSpec, 'type'> & { type?: 'agent' })
+  AgentStepSpec | (Omit<AgentStepSpec, 'type'> & { type?: 'agent' })
 ) & { output: S };
 
 /** What `execute(ctx, args)` receives. Everything that is not deterministic belongs inside a step. */
@@ -56,6 +56,12 @@ export interface WorkflowContext<Args = unknown> {
     duration: number | string,
     options?: { phase?: string; name?: string },
   ): Promise<StepResult<{ wakeAt: string }>>;
+  /**
+   * Waits for a person: the board shows a form built from `schema` (the Waiting-on-you lane and the run detail), and
+   * the answer — from the board, `POST /api/workflow-executions/:id/input` or `switchyard answer` — is validated,
+   * journaled as this step's result, and returned. The run holds nothing while it waits.
+   */
+  waitForInput<T = Record<string, unknown>>(id: string, options: InputOptions): Promise<StepResult<T>>;
   /** A pause point between steps: honours a pending pause or cancel request and writes a checkpoint. */
   checkpoint(): Promise<void>;
   /** Adds a comment to the run (or to a step); written once even when `execute` is replayed. */

@@ -14,9 +14,9 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /**
  * `agent`, `script` and `function` run through `ctx.step`; the others are context calls journaled as steps of their
- * own: `artifact` (`ctx.artifact`) and `sleep` (`ctx.sleep`).
+ * own: `artifact` (`ctx.artifact`), `sleep` (`ctx.sleep`) and `input` (`ctx.waitForInput`).
  */
-export const STEP_TYPES = ['agent', 'script', 'function', 'artifact', 'sleep'] as const;
+export const STEP_TYPES = ['agent', 'script', 'function', 'artifact', 'sleep', 'input'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** Who wrote a comment: a person, the engine (`ctx.comment`, budget stops), or an agent. */

@@ -140,6 +140,23 @@ export type ArtifactInput = {
   phase?: string;
 };
 
+/** What `ctx.waitForInput` asks a person. */
+export interface InputOptions {
+  /** The question, shown above the form (Markdown). */
+  prompt: string;
+  /**
+   * The answer's fields: a zod object (`z.object({ approve: z.boolean(), note: z.string().optional() })`) or its
+   * JSON schema. The board's form, the API's validation and `switchyard answer --arg` all read its JSON schema.
+   */
+  schema: { safeParse(value: unknown): unknown } | Record<string, unknown>;
+  /** No answer in this long (`'2h'`, or milliseconds) answers `default`, or fails the step without one. */
+  timeout?: number | string;
+  default?: Record<string, unknown>;
+  /** The phase of the input step; the current phase when not given. */
+  phase?: string;
+  name?: string;
+}
+
 /** What a script step's result data holds. */
 export interface ScriptOutput {
   exitCode: number | null;

@@ -65,7 +65,9 @@ const cases: Case[] = [
   },
   {
     file: 'unknown-step-type.yaml',
-    expected: ['unknown-step-type.yaml:6:11 steps[0].type: expected "agent" or "script", received "shell"'],
+    expected: [
+      'unknown-step-type.yaml:6:11 steps[0].type: expected "agent", "script", "sleep" or "input", received "shell"',
+    ],
   },
   {
     file: 'unknown-step-key.yaml',

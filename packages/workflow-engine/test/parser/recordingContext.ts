@@ -1,10 +1,11 @@
-import type { StepInput, StepResult, StepType } from '../../src/types/step.ts';
+import type { InputOptions, StepInput, StepResult, StepType } from '../../src/types/step.ts';
 import type { WorkflowContext } from '../../src/types/context.ts';
 
 export type RecordedCall =
   | { kind: 'step'; id: string; spec: StepInput }
   | { kind: 'skip'; id: string; spec: { phase: string; name?: string; reason?: string; type?: StepType } }
-  | { kind: 'sleep'; id: string; spec: { duration: number | string } };
+  | { kind: 'sleep'; id: string; spec: { duration: number | string } }
+  | { kind: 'input'; id: string; spec: InputOptions };
 
 /**
  * A `WorkflowContext` that records what `execute` asks for and answers each step with the data the test gives
@@ -39,6 +40,10 @@ export function recordingContext(
     },
     async artifact() {
       throw new Error('YAML templates do not call ctx.artifact');
+    },
+    async waitForInput<T>(id: string, options: InputOptions) {
+      calls.push({ kind: 'input', id, spec: options });
+      return result(id, 'completed', (data[id] ?? {}) as T);
     },
     async sleep(id, duration) {
       calls.push({ kind: 'sleep', id, spec: { duration } });
