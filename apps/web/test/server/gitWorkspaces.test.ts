@@ -89,6 +89,31 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     expect(git(t.projectDir, 'rev-parse', created.workspace.branch!)).toBe(tip);
   }, 90_000);
 
+  it('re-runs from a phase with the files as they were before it, the superseded commit kept on a ref', async () => {
+    t = await startTestServer(kind);
+    await makeRepository(t.projectDir);
+    const started = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: await t.definitionId('counted'),
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+    });
+    const run = RunDetail.parse(started.body);
+    await t.waitForRun(run.id, (r) => r.status === 'completed');
+    const branch = run.workspace.branch!;
+    const [firstTip, afterPhaseOne] = [
+      git(t.projectDir, 'rev-parse', branch),
+      git(t.projectDir, 'rev-parse', `${branch}~1`),
+    ];
+
+    expect((await t.api('POST', `/api/workflow-executions/${run.id}/rerun`, { phase: 'two' })).status).toBe(200);
+    // The re-run is done once the run completed again with a new commit at the branch's tip.
+    await t.waitForRun(run.id, (r) => r.status === 'completed' && git(t.projectDir, 'rev-parse', branch) !== firstTip);
+
+    // third ran again on the files phase one left: one "third", not two.
+    expect(git(t.projectDir, 'show', `${branch}:counter.txt`)).toBe('first\nsecond\nthird');
+    expect(git(t.projectDir, 'rev-parse', `${branch}~1`)).toBe(afterPhaseOne);
+    expect(git(t.projectDir, 'rev-parse', `refs/switchyard/${run.id}/attempts/1`)).toBe(firstTip);
+  }, 90_000);
+
   it('forks a run from a step: the earlier steps replay from the copied journal, the branch starts at that step’s base', async () => {
     t = await startTestServer(kind);
     await makeRepository(t.projectDir);

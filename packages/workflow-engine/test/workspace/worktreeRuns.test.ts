@@ -207,6 +207,20 @@ describe('worktree runs', () => {
       `The run's worktree was missing; it was recreated from branch ${workspace.branch}`,
     );
   });
+  it('runs the steps of a project in a repository’s subdirectory in that subdirectory of the worktree', async () => {
+    const repo = await gitRepo({ 'app/notes.txt': 'start\n', 'lib/other.txt': 'x\n' });
+    const project = join(repo, 'app');
+    const { executor, workspaceOf } = setup(project);
+
+    const run = await executor.run(await notesTemplate(), { word: 'sub' });
+
+    expect(run.status).toBe('completed');
+    const workspace = await workspaceOf(run.id);
+    expect(workspace).toMatchObject({ subdir: 'app', path: join(project, '.agent', 'worktrees', run.id) });
+    expect(git(repo, 'show', `${workspace.branch}~1:app/notes.txt`)).toBe('start\nsub');
+    expect(git(repo, 'show', `${workspace.branch}:lib/other.txt`)).toBe('x');
+    expect(git(repo, 'status', '--porcelain', '--', '.', ':!app/.agent/workflows/executions')).toBe('');
+  });
 });
 
 describe('choosing a workspace', () => {
