@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../server/db/connection.ts';
 import { ensureProject } from '../server/domain/project/services/ensureProject.ts';
 import { registerTemplate } from '../server/domain/workflow-definition/services/syncTemplates.ts';
 import { forkWorkflowRun } from '../server/domain/workflow/services/forkWorkflowRun.ts';
+import { followUpStep } from '../server/domain/workflow-step/services/followUpStep.ts';
 import { createWorkflowRuntime } from '../server/domain/workflow/workflowRuntime.ts';
 import { workflowRunSteps } from '../server/db/schema.ts';
 import { bridgeEventBus } from '../server/websocket/crossProcess.ts';
@@ -83,6 +84,25 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
 
   const pinned = (runId: string) => runtime.pinnedDefinition(projectRow, runId);
 
+  /** A step of the run by its id in the template or its record's id (the active record, not superseded ones). */
+  async function stepRecord(runId: string, step: string): Promise<{ id: string }> {
+    await requireRun(runId);
+    const [record] = await db
+      .select({ id: workflowRunSteps.id })
+      .from(workflowRunSteps)
+      .where(
+        and(
+          eq(workflowRunSteps.workflow_run_id, runId),
+          isNull(workflowRunSteps.invalidated_at),
+          UUID.test(step)
+            ? or(eq(workflowRunSteps.id, step), eq(workflowRunSteps.step_id, step))
+            : eq(workflowRunSteps.step_id, step),
+        ),
+      );
+    if (!record) throw new UsageError(`run ${runId} has no step ${step}`);
+    return record;
+  }
+
   return {
     async start(definition, args, { name, workspace }, output) {
       // The run belongs to its template's row, as one started from the board does.
@@ -115,24 +135,16 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
     },
 
     async fork(runId, step, output) {
-      await requireRun(runId);
-      const [record] = await db
-        .select({ id: workflowRunSteps.id })
-        .from(workflowRunSteps)
-        .where(
-          and(
-            eq(workflowRunSteps.workflow_run_id, runId),
-            isNull(workflowRunSteps.invalidated_at),
-            UUID.test(step)
-              ? or(eq(workflowRunSteps.id, step), eq(workflowRunSteps.step_id, step))
-              : eq(workflowRunSteps.step_id, step),
-          ),
-        );
-      if (!record) throw new UsageError(`run ${runId} has no step ${step}`);
+      const record = await stepRecord(runId, step);
       await share();
       const fork = await forkWorkflowRun({ db, bus, runtime, wakeWorkers: () => undefined }, runId, record.id);
       progressWriter(io, output).write(`forked run ${fork.id} from run ${runId} at step ${step}\n`);
       return execute(fork.id, await pinned(fork.id), output);
+    },
+
+    async followUp(runId, step, message) {
+      const record = await stepRecord(runId, step);
+      return followUpStep({ db, bus, runtime, wakeWorkers: () => undefined }, record.id, message);
     },
 
     pause: async (runId, now) => (await executor.pause(runId, { now })).status,

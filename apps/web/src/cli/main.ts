@@ -4,6 +4,7 @@
  */
 import type { Command } from './command.ts';
 import { artifactCommand } from './commands/artifact.ts';
+import { followUpCommand } from './commands/followUp.ts';
 import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, forkCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   advanceCommand,
   rerunCommand,
   forkCommand,
+  followUpCommand,
   artifactCommand,
   migrateCommand,
 ];

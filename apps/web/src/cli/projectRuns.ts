@@ -3,6 +3,7 @@
  * (`databaseRuns.ts`) or the HTTP API of the process holding it (`serverRuns.ts`). `openProjectRuns.ts` picks one.
  */
 import type { RunStatus, WorkflowDefinition, WorkspaceMode } from '@switchyard/workflow-engine';
+import type { FollowUpAnswer } from '../protocol/followUps.ts';
 import type { OutputOptions } from './io.ts';
 import type { RunSummary, RunView } from './runView.ts';
 
@@ -22,6 +23,11 @@ export interface ProjectRuns {
   rerun(runId: string, phase: string, output: OutputOptions): Promise<number>;
   /** Forks the run at a step (its id in the template, or its record's id) and executes the new run. */
   fork(runId: string, step: string, output: OutputOptions): Promise<number>;
+  /**
+   * Sends a person's message to an agent step (its id in the template, or its record's id) whose turn has ended;
+   * resolves once the agent, continuing the step's session, has answered.
+   */
+  followUp(runId: string, step: string, message: string): Promise<FollowUpAnswer>;
   /** Asks for a pause; answers the run's status afterwards (`paused` only if it took effect at once). */
   pause(runId: string, now: boolean): Promise<RunStatus>;
   cancel(runId: string): Promise<RunStatus>;

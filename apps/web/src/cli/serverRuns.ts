@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { ServerRequestError, UsageError } from '../errors.ts';
 import type { WorkflowEvent } from '../protocol/events.ts';
+import { FollowUpAnswer } from '../protocol/followUps.ts';
 import { RunDetail, RunPage } from '../protocol/runs.ts';
 import { WorkflowDefinitionList } from '../protocol/templates.ts';
 import { openEventStream } from './eventStream.ts';
@@ -154,6 +155,16 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
         progressWriter(io, output).write(`forked run ${fork.id} from run ${runId} at step ${step}\n`);
         return fork.id;
       });
+    },
+
+    async followUp(runId, step, message) {
+      const run = await onRun(runId, 'GET');
+      const record = run.steps.find((s) => s.id === step.toLowerCase()) ?? run.steps.find((s) => s.step_id === step);
+      if (!record) throw new UsageError(`run ${runId} has no step ${step}`);
+      return parse(
+        FollowUpAnswer,
+        await server.request('POST', `/api/workflow-steps/${record.id}/follow-up`, { message }),
+      );
     },
 
     pause: async (runId, now) => (await onRun(runId, 'POST', 'pause', { now })).status,
