@@ -21,6 +21,7 @@ import type { DetailTab } from './detailTabs.ts';
 import { CommentsList } from './CommentsList.tsx';
 import { DetailsTab } from './DetailsTab.tsx';
 import { LOG_TYPES, LogView } from './LogView.tsx';
+import { acceptsFollowUp, FollowUpForm } from './FollowUpForm.tsx';
 import type { LogType } from './LogView.tsx';
 import { RunMenu } from './RunMenu.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
@@ -50,6 +51,8 @@ export function StepDetailModal(props: StepDetailModalProps) {
   const run = useRun(props.runId);
   const history = useRunHistory(props.runId);
   const fork = useForkRun();
+  /** Follow-ups answered in this view: each remounts the log, which then reads the events they appended. */
+  const [followUps, setFollowUps] = useState(0);
   const [, setSearch] = useSearchParam();
   const now = useNow(1_000);
   const data = run.data;
@@ -229,8 +232,25 @@ export function StepDetailModal(props: StepDetailModalProps) {
                           </button>
                         ))}
                       </div>
+                      {data && step.invalidated_at === null && (
+                        <button
+                          className="btn btn-sm"
+                          disabled={fork.isPending}
+                          title="A new run of this template and args that starts at this step"
+                          onClick={() => fork.mutate({ runId: data.id, stepRowId: step.id })}
+                        >
+                          Fork from here
+                        </button>
+                      )}
                     </div>
-                    <LogView key={`${step.id}:${props.logType}`} step={step} type={props.logType} />
+                    <LogView
+                      key={`${step.id}:${props.logType}:${followUps}`}
+                      step={step}
+                      type={props.logType}
+                    />
+                    {data && acceptsFollowUp(step) && step.invalidated_at === null && (
+                      <FollowUpForm runId={data.id} step={step} onAnswered={() => setFollowUps((n) => n + 1)} />
+                    )}
                   </>
                 ) : (
                   <p className="muted pad">No step has started yet.</p>
