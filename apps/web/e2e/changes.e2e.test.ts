@@ -113,6 +113,7 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
     // Its card counts the lines its commits added and deleted: +3 by the copied first step, +2 −1 by the second.
     const forkCard = page.locator(`[data-testid=run-card][data-run-id="${forkId}"]`).first();
     await expect.poll(() => forkCard.locator('[data-testid=card-changes]').textContent()).toBe('+5 −1');
+    await page.screenshot({ path: join(SCREENSHOTS, 'changes-board-light-1440.png'), animations: 'disabled' });
     await detail.waitFor({ state: 'detached' });
     await page.locator(`[data-testid=run-card][data-run-id="${forkId}"]`).first().click();
     await detail.locator('[data-testid=parent-run]').click();
