@@ -4,6 +4,7 @@
  */
 import * as Dialog from '@radix-ui/react-dialog';
 import * as Tabs from '@radix-ui/react-tabs';
+import { useState } from 'react';
 import type { Step } from '../../../../../protocol/runs.ts';
 import { between, formatCost, formatDuration } from '../../../../lib/format.ts';
 import { Icon } from '../../../../components/Icon.tsx';
@@ -243,11 +244,7 @@ export function StepDetailModal(props: StepDetailModalProps) {
                         </button>
                       )}
                     </div>
-                    <LogView
-                      key={`${step.id}:${props.logType}:${followUps}`}
-                      step={step}
-                      type={props.logType}
-                    />
+                    <LogView key={`${step.id}:${props.logType}:${followUps}`} step={step} type={props.logType} />
                     {data && acceptsFollowUp(step) && step.invalidated_at === null && (
                       <FollowUpForm runId={data.id} step={step} onAnswered={() => setFollowUps((n) => n + 1)} />
                     )}
