@@ -132,14 +132,16 @@ export function createExecutor(options: ExecutorOptions) {
     }
   }
 
-  /** Where a run works, said once on the run, where there is something to say. */
+  /**
+   * What is worth knowing about where a run works — a dirty main checkout, a detached HEAD, a renamed branch, why it
+   * works in place — said once on the run. The branch itself is in `workspace.json`, which the run's detail shows.
+   */
   async function commentWorkspace(run: WorkflowRun, workspace: WorkspaceRecord): Promise<void> {
+    if (!workspace.note) return;
     const text =
       workspace.mode === 'worktree'
-        ? `Works in a git worktree on branch ${workspace.branch}, from ${workspace.baseRef ?? 'commit'} ${workspace.base.slice(0, 12)}` +
-          (workspace.note ? ` (${workspace.note})` : '')
-        : workspace.note && `Works in place: ${workspace.note}`;
-    if (!text) return;
+        ? `Works in a git worktree on branch ${workspace.branch}, from ${workspace.baseRef ?? 'commit'} ${workspace.base.slice(0, 12)}: ${workspace.note}`
+        : `Works in place: ${workspace.note}`;
     const { comment } = await store.addComment({ runId: run.id, stepId: null, key: 'workspace', text, type: 'system' });
     events.emit({ type: 'workflow.comment.created', data: { execution_id: run.id, step_id: null, comment } });
   }
