@@ -12,6 +12,8 @@ import type { DatabaseHandle } from '../server/db/connection.ts';
 import { ensureProject } from '../server/domain/project/services/ensureProject.ts';
 import { registerTemplate } from '../server/domain/workflow-definition/services/syncTemplates.ts';
 import { forkWorkflowRun } from '../server/domain/workflow/services/forkWorkflowRun.ts';
+import { answerInput, waitingInputStep } from '../server/domain/workflow/services/answerInput.ts';
+import { parseArgValues } from './argValues.ts';
 import { followUpStep } from '../server/domain/workflow-step/services/followUpStep.ts';
 import { createWorkflowRuntime } from '../server/domain/workflow/workflowRuntime.ts';
 import { workflowRunSteps } from '../server/db/schema.ts';
@@ -124,6 +126,14 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
     async advance(runId, output) {
       await share();
       await executor.advance(runId);
+      return execute(runId, await pinned(runId), output);
+    },
+
+    async answer(runId, pairs, step, output) {
+      const { stepId, request } = await waitingInputStep({ db }, runId, step);
+      await share();
+      const values = parseArgValues(request.schema, pairs, undefined);
+      await answerInput({ db, bus, runtime, wakeWorkers: () => undefined }, runId, { step_id: stepId, values });
       return execute(runId, await pinned(runId), output);
     },
 

@@ -3,6 +3,7 @@
  * a stack trace is shown only with SWITCHYARD_DEBUG=1.
  */
 import type { Command } from './command.ts';
+import { answerCommand } from './commands/answer.ts';
 import { artifactCommand } from './commands/artifact.ts';
 import { followUpCommand } from './commands/followUp.ts';
 import { commandHelp, parseCommandArgs } from './command.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   rerunCommand,
   forkCommand,
   followUpCommand,
+  answerCommand,
   artifactCommand,
   migrateCommand,
 ];

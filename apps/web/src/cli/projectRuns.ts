@@ -28,6 +28,11 @@ export interface ProjectRuns {
    * resolves once the agent, continuing the step's session, has answered.
    */
   followUp(runId: string, step: string, message: string): Promise<FollowUpAnswer>;
+  /**
+   * Answers the input step the run waits at (`step`: its id, when it matters) with `--arg key=value` pairs, converted
+   * by the step's fields, and executes the run on from there.
+   */
+  answer(runId: string, pairs: string[], step: string | undefined, output: OutputOptions): Promise<number>;
   /** Asks for a pause; answers the run's status afterwards (`paused` only if it took effect at once). */
   pause(runId: string, now: boolean): Promise<RunStatus>;
   cancel(runId: string): Promise<RunStatus>;

@@ -114,7 +114,10 @@ export function describeRun(view: RunView): string {
   if (view.phase) lines.push(`  phase:  ${view.phase}`);
   if (view.waiting_gate)
     lines.push(`  waiting at the gate of "${view.waiting_gate}": approve with \`switchyard advance ${view.id}\``);
-  if (view.wake_at) lines.push(`  sleeping until ${view.wake_at}: ${WAKES}`);
+  const asking = view.steps.find((step) => step.type === 'input' && step.status === 'running');
+  if (view.status === 'waiting' && asking) {
+    lines.push(`  step ${asking.id} waits for your answer: \`switchyard answer ${view.id} --arg <field>=<value>\``);
+  } else if (view.wake_at) lines.push(`  sleeping until ${view.wake_at}: ${WAKES}`);
   if (view.status === 'paused') lines.push(`  resume with \`switchyard resume ${view.id}\``);
   for (const step of view.steps) {
     lines.push(`  ${step.status.padEnd(9)} ${step.phase.padEnd(12)} ${step.id}${step.error ? ` — ${step.error}` : ''}`);
@@ -136,6 +139,10 @@ const WAKES = '`switchyard serve` (or `switchyard worker`) takes it up at that t
 
 function nextStepHint(view: RunView): string {
   if (view.status === 'paused') return `resume with: switchyard resume ${view.id}\n`;
+  const asking = view.steps.find((step) => step.type === 'input' && step.status === 'running');
+  if (view.status === 'waiting' && asking) {
+    return `step ${asking.id} waits for your answer: switchyard answer ${view.id} --arg <field>=<value>\n`;
+  }
   if (view.wake_at) return `sleeping until ${view.wake_at}: ${WAKES}\n`;
   if (view.status === 'waiting')
     return `approve the gate of "${view.waiting_gate}" with: switchyard advance ${view.id}\n`;

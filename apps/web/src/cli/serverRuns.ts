@@ -11,6 +11,7 @@ import type { WorkflowEvent } from '../protocol/events.ts';
 import { FollowUpAnswer } from '../protocol/followUps.ts';
 import { RunDetail, RunPage } from '../protocol/runs.ts';
 import { WorkflowDefinitionList } from '../protocol/templates.ts';
+import { parseArgValues } from './argValues.ts';
 import { openEventStream } from './eventStream.ts';
 import { followPrinter } from './follow.ts';
 import { progressWriter } from './io.ts';
@@ -145,6 +146,16 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
 
     advance: (runId, output) => follow(output, async () => (await onRun(runId, 'POST', 'advance')).id),
     rerun: (runId, phase, output) => follow(output, async () => (await onRun(runId, 'POST', 'rerun', { phase })).id),
+
+    async answer(runId, pairs, step, output) {
+      const run = await onRun(runId, 'GET');
+      const waiting = run.steps.find(
+        (s) => s.type === 'input' && s.status === 'running' && (step === undefined || s.step_id === step),
+      );
+      const schema = ((waiting?.input ?? {}) as { schema?: Record<string, unknown> }).schema ?? {};
+      const values = parseArgValues(schema, pairs, undefined);
+      return follow(output, async () => (await onRun(runId, 'POST', 'input', { step_id: step, values })).id);
+    },
 
     async fork(runId, step, output) {
       const run = await onRun(runId, 'GET');

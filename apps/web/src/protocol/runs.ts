@@ -204,5 +204,14 @@ export type ListRunsQuery = z.input<typeof ListRunsQuery>;
 
 export const PauseBody = z.object({ now: z.boolean({ error: 'must be true or false' }).optional() });
 export const RerunBody = z.object({ phase: text({ error: 'is required' }).min(1, 'must not be empty') });
+/**
+ * `POST /api/workflow-executions/:id/input`: a person's answer to the input step the run waits at (`step_id` may
+ * be left out: there is one). `values` are checked against the step's fields; an error names the field.
+ */
+export const AnswerInputBody = z.object({
+  step_id: text().min(1, 'must not be empty').optional(),
+  values: jsonObject('must be an object of the fields the step asks for'),
+});
+export type AnswerInputBody = z.infer<typeof AnswerInputBody>;
 /** `POST /api/workflow-executions/:id/fork`: the step (its row id) the new run starts at. */
 export const ForkBody = z.object({ from_step_id: uuid() });

@@ -309,6 +309,23 @@ export function createExecutor(options: ExecutorOptions) {
     return emitStatus(await store.resumeRun(runId), before.status);
   }
 
+  /**
+   * Journals a person's answer to the input step a waiting run stands at (validated by the caller); `execute` then
+   * replays past it with the answer as the step's result.
+   */
+  async function answer(runId: string, stepId: string, values: Record<string, unknown>): Promise<WorkflowRun> {
+    const before = await requireRun(runId);
+    const after = await store.answerInput(runId, stepId, values);
+    const record = (await store.getJournal(runId)).find((r) => r.stepId === stepId);
+    if (record?.result) {
+      events.emit({
+        type: 'workflow.step.completed',
+        data: { execution_id: runId, step_id: stepId, phase: record.phase, status: 'completed', result: record.result },
+      });
+    }
+    return emitStatus(after, before.status);
+  }
+
   /** Approves the gate a waiting run stands at; `execute` then carries on. */
   async function advance(runId: string): Promise<WorkflowRun> {
     const before = await requireRun(runId);
@@ -353,7 +370,7 @@ export function createExecutor(options: ExecutorOptions) {
     return followUpAgentStep(deps, runId, stepId, message);
   }
 
-  return { workerId, store, start, execute, run, pause, cancel, resume, advance, rerun, followUp, shutdown };
+  return { workerId, store, start, execute, run, pause, cancel, resume, advance, answer, rerun, followUp, shutdown };
 }
 
 function describeFailure(error: unknown): string {

@@ -181,6 +181,8 @@ export async function runInput(
     input: {
       prompt: request.prompt,
       schema: request.schema,
+      // The fields in their declared order: a database's jsonb keeps an object's keys in an order of its own.
+      fields: Object.keys((request.schema.properties ?? {}) as object),
       ...(timeoutAt ? { timeoutAt } : {}),
       ...(request.default ? { default: request.default } : {}),
     },

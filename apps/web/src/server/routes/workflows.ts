@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { IdParams } from '../../protocol/common.ts';
-import { CreateRunBody, ForkBody, ListRunsQuery, PauseBody, RerunBody } from '../../protocol/runs.ts';
+import { AnswerInputBody, CreateRunBody, ForkBody, ListRunsQuery, PauseBody, RerunBody } from '../../protocol/runs.ts';
+import { answerInput } from '../domain/workflow/services/answerInput.ts';
 import { parseInput } from '../http/parseInput.ts';
 import { createWorkflowRun } from '../domain/workflow/services/createWorkflowRun.ts';
 import {
@@ -68,6 +69,10 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
   app.post('/api/workflow-executions/:id/resume', async (request) => resumeWorkflow(deps, runId(request.params)));
   app.post('/api/workflow-executions/:id/cancel', async (request) => cancelWorkflow(deps, runId(request.params)));
   app.post('/api/workflow-executions/:id/advance', async (request) => advanceWorkflow(deps, runId(request.params)));
+  app.post('/api/workflow-executions/:id/input', async (request) => {
+    const id = runId(request.params);
+    return answerInput(deps, id, parseInput(AnswerInputBody, request.body ?? {}));
+  });
   app.post('/api/workflow-executions/:id/rerun', async (request) => {
     const id = runId(request.params);
     return rerunWorkflow(deps, id, parseInput(RerunBody, request.body ?? {}).phase);
