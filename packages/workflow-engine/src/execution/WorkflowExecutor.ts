@@ -5,19 +5,19 @@
  * executing in another process too.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
-import { InvalidTransitionError, RunNotFoundError, WorkflowError, WorkspaceError } from '../errors.ts';
+import { readFile } from 'node:fs/promises';
+import { InvalidTransitionError, RunNotFoundError, WorkflowError } from '../errors.ts';
 import { definitionSnapshot, validateArgs } from '../parser/WorkflowDefinition.ts';
 import type { AgentRunner, AgentSessionStore, ArtifactStore, EventSink, RunStore } from '../ports.ts';
 import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
-import { RunWorkspace } from '../workspace/RunWorkspace.ts';
-import { createWorktree, planWorkspace, removeWorktree } from '../workspace/worktree.ts';
-import type { WorkspaceMode, WorkspaceRecord } from '../workspace/worktree.ts';
+import type { RunWorkspace } from '../workspace/RunWorkspace.ts';
+import type { WorkspaceMode } from '../workspace/worktree.ts';
 import { RunControl } from './RunControl.ts';
 import { RunSuspended } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { RunContext } from './RunContext.ts';
+import { chooseWorkspace, commentWorkspace, makeWorkspace, openWorkspace } from './runWorkspaces.ts';
 import { killRunProcesses } from './stepProcesses.ts';
 import { statusChanged } from './runEvents.ts';
 import { toJsonValue } from './runStep.ts';
@@ -94,14 +94,14 @@ export function createExecutor(options: ExecutorOptions) {
     const parsedArgs = validateArgs(definition, args ?? {});
     const runId = startOptions.runId ?? randomUUID();
     const files = filesOf(runId);
-    const mode = startOptions.workspace ?? definition.workspace;
-    if (!files && mode === 'worktree') {
-      throw new WorkspaceError('workspace_unsupported', 'a worktree run needs an executions directory to record it in');
-    }
     // Decided before anything is written: a run that cannot have the workspace it asks for is not created.
-    const workspace = files
-      ? await planWorkspace({ projectDir: workingDir(), runId, slug: definition.id, mode, base: startOptions.base })
-      : undefined;
+    const workspace = await chooseWorkspace(files, {
+      projectDir: workingDir(),
+      runId,
+      slug: definition.id,
+      mode: startOptions.workspace ?? definition.workspace,
+      base: startOptions.base,
+    });
     // The snapshot is written first: a run record never exists without the template it is pinned to.
     if (files && workspace) {
       const sourceText = await readFile(definition.source.path, 'utf8');
@@ -114,37 +114,11 @@ export function createExecutor(options: ExecutorOptions) {
       name: startOptions.name ?? definition.name,
       args: parsedArgs,
     });
-    if (workspace) await commentWorkspace(run, workspace);
+    if (workspace) await commentWorkspace({ store, events }, run, workspace);
     return emitStatus(run, null);
   }
 
   const workingDir = () => options.workingDir ?? process.cwd();
-
-  /** The worktree and `workspace.json`, or neither: a failure takes the run's directory (and worktree) with it. */
-  async function makeWorkspace(files: ExecutionFiles, workspace: WorkspaceRecord): Promise<void> {
-    try {
-      if (workspace.mode === 'worktree') await createWorktree(workspace);
-      await files.writeWorkspace(workspace);
-    } catch (error) {
-      if (workspace.mode === 'worktree') await removeWorktree(workspace).catch(() => undefined);
-      await rm(files.dir, { recursive: true, force: true });
-      throw error;
-    }
-  }
-
-  /**
-   * What is worth knowing about where a run works — a dirty main checkout, a detached HEAD, a renamed branch, why it
-   * works in place — said once on the run. The branch itself is in `workspace.json`, which the run's detail shows.
-   */
-  async function commentWorkspace(run: WorkflowRun, workspace: WorkspaceRecord): Promise<void> {
-    if (!workspace.note) return;
-    const text =
-      workspace.mode === 'worktree'
-        ? `Works in a git worktree on branch ${workspace.branch}, from ${workspace.baseRef ?? 'commit'} ${workspace.base.slice(0, 12)}: ${workspace.note}`
-        : `Works in place: ${workspace.note}`;
-    const { comment } = await store.addComment({ runId: run.id, stepId: null, key: 'workspace', text, type: 'system' });
-    events.emit({ type: 'workflow.comment.created', data: { execution_id: run.id, step_id: null, comment } });
-  }
 
   /**
    * Claims the run and drives it as far as it goes. Returns the run as it stands afterwards; a run that is not
@@ -199,7 +173,7 @@ export function createExecutor(options: ExecutorOptions) {
     const files = filesOf(runId);
     let workspace: RunWorkspace | undefined;
     try {
-      workspace = await openWorkspace(run, files);
+      workspace = await openWorkspace({ store, events }, run, files);
     } catch (error) {
       const failed = await store.updateRun(runId, control.lease, {
         status: 'failed',
@@ -244,25 +218,6 @@ export function createExecutor(options: ExecutorOptions) {
         return requireRun(runId);
       }
     }
-  }
-
-  /** A worktree run's worktree, found or recreated from its branch (which a comment then says). */
-  async function openWorkspace(run: WorkflowRun, files: ExecutionFiles | undefined): Promise<RunWorkspace | undefined> {
-    const record = files ? await files.readWorkspace() : undefined;
-    if (record?.mode !== 'worktree') return undefined;
-    const { workspace, found } = await RunWorkspace.open(record, run.id);
-    if (found === 'recreated') {
-      const { comment, created } = await store.addComment({
-        runId: run.id,
-        stepId: null,
-        key: `workspace:recreated:${run.epoch}`,
-        text: `The run's worktree was missing; it was recreated from branch ${record.branch}`,
-        type: 'system',
-      });
-      if (created)
-        events.emit({ type: 'workflow.comment.created', data: { execution_id: run.id, step_id: null, comment } });
-    }
-    return workspace;
   }
 
   /** The run as its last write here left it; read again only when this worker no longer holds it. */
