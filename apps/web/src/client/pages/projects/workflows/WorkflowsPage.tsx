@@ -35,7 +35,7 @@ import { useRunControls } from './hooks/useRunControls.ts';
 import { useWorkflowWebSocket } from './hooks/useWorkflowWebSocket.ts';
 import { useBoard, useProjects, useTemplates } from './hooks/useWorkflowRuns.ts';
 import type { DropDecision } from './lib/dropRules.ts';
-import { waitingOnYou } from './lib/waiting.ts';
+import { waitingOnYou, waitReason } from './lib/waiting.ts';
 import { useWorkflowStore } from './stores/workflowStore.ts';
 
 // What the board does not need for its first paint is loaded when first opened.
@@ -159,7 +159,7 @@ export function WorkflowsPage({ projectId }: { projectId: string }) {
       '/': () => document.querySelector<HTMLInputElement>('[data-shortcut="search"]')?.focus(),
       n: () => setView('templates'),
       a: () => {
-        const run = first((c) => c.status === 'waiting');
+        const run = first((c) => waitReason(c) === 'gate');
         if (run) controls.request(run.id, { kind: 'advance' });
       },
       r: () => {

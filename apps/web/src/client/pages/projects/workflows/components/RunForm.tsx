@@ -18,7 +18,8 @@ export interface RunFormProps {
   onCancel(): void;
 }
 
-function FieldInput(props: {
+/** One field of a generated form, drawn by its kind; the input step's answer form draws its fields with it too. */
+export function FieldInput(props: {
   field: FormField;
   value: FormValues[string] | undefined;
   error: string | undefined;

@@ -27,6 +27,7 @@ import type { LogType } from './LogView.tsx';
 import { RunMenu } from './RunMenu.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
 import { StepTypeIcon } from './StepTypeIcon.tsx';
+import { InputForm, waitingInput } from './InputForm.tsx';
 
 export interface StepDetailModalProps {
   runId: string;
@@ -85,7 +86,7 @@ export function StepDetailModal(props: StepDetailModalProps) {
               <Dialog.Title className="drawer-title">{data?.name ?? <Skeleton width={200} height={20} />}</Dialog.Title>
               {data && <StatusBadge status={data.status} />}
               <span className="toolbar-spacer" />
-              {data?.status === 'waiting' && (
+              {data?.status === 'waiting' && data.waiting_gate && (
                 <button className="btn btn-primary" onClick={() => props.onAction(data.id, { kind: 'advance' })}>
                   Approve gate
                 </button>
@@ -171,6 +172,9 @@ export function StepDetailModal(props: StepDetailModalProps) {
               </dl>
             )}
             {data?.error && <div className="banner banner-danger">{data.error}</div>}
+            {data?.status === 'waiting' && waitingInput(data.steps) && (
+              <InputForm runId={data.id} step={waitingInput(data.steps)!} />
+            )}
           </header>
           <div className="drawer-body">
             <aside className="drawer-timeline">

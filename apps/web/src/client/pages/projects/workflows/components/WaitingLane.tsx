@@ -8,6 +8,7 @@ import { formatRelative } from '../../../../lib/format.ts';
 import { StatusBadge } from '../../../../components/StatusBadge.tsx';
 import type { RunAction } from '../hooks/useRunActions.ts';
 import { waitReason } from '../lib/waiting.ts';
+import { RunInputForm } from './InputForm.tsx';
 
 export interface WaitingLaneProps {
   runs: BoardCard[];
@@ -16,7 +17,12 @@ export interface WaitingLaneProps {
   onAction(runId: string, action: RunAction): void;
 }
 
-const REASON_TEXT = { gate: 'waits for approval', paused: 'is paused', failed: 'failed' } as const;
+const REASON_TEXT = {
+  gate: 'waits for approval',
+  input: 'asks you',
+  paused: 'is paused',
+  failed: 'failed',
+} as const;
 /** The lane lists the oldest ones; a person works from the top, and the count says how many more there are. */
 const SHOWN = 50;
 
@@ -69,6 +75,11 @@ export function WaitingLane({ runs, templates, onOpen, onAction }: WaitingLanePr
                   Open
                 </button>
               </span>
+              {reason === 'input' && (
+                <div className="waiting-input">
+                  <RunInputForm runId={run.id} />
+                </div>
+              )}
             </li>
           );
         })}

@@ -4,9 +4,13 @@
  */
 import type { BoardCard } from '../../../../../protocol/board.ts';
 
-export type WaitReason = 'gate' | 'paused' | 'failed';
+export type WaitReason = 'gate' | 'input' | 'paused' | 'failed';
 
-export function waitReason(card: Pick<BoardCard, 'status'> & { wake_at?: string | null }): WaitReason | null {
+export function waitReason(
+  card: Pick<BoardCard, 'status'> & Partial<Pick<BoardCard, 'wake_at' | 'current_step'>>,
+): WaitReason | null {
+  // An input step with a timeout has a wake time too; it still waits on a person first.
+  if (card.status === 'waiting' && card.current_step?.type === 'input') return 'input';
   if (card.status === 'waiting') return card.wake_at ? null : 'gate';
   if (card.status === 'paused') return 'paused';
   if (card.status === 'failed') return 'failed';
