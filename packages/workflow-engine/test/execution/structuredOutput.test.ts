@@ -1,7 +1,7 @@
 /**
  * Agent steps with `output` (TS) and `output_schema:` (YAML), driven through the executor by the real Codex CLI
  * against a loopback fake of the Responses API whose answers the tests script: valid JSON, JSON that needs the one
- * retry (which must continue the same thread), and JSON that never passes.
+ * retry (which must continue the same thread), and JSON that never passes; and the retry with the real Gemini CLI.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +14,13 @@ import type { AgentResult } from '@switchyard/agent-cli-sdk';
 import {
   codexOffline,
   describeCodexTurn,
+  geminiOffline,
   realCliInstalled,
   realCliPaths,
+  startFakeGeminiApi,
   startFakeOpenAiApi,
 } from '@switchyard/agent-cli-sdk/testing';
-import type { FakeCodexReply, FakeCodexTurn, FakeOpenAiApi } from '@switchyard/agent-cli-sdk/testing';
+import type { FakeCodexReply, FakeCodexTurn, FakeGeminiApi, FakeOpenAiApi } from '@switchyard/agent-cli-sdk/testing';
 import { checkOutput, extractJson, promptForOutput } from '../../src/execution/structuredOutput.ts';
 import { createExecutor } from '../../src/execution/WorkflowExecutor.ts';
 import { parseYamlTemplate } from '../../src/parser/YamlParser.ts';
@@ -236,6 +238,75 @@ describe.skipIf(!realCliInstalled('codex'))(
       expect(journal[0]!.input).toMatchObject({
         output: { properties: { files: { type: 'array', description: 'paths of the files to change' } } },
       });
+    });
+  },
+);
+
+// Gemini keeps sessions per HOME and cwd: the retry must come back to both.
+describe.skipIf(!realCliInstalled('gemini'))(
+  'an agent step with an output schema (the real Gemini CLI)',
+  { timeout: 120_000 },
+  () => {
+    let api: FakeGeminiApi;
+    let root: string;
+
+    beforeAll(async () => {
+      api = await startFakeGeminiApi({
+        reply: ({ request, prompt }) => {
+          if (!JSON.stringify(request.contents).includes('SCN_JSON_FIX')) return undefined;
+          const retry = prompt.includes('Your answer could not be used');
+          const answer = retry ? { verdict: 'approve' } : { verdict: 'maybe' };
+          return { chunks: ['```json\n', `${JSON.stringify(answer)}\n`, '```'] };
+        },
+      });
+      root = mkdtempSync(join(tmpdir(), 'structured-gemini-'));
+    });
+
+    afterAll(async () => {
+      await api?.close();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+
+    it('retries an answer outside the enum in the same session', async () => {
+      const home = join(root, 'home');
+      const dir = join(root, 'project');
+      mkdirSync(home);
+      mkdirSync(dir);
+      const executor = createExecutor({
+        store: createMemoryRunStore(),
+        events: recordingSink(),
+        executionsDir: join(dir, '.executions'),
+        workingDir: dir,
+        agents: createAgentRunner({
+          paths: { gemini: realCliPaths.gemini },
+          inheritEnv: false,
+          env: { ...geminiOffline(home, api.baseUrl), HOME: home },
+        }),
+      });
+      const definition = await inlineDefinition(dir, 'review', {
+        name: 'Review',
+        phases: ['review'],
+        async execute(ctx) {
+          const review = await ctx.step('review', {
+            phase: 'review',
+            agent: 'gemini',
+            prompt: 'SCN_JSON_FIX Review the change.',
+            output: z.object({ verdict: z.enum(['approve', 'reject']) }),
+          });
+          return review.data.json;
+        },
+      });
+      const run = await executor.run(definition, {});
+      expect(run.error ?? null).toBeNull();
+      expect(run).toMatchObject({ status: 'completed', output: { verdict: 'approve' } });
+      const [first, retry] = api.requests;
+      expect(api.requests).toHaveLength(2);
+      // Resumed: the retry's conversation holds the first prompt and the first answer before the engine's message.
+      const sent = JSON.stringify(retry!.contents);
+      expect(sent).toContain('SCN_JSON_FIX Review the change.');
+      expect(sent).toContain('\\"verdict\\":\\"maybe\\"');
+      expect(sent).toContain('verdict: ');
+      expect(retry!.contents.length).toBeGreaterThan(first!.contents.length);
     });
   },
 );
