@@ -307,12 +307,11 @@ describe('output_schema: on an agent step', () => {
   });
 
   test('its fields are checked like args, at their line and column', () => {
-    const error = templateError(step(['summary: { type: text }', 'count: { type: number, default: many }']));
-    expect(error.message).toContain(
+    expect(templateError(step(['summary: { type: text }'])).message).toContain(
       'test.yaml:8:24 steps[0].output_schema.summary.type: expected "string" or "number"',
     );
-    expect(error.message).toContain(
-      'steps[0].output_schema.count.default: expected number (the arg\'s type), received string "many"',
+    expect(templateError(step(['count: { type: number, default: many }'])).message).toContain(
+      'test.yaml:8:39 steps[0].output_schema.count.default: expected number (the arg\'s type), received string "many"',
     );
   });
 
