@@ -69,6 +69,8 @@ export function createExecutor(options: ExecutorOptions) {
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
   const controlPollMs = options.controlPollMs ?? 250;
   const active = new Map<string, RunControl>();
+  /** The follow-up each step is answering now, so that the next one to the same step waits for it. */
+  const followUps = new Map<string, Promise<unknown>>();
 
   const filesOf = (runId: string) =>
     options.executionsDir ? new ExecutionFiles(options.executionsDir, runId) : undefined;
@@ -322,7 +324,17 @@ export function createExecutor(options: ExecutorOptions) {
    */
   function followUp(runId: string, stepId: string, message: string): Promise<FollowUpOutcome> {
     const deps = { store, events, agents: options.agents, files: filesOf(runId), workingDir: workingDir() };
-    return followUpAgentStep(deps, runId, stepId, message);
+    // One at a time per step: two sessions resumed at once would fork the conversation, and both would take the
+    // same follow-up number. The next waits for the previous, whether it succeeded or not.
+    const key = `${runId}/${stepId}`;
+    const previous = followUps.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => followUpAgentStep(deps, runId, stepId, message));
+    const settled = next.catch(() => undefined);
+    followUps.set(key, settled);
+    void settled.then(() => {
+      if (followUps.get(key) === settled) followUps.delete(key);
+    });
+    return next;
   }
 
   return { workerId, store, start, execute, run, pause, cancel, resume, advance, answer, rerun, followUp, shutdown };

@@ -110,6 +110,20 @@ describe.skipIf(!realCliInstalled('codex'))(
       ]);
     });
 
+    it('answers two follow-ups sent at once one after the other, each in the conversation of the one before', async () => {
+      const { executor, run } = await finishedRun();
+      const before = api.requests.length;
+      const [first, second] = await Promise.all([
+        executor.followUp(run.id, 'answer', 'SCN_RESUME first question'),
+        executor.followUp(run.id, 'answer', 'SCN_RESUME second question'),
+      ]);
+      expect([first.message.key, second.message.key]).toEqual(['follow-up:answer:1', 'follow-up:answer:2']);
+      const [sentFirst, sentSecond] = api.requests.slice(before);
+      expect(JSON.stringify(sentFirst!.input)).not.toContain('second question');
+      expect(JSON.stringify(sentSecond!.input)).toContain('first question');
+      expect(second.reply.text).toBe(`Resumed reply: I can see ${sentSecond!.input.length} input items.`);
+    });
+
     it('refuses a step that is not an agent step, or that the run does not have, without calling an agent', async () => {
       const { executor, run } = await finishedRun();
       const before = api.requests.length;
