@@ -1,5 +1,5 @@
 /**
- * Follow-ups: a person's message to an agent step that has finished its turn. The step's CLI session is continued
+ * Follow-ups: a person's message to an agent step that has ended its turn — finished, or stopped by a pause. The step's CLI session is continued
  * (`--resume <session>` / `resume <thread>`) in the step's working directory, so the agent answers with the whole
  * conversation before it; its events are appended to the step's own `events.jsonl` and sent as the step's progress;
  * and the exchange is journaled as two step comments — the message (`user`) and the answer (`agent`) — under keys
@@ -53,7 +53,9 @@ export async function followUpAgentStep(
   const refuse = (reason: string) => new FollowUpRefusedError(runId, stepId, reason);
   if (!record) throw refuse('the run has no such step');
   if (record.type !== 'agent') throw refuse(`it is a ${record.type} step, not an agent step`);
-  if (record.status === 'running' || record.status === 'pending') {
+  // A step stopped by a pause (pending, its run paused) has ended its turn too: its session takes the message now,
+  // and continues from there when the run resumes.
+  if (record.status === 'running' || (record.status === 'pending' && run.status !== 'paused')) {
     throw refuse('its turn is still running; send the follow-up once it has ended');
   }
   if (!record.agentSessionId) throw refuse('its agent never reported a session to continue');

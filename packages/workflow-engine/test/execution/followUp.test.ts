@@ -8,12 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentRunner } from '@switchyard/agent-cli-sdk';
-import { codexOffline, realCliInstalled, realCliPaths, startFakeOpenAiApi } from '@switchyard/agent-cli-sdk/testing';
+import {
+  codexOffline,
+  fakeClaudePath,
+  readFakeAgentLog,
+  realCliInstalled,
+  realCliPaths,
+  startFakeOpenAiApi,
+} from '@switchyard/agent-cli-sdk/testing';
 import type { FakeOpenAiApi } from '@switchyard/agent-cli-sdk/testing';
 import { FollowUpRefusedError } from '../../src/errors.ts';
 import { createExecutor } from '../../src/execution/WorkflowExecutor.ts';
 import { createMemoryRunStore } from '../../src/storage/MemoryRunStore.ts';
-import { inlineDefinition, recordingSink, tempDir } from '../helpers.ts';
+import { inlineDefinition, recordingSink, tempDir, until } from '../helpers.ts';
 
 describe.skipIf(!realCliInstalled('codex'))(
   'follow-ups to an agent step (the real Codex CLI)',
@@ -139,3 +146,50 @@ describe.skipIf(!realCliInstalled('codex'))(
     });
   },
 );
+
+describe('a follow-up to an agent step stopped by a pause', () => {
+  it('continues its session now, and the run stays paused with the step to resume', async () => {
+    const dir = await tempDir();
+    const store = createMemoryRunStore();
+    const argvLog = join(dir, 'argv.jsonl');
+    const executor = createExecutor({
+      store,
+      executionsDir: join(dir, 'executions'),
+      workingDir: dir,
+      controlPollMs: 20,
+      agents: createAgentRunner({ paths: { claude: fakeClaudePath }, env: { FAKE_AGENT_ARGV_LOG: argvLog } }),
+    });
+    const definition = await inlineDefinition(dir, 'stalls', {
+      name: 'Stalls',
+      phases: ['work'],
+      async execute(ctx) {
+        // The fake prints its session and then nothing: the step is mid-turn until it is paused.
+        await ctx.step('think', {
+          phase: 'work',
+          agent: 'claude',
+          prompt: 'Think.',
+          env: { FAKE_AGENT_SCENARIO: 'stall' },
+        });
+      },
+    });
+    const created = await executor.start(definition, {});
+    const running = executor.execute(created.id, definition);
+    const session = async () => (await store.getJournal(created.id))[0]?.agentSessionId ?? null;
+    await until(async () => (await session()) !== null, 'the session to be journaled');
+    await executor.pause(created.id, { now: true });
+    expect((await running).status).toBe('paused');
+    expect((await store.getJournal(created.id))[0]!.status).toBe('pending');
+
+    // The step's own env (the stalling scenario) is not journaled, so the follow-up's CLI answers normally.
+    const outcome = await executor.followUp(created.id, 'think', 'Are you stuck?');
+    expect(outcome.result).toMatchObject({ isError: false, sessionId: await session() });
+    const [, followUp] = readFakeAgentLog(argvLog);
+    expect(followUp!.argv[followUp!.argv.indexOf('--resume') + 1]).toBe(await session());
+    expect(followUp!.argv.at(-1)).toBe('Are you stuck?');
+    expect((await store.getRun(created.id))!.status).toBe('paused');
+    expect((await store.getJournal(created.id))[0]).toMatchObject({
+      status: 'pending',
+      agentSessionId: await session(),
+    });
+  });
+});
