@@ -73,6 +73,7 @@ describe('an input step on the board', { timeout: 90_000 }, () => {
       const form = item.locator('[data-testid=input-form]');
       await form.waitFor();
       expect(await item.locator('.waiting-why').textContent()).toContain('Release with input asks you');
+      expect(await item.locator('.badge').textContent()).toContain('Needs input');
       expect(await form.locator('.input-prompt').textContent()).toBe('Which version goes out, and on which channel?');
       // The fields in the order the template declares them, with the default filled in.
       expect(

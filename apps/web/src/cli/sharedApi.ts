@@ -26,7 +26,7 @@ export interface SharedApi {
   close(): Promise<void>;
 }
 
-const EXECUTING_ROUTE = /^\/api\/workflow-executions(\/[^/?]+\/(resume|advance|rerun))?\/?(\?|$)/;
+const EXECUTING_ROUTE = /^\/api\/workflow-executions(\/[^/?]+\/(resume|advance|rerun|input))?\/?(\?|$)/;
 
 async function buildSharedApp(
   database: DatabaseHandle,

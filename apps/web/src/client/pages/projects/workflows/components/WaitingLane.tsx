@@ -7,7 +7,7 @@ import type { WorkflowDefinition } from '../../../../../protocol/templates.ts';
 import { formatRelative } from '../../../../lib/format.ts';
 import { StatusBadge } from '../../../../components/StatusBadge.tsx';
 import type { RunAction } from '../hooks/useRunActions.ts';
-import { waitReason } from '../lib/waiting.ts';
+import { waitingLabel, waitReason } from '../lib/waiting.ts';
 import { RunInputForm } from './InputForm.tsx';
 
 export interface WaitingLaneProps {
@@ -46,7 +46,7 @@ export function WaitingLane({ runs, templates, onOpen, onAction }: WaitingLanePr
           const gate = template?.phases.find((p) => p.id === run.waiting_gate)?.label;
           return (
             <li key={run.id} className={`waiting-item reason-${reason}`} data-run-id={run.id} data-first={index === 0}>
-              <StatusBadge status={run.status} />
+              <StatusBadge status={run.status} label={waitingLabel(run)} />
               <button className="link waiting-name" onClick={() => onOpen(run.id)}>
                 {run.name}
               </button>

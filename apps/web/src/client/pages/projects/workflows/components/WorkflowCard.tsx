@@ -13,6 +13,7 @@ import { StatusBadge } from '../../../../components/StatusBadge.tsx';
 import type { RunAction } from '../hooks/useRunActions.ts';
 import { RunMenu } from './RunMenu.tsx';
 import { StepTypeIcon } from './StepTypeIcon.tsx';
+import { waitingLabel } from '../lib/waiting.ts';
 
 export interface WorkflowCardProps {
   card: BoardCard;
@@ -75,7 +76,7 @@ export const WorkflowCard = memo(function WorkflowCard({ bindNode, dragHandle, .
         </div>
       </div>
       <div className="card-meta">
-        <StatusBadge status={card.status} />
+        <StatusBadge status={card.status} label={waitingLabel(card)} />
         {props.showTemplate && <span className="card-template">{props.templateName}</span>}
         {card.status === 'waiting' && card.waiting_gate && (
           <span className="card-gate">

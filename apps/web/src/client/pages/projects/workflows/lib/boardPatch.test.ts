@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Board, BoardCard } from '../../../../../protocol/board.ts';
 import { patchBoard } from './boardPatch.ts';
-import { waitingOnYou } from './waiting.ts';
+import { waitingLabel, waitingOnYou } from './waiting.ts';
 
 const RUN = '00000000-0000-4000-8000-000000000001';
 const OTHER = '00000000-0000-4000-8000-000000000002';
@@ -92,6 +92,7 @@ describe('patching the board with a WebSocket event', () => {
     })!;
     expect(after.cards[0]).toMatchObject({ status: 'waiting', waiting_gate: null, wake_at: wakeAt });
     expect(waitingOnYou(after.cards).map((c) => c.id)).not.toContain(RUN);
+    expect(waitingLabel(after.cards[0]!)).toBe('Sleeping');
     const awake = patch(after, {
       type: 'workflow.execution.status_changed',
       data: { execution_id: RUN, status: 'running', previous_status: 'waiting' },

@@ -17,6 +17,16 @@ export function waitReason(
   return null;
 }
 
+/** What a waiting run waits for, in the words of its badge; undefined for other statuses, and gates. */
+export function waitingLabel(
+  card: Pick<BoardCard, 'status'> & Partial<Pick<BoardCard, 'wake_at' | 'current_step'>>,
+): string | undefined {
+  const reason = waitReason(card);
+  if (reason === 'input') return 'Needs input';
+  if (card.status === 'waiting' && reason === null) return 'Sleeping';
+  return undefined;
+}
+
 export function waitingOnYou(cards: BoardCard[]): BoardCard[] {
   return cards
     .filter((card) => waitReason(card) !== null)
