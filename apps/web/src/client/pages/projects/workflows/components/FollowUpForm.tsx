@@ -7,9 +7,13 @@ import type { Step } from '../../../../../protocol/runs.ts';
 import { useFollowUp } from '../hooks/useFollowUp.ts';
 import { MarkdownText } from './Markdown.tsx';
 
-/** Whether a step can take a follow-up now: an agent step whose turn ended and whose CLI reported a session. */
-export function acceptsFollowUp(step: Step): boolean {
-  return step.type === 'agent' && step.cli_session_id !== null && !['running', 'pending'].includes(step.status);
+/**
+ * Whether a step can take a follow-up now: an agent step whose CLI reported a session and whose turn has ended —
+ * finished, or stopped by a pause of its run.
+ */
+export function acceptsFollowUp(step: Step, runStatus: string): boolean {
+  if (step.type !== 'agent' || step.cli_session_id === null || step.status === 'running') return false;
+  return step.status !== 'pending' || runStatus === 'paused';
 }
 
 export function FollowUpForm(props: { runId: string; step: Step; onAnswered(): void }) {

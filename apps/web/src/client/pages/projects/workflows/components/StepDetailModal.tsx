@@ -249,7 +249,7 @@ export function StepDetailModal(props: StepDetailModalProps) {
                       )}
                     </div>
                     <LogView key={`${step.id}:${props.logType}:${followUps}`} step={step} type={props.logType} />
-                    {data && acceptsFollowUp(step) && step.invalidated_at === null && (
+                    {data && acceptsFollowUp(step, data.status) && step.invalidated_at === null && (
                       <FollowUpForm runId={data.id} step={step} onAnswered={() => setFollowUps((n) => n + 1)} />
                     )}
                   </>
