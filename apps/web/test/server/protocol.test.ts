@@ -12,7 +12,8 @@ import { ErrorEnvelope } from '../../src/protocol/common.ts';
 import { ChangeSet } from '../../src/protocol/diffs.ts';
 import { ServerMessage, WORKFLOW_EVENT_TYPES } from '../../src/protocol/events.ts';
 import { ProjectList } from '../../src/protocol/projects.ts';
-import { RunDetail, RunPage, StepDetail } from '../../src/protocol/runs.ts';
+import { Board } from '../../src/protocol/board.ts';
+import { AnswerInputBody, RunDetail, RunPage, StepDetail } from '../../src/protocol/runs.ts';
 import { WorkflowDefinition, WorkflowDefinitionList } from '../../src/protocol/templates.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import { startTestServer } from './serverHarness.ts';
@@ -135,5 +136,47 @@ describe.each(DATABASE_KINDS)('the protocol against a real server on $name', (ki
       await new Promise((r) => setTimeout(r, 20));
     for (const frame of frames) conforms(ServerMessage, frame);
     expect([...seen()].filter((type) => type.startsWith('workflow.')).sort()).toEqual([...WORKFLOW_EVENT_TYPES].sort());
+  });
+
+  it('answers input steps, their refusals, sleeping runs and the board in the shapes of the protocol', async () => {
+    const created = await t.api<{ id: string }>('POST', '/api/workflow-executions', {
+      workflow_definition_id: await t.definitionId('asking'),
+    });
+    const runId = created.body.id;
+    await t.waitForRun(runId, (run) => run.status === 'waiting');
+    const asking = conforms(RunDetail, (await t.api('GET', `/api/workflow-executions/${runId}`)).body);
+    expect(asking.steps.map((s) => [s.type, s.status])).toEqual([['input', 'running']]);
+    const projectId = (await t.api<{ data: { id: string }[] }>('GET', '/api/projects')).body.data[0]!.id;
+    conforms(Board, (await t.api('GET', `/api/board?project_id=${projectId}`)).body);
+
+    const refused = await t.api(
+      'POST',
+      `/api/workflow-executions/${runId}/input`,
+      AnswerInputBody.parse({ values: {} }),
+    );
+    expect(refused.status).toBe(400);
+    conforms(ErrorEnvelope, refused.body);
+    const answered = await t.api(
+      'POST',
+      `/api/workflow-executions/${runId}/input`,
+      AnswerInputBody.parse({ step_id: 'decide', values: { go: true } }),
+    );
+    expect(answered.status).toBe(200);
+    conforms(RunDetail, answered.body);
+
+    const sleeping = await t.waitForRun(runId, (run) => run.status === 'waiting' && run.wake_at !== null);
+    conforms(RunDetail, sleeping);
+    const board = conforms(Board, (await t.api('GET', `/api/board?project_id=${projectId}`)).body);
+    expect(board.cards.find((card) => card.id === runId)?.wake_at).toBe(sleeping.wake_at);
+    const refusedAgain = await t.api('POST', `/api/workflow-executions/${runId}/input`, { values: { go: true } });
+    expect(refusedAgain.status).toBe(409);
+    conforms(ErrorEnvelope, refusedAgain.body);
+    for (const frame of frames) conforms(ServerMessage, frame);
+    expect(
+      frames.some((f) => {
+        const data = (f as { data?: { execution_id?: string; wake_at?: string } }).data;
+        return data?.execution_id === runId && data.wake_at === sleeping.wake_at;
+      }),
+    ).toBe(true);
   });
 });
