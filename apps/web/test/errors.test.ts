@@ -34,9 +34,15 @@ const SAMPLES: Record<string, () => Error> = {
   SnapshotMissingError: () => new engine.SnapshotMissingError('run-1', '/tmp/run-1'),
   AgentUnavailableError: () => new engine.AgentUnavailableError('no agent runner'),
   WorkspaceError: () => new engine.WorkspaceError('not_a_git_repository', '/tmp/p is not in a git repository'),
+  FollowUpRefusedError: () => new engine.FollowUpRefusedError('run-1', 'build', 'it is a script step'),
   AgentCliNotFoundError: () => new sdk.AgentCliNotFoundError('claude', 'PATH', 'npm i -g @anthropic-ai/claude-code'),
   AgentSpawnError: () => new sdk.AgentSpawnError('claude', 'cwd does not exist'),
   AgentHookError: () => new sdk.AgentHookError('onEvent', new Error('boom')),
+  AgentCassetteMissingError: () =>
+    new sdk.AgentCassetteMissingError('fix-bug', 'fix', '.agent/cassettes/fix-bug/fix-0123456789abcdef.jsonl'),
+  AgentCassetteInvalidError: () =>
+    new sdk.AgentCassetteInvalidError('.agent/cassettes/fix-bug/fix-0123456789abcdef.jsonl', 3, 'not JSON'),
+  AgentModeError: () => new sdk.AgentModeError('rewind'),
   NotFoundError: () => new web.NotFoundError('workflow run', 'run-1'),
   InvalidInputError: () => new web.InvalidInputError([{ field: 'args.issue', message: 'is required' }]),
   ConflictError: () => new web.ConflictError('not_a_server', 'the database is held by a command line'),
