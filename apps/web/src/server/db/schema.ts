@@ -231,6 +231,29 @@ export const workflowArtifacts = pgTable(
   ],
 );
 
+/**
+ * Events sent to runs from outside (`POST /api/events`, `POST /api/workflow-executions/:id/events`), kept so that one
+ * sent before its run reaches `ctx.waitForEvent` is delivered when it does. `workflow_run_id` is null for an event
+ * sent to the project. A step that took an event journals its id, so a later wait of the run does not take it again.
+ */
+export const workflowReceivedEvents = pgTable(
+  'workflow_received_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    project_id: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    workflow_run_id: uuid('workflow_run_id').references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    created_at: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('workflow_received_events_project_idx').on(t.project_id, t.name, t.created_at),
+    index('workflow_received_events_run_idx').on(t.workflow_run_id, t.name),
+  ],
+);
+
 /** Every event, in order: the WebSocket's catch-up source and the cross-process channel. */
 export const workflowEvents = pgTable(
   'workflow_events',
