@@ -166,6 +166,8 @@ export interface RunStore {
    * makes the run runnable: its replay returns the answer. The answer is validated before, by whoever asks.
    */
   answerInput(runId: string, stepId: string, values: Record<string, unknown>): Promise<WorkflowRun>;
+  /** Journals an event as the result of the event step a waiting run stands at, and makes the run runnable. */
+  deliverEvent(runId: string, stepId: string, event: ReceivedEvent): Promise<WorkflowRun>;
   /** Approve the gate a waiting run stands at. */
   approveGate(runId: string, phase: string): Promise<WorkflowRun>;
   /** Supersede the journal records of these phases and make the run runnable again. */
@@ -192,6 +194,36 @@ export type RunArtifact = StepArtifact & { runId: string; stepRecordId: string |
 export interface ArtifactStore {
   /** Records an artifact of a started step; one whose key the step already has is not added again. */
   addArtifact(artifact: NewArtifact): Promise<{ artifact: RunArtifact; created: boolean }>;
+}
+
+// ── EventInbox ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** An event sent to a run, or to its project, from outside (a webhook). */
+export interface ReceivedEvent {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  receivedAt: string;
+}
+
+/** What `ctx.waitForEvent` waits for: the event's name, and fields its data must have with these values. */
+export interface EventQuery {
+  runId: string;
+  name: string;
+  match: Record<string, unknown>;
+  /** Events sent to the project count from this time on (the run's creation). */
+  since: string;
+  /** Events this run's earlier waits took. */
+  exclude: string[];
+}
+
+/**
+ * The events received for runs, kept until one waits for them: an event sent before its run reaches the wait is not
+ * lost. The server's inbox is a table; without one, only events delivered while the run waits reach it.
+ */
+export interface EventInbox {
+  /** The oldest kept event the query matches. */
+  findEvent(query: EventQuery): Promise<ReceivedEvent | undefined>;
 }
 
 // ── EventSink ───────────────────────────────────────────────────────────────────────────────────────────────────

@@ -9,7 +9,8 @@ import type { output as ZodOutput, ZodType } from 'zod';
 import type { StructuredAgentStepInput, WorkflowContext } from '../types/context.ts';
 import type { AgentStepOutput, ArtifactInput, StepArtifact, StepInput, StepResult, StepType } from '../types/step.ts';
 import { publishArtifact } from './artifacts.ts';
-import type { InputOptions } from '../types/step.ts';
+import type { EventOptions, InputOptions } from '../types/step.ts';
+import type { ReceivedEvent } from '../ports.ts';
 import type { RunStatus } from '../types/status.ts';
 import type { WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import { BackgroundWrites } from './backgroundWrites.ts';
@@ -21,7 +22,7 @@ import { saveCheckpoint } from './runScope.ts';
 import type { RunContextDeps, RunScope } from './runScope.ts';
 import { SuspensionLatch } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
-import { runContextStep, runInput, runSleep } from './contextSteps.ts';
+import { runContextStep, runEvent, runInput, runSleep } from './contextSteps.ts';
 import { argsJsonSchema } from '../parser/WorkflowDefinition.ts';
 import { runNewStep, skipStep } from './stepLifecycle.ts';
 import { assertStepId, normalizeStepSpec } from './stepSpec.ts';
@@ -208,6 +209,37 @@ export class RunContext implements WorkflowContext {
       runInput(scope, id, { phase, name: options.name ?? id, request }, slot),
     );
     return result as StepResult<T>;
+  }
+
+  async waitForEvent(id: string, options: EventOptions): Promise<StepResult<ReceivedEvent>> {
+    const { scope } = this;
+    await this.pauseOnWriteFailure();
+    scope.suspension.throwIfSuspended();
+    assertStepId(id);
+    if (typeof options?.event !== 'string' || options.event.trim() === '') {
+      throw new StepSpecError(id, 'an event step needs the `event` name it waits for');
+    }
+    if (options.match !== undefined && (typeof options.match !== 'object' || options.match === null)) {
+      throw new StepSpecError(id, '`match` must be an object of fields the event must have');
+    }
+    const timeoutMs = typeof options.timeout === 'string' ? parseDuration(options.timeout) : options.timeout;
+    if (options.timeout !== undefined && (timeoutMs === undefined || !(timeoutMs > 0))) {
+      throw new StepSpecError(
+        id,
+        `timeout must be a duration such as 30s, 5m or 1h, got ${JSON.stringify(options.timeout)}`,
+      );
+    }
+    const phase = this.phaseOf(id, options.phase);
+    const request = {
+      event: options.event,
+      match: options.match ?? {},
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(options.default ? { default: options.default } : {}),
+    };
+    const result = await replayOrRun(scope.cursor, contextCall(id, 'event'), (slot) =>
+      runEvent(scope, id, { phase, name: options.name ?? id, request }, slot),
+    );
+    return result as StepResult<ReceivedEvent>;
   }
 
   exec(id: string, command: string | string[], options: { cwd?: string; env?: Record<string, string> } = {}) {

@@ -6,6 +6,8 @@ export type Suspension =
   | { status: 'waiting'; wakeAt: string }
   /** Waiting for a person's answer to the input step `input` (`ctx.waitForInput`). */
   | { status: 'waiting'; input: string }
+  /** Waiting for an event sent from outside (`ctx.waitForEvent`). */
+  | { status: 'waiting'; event: string }
   | { status: 'cancelled' }
   | { status: 'lease_lost' }
   /**

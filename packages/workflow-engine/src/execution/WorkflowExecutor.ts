@@ -8,7 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InvalidTransitionError, RunNotFoundError, WorkflowError } from '../errors.ts';
 import { definitionSnapshot, validateArgs } from '../parser/WorkflowDefinition.ts';
-import type { AgentRunner, AgentSessionStore, ArtifactStore, EventSink, RunStore } from '../ports.ts';
+import type {
+  AgentRunner,
+  AgentSessionStore,
+  ArtifactStore,
+  EventInbox,
+  EventSink,
+  ReceivedEvent,
+  RunStore,
+} from '../ports.ts';
 import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import type { RunWorkspace } from '../workspace/RunWorkspace.ts';
@@ -31,6 +39,8 @@ export interface ExecutorOptions {
   agentSessions?: AgentSessionStore;
   /** Records the files steps publish; without it they are still copied into the run's directory and journaled. */
   artifacts?: ArtifactStore;
+  /** Keeps events sent to runs before they wait for them (`ctx.waitForEvent`). */
+  inbox?: EventInbox;
   /** `<project>/.agent/workflows/executions`: where snapshots, logs and checkpoints go. Without it, none are written. */
   executionsDir?: string;
   /**
@@ -191,6 +201,7 @@ export function createExecutor(options: ExecutorOptions) {
       agents: options.agents,
       agentSessions: options.agentSessions,
       artifacts: options.artifacts,
+      inbox: options.inbox,
       files,
       workingDir: workspace?.dir ?? workingDir(),
       workspace,
@@ -283,6 +294,20 @@ export function createExecutor(options: ExecutorOptions) {
     return emitStatus(after, before.status);
   }
 
+  /** Delivers an event to the event step a waiting run stands at (matched by the caller); `execute` then goes on. */
+  async function deliverEvent(runId: string, stepId: string, event: ReceivedEvent): Promise<WorkflowRun> {
+    const before = await requireRun(runId);
+    const after = await store.deliverEvent(runId, stepId, event);
+    const record = (await store.getJournal(runId)).find((r) => r.stepId === stepId);
+    if (record?.result) {
+      events.emit({
+        type: 'workflow.step.completed',
+        data: { execution_id: runId, step_id: stepId, phase: record.phase, status: 'completed', result: record.result },
+      });
+    }
+    return emitStatus(after, before.status);
+  }
+
   /** Approves the gate a waiting run stands at; `execute` then carries on. */
   async function advance(runId: string): Promise<WorkflowRun> {
     const before = await requireRun(runId);
@@ -337,7 +362,22 @@ export function createExecutor(options: ExecutorOptions) {
     return next;
   }
 
-  return { workerId, store, start, execute, run, pause, cancel, resume, advance, answer, rerun, followUp, shutdown };
+  return {
+    workerId,
+    store,
+    start,
+    execute,
+    run,
+    pause,
+    cancel,
+    resume,
+    advance,
+    answer,
+    deliverEvent,
+    rerun,
+    followUp,
+    shutdown,
+  };
 }
 
 function describeFailure(error: unknown): string {

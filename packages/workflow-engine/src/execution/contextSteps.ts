@@ -1,5 +1,6 @@
 /**
- * Context calls journaled as steps of their own (`ctx.artifact`, `ctx.sleep`, `ctx.waitForInput`): the call is held against the journal like any
+ * Context calls journaled as steps of their own (`ctx.artifact`, `ctx.sleep`, `ctx.waitForInput`,
+ * `ctx.waitForEvent`): the call is held against the journal like any
  * step (replay.ts), and one that must really run has its start journaled, does its work once, and commits its
  * outcome as a step's commit does (stepLifecycle.ts).
  */
@@ -217,6 +218,110 @@ export async function runInput(
         finishedAt,
         error: { code: 'input_timeout', message: `no answer came before ${timeoutAt}, and the step has no default` },
       };
+  await commit(
+    scope,
+    id,
+    { start, durableStart: true },
+    { status: result.status, result, error: result.error ?? null },
+  );
+  saveCheckpoint(scope, id);
+  if (result.error) throw new StepFailedError(id, result.error.message);
+  return result;
+}
+
+/** What `ctx.waitForEvent` journals: the event's name, the fields its data must match, and what a timeout answers. */
+export interface EventRequest {
+  event: string;
+  match: Record<string, unknown>;
+  timeoutMs?: number;
+  default?: Record<string, unknown>;
+}
+
+/**
+ * `ctx.waitForEvent`: its start journals what it waits for. An event kept in the inbox — sent before the run got
+ * here — is taken at once; otherwise the run waits (status `waiting`, the timeout as its wake time) holding nothing,
+ * until the server delivers a matching event (`RunStore.deliverEvent`). The inbox is read once more after the run
+ * is waiting: an event that came in between is delivered then, not lost. The step's result is the event.
+ */
+export async function runEvent(
+  scope: RunScope,
+  id: string,
+  { phase, name, request }: { phase: string; name: string; request: EventRequest },
+  { position, recorded }: JournalSlot,
+): Promise<StepResult> {
+  const { control, deps, suspension } = scope;
+  await suspension.guard(() => control.atBoundary());
+  await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
+  const waiting = recorded?.status === 'running' && recorded.type === 'event';
+  const startedAt = waiting ? recorded.startedAt : new Date().toISOString();
+  const journaled = waiting ? (recorded.input as { timeoutAt?: string }) : undefined;
+  const timeoutAt = journaled
+    ? journaled.timeoutAt
+    : request.timeoutMs !== undefined
+      ? new Date(Date.now() + request.timeoutMs).toISOString()
+      : undefined;
+  const start: JournalRecordStart = {
+    stepId: id,
+    index: position,
+    name,
+    phase,
+    type: 'event',
+    input: {
+      event: request.event,
+      match: request.match,
+      ...(timeoutAt ? { timeoutAt } : {}),
+      ...(request.default ? { default: request.default } : {}),
+    },
+    attempt: 1,
+    startedAt,
+  };
+  if (!journaled) {
+    await deps.store.startStep(
+      scope.run.id,
+      control.lease,
+      start,
+      withMovedPhase(scope, { currentStepIndex: position }),
+    );
+    scope.run = { ...scope.run, currentStepIndex: position };
+    scope.emit({
+      type: 'workflow.step.started',
+      data: { execution_id: scope.run.id, step_id: id, phase, name, step_type: 'event', attempt: 1 },
+    });
+  }
+  const query = {
+    runId: scope.run.id,
+    name: request.event,
+    match: request.match,
+    since: scope.run.createdAt,
+    // Events the run's earlier waits took are theirs: each wait takes an event of its own.
+    exclude: scope.cursor
+      .records()
+      .filter((r) => r.type === 'event' && r.stepId !== id && r.result)
+      .map((r) => (r.result!.data as { id?: string } | null)?.id)
+      .filter((eventId): eventId is string => typeof eventId === 'string'),
+  };
+  const kept = await deps.inbox?.findEvent(query);
+  const timedOut = !kept && timeoutAt !== undefined && Date.now() >= Date.parse(timeoutAt);
+  if (!kept && !timedOut) {
+    await setStatus(scope, 'waiting', { wakeAt: timeoutAt ?? null });
+    const late = await deps.inbox?.findEvent(query).catch(() => undefined);
+    // Another delivery may have come first; either way the run is runnable again and replays to its event.
+    if (late) await deps.store.deliverEvent(scope.run.id, id, late).catch(() => undefined);
+    suspension.suspend({ status: 'waiting', event: id });
+  }
+  const finishedAt = new Date().toISOString();
+  const result: StepResult = kept
+    ? { status: 'completed', data: kept, attempts: 1, startedAt, finishedAt }
+    : request.default
+      ? { status: 'completed', data: request.default, attempts: 1, startedAt, finishedAt }
+      : {
+          status: 'failed',
+          data: null,
+          attempts: 1,
+          startedAt,
+          finishedAt,
+          error: { code: 'event_timeout', message: `no "${request.event}" event came before ${timeoutAt}` },
+        };
   await commit(
     scope,
     id,

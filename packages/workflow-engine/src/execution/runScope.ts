@@ -6,6 +6,7 @@ import type {
   AgentRunner,
   AgentSessionStore,
   ArtifactStore,
+  EventInbox,
   EventSink,
   RunProgress,
   RunStore,
@@ -26,6 +27,8 @@ export interface RunContextDeps {
   agents: AgentRunner | undefined;
   agentSessions: AgentSessionStore | undefined;
   artifacts: ArtifactStore | undefined;
+  /** Events kept for runs (`ctx.waitForEvent`). */
+  inbox: EventInbox | undefined;
   files: ExecutionFiles | undefined;
   /** Where steps run unless they name an absolute `cwd`: the project directory, or its worktree. */
   workingDir: string;

@@ -15,6 +15,7 @@ import type {
   JournalRecordUpdate,
   NewComment,
   NewRun,
+  ReceivedEvent,
   RunComment,
   RunProgress,
   StepOutcome,
@@ -278,10 +279,26 @@ export function answerInput(
   values: Record<string, unknown>,
   now: Date,
 ): JournalRecord {
+  return completeWait(state, stepId, 'input', values, now);
+}
+
+/** An event came for the event step `stepId`: its record is completed with the event, and the run may go on. */
+export function deliverEvent(state: RunState, stepId: string, event: ReceivedEvent, now: Date): JournalRecord {
+  return completeWait(state, stepId, 'event', { ...event }, now);
+}
+
+function completeWait(
+  state: RunState,
+  stepId: string,
+  type: 'input' | 'event',
+  values: Record<string, unknown>,
+  now: Date,
+): JournalRecord {
   const run = state.run;
   const record = activeRecord(state, stepId);
-  if (run.status !== 'waiting' || record?.type !== 'input' || record.status !== 'running') {
-    throw new InvalidTransitionError(run.id, `answer input step "${stepId}"`, describeWait(run, record));
+  if (run.status !== 'waiting' || record?.type !== type || record.status !== 'running') {
+    const action = type === 'input' ? `answer input step "${stepId}"` : `deliver an event to step "${stepId}"`;
+    throw new InvalidTransitionError(run.id, action, describeWait(run, record));
   }
   const result = {
     status: 'completed' as const,
@@ -299,7 +316,8 @@ export function answerInput(
 
 function describeWait(run: WorkflowRun, record: JournalRecord | undefined): string {
   if (run.status !== 'waiting') return run.status;
-  if (record?.type === 'input') return `waiting, and its input step is ${record.status}`;
+  if (record?.type === 'input' || record?.type === 'event')
+    return `waiting, and its ${record.type} step is ${record.status}`;
   return run.waitingGate ? `waiting at the gate of phase "${run.waitingGate}"` : 'waiting, but not for this input';
 }
 

@@ -181,6 +181,16 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
         ofStep(stepId),
       );
     },
+    async deliverEvent(runId, stepId, event) {
+      return repo.update(
+        runId,
+        (state) => {
+          transitions.deliverEvent(state, stepId, event, clock.now());
+          return copy(state.run);
+        },
+        ofStep(stepId),
+      );
+    },
     async approveGate(runId, phase) {
       return repo.update(
         runId,

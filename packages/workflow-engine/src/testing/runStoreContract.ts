@@ -276,6 +276,27 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         await expect(store.answerInput(run.id, 'ask', { go: false })).rejects.toThrow(InvalidTransitionError);
       });
 
+      it("journals an event as the event step's result and makes the run runnable, once", async () => {
+        const { store } = await open();
+        const { run, lease } = await claimedRun(store);
+        await store.startStep(run.id, lease, {
+          stepId: 'hook',
+          index: 0,
+          name: 'hook',
+          phase: 'build',
+          type: 'event',
+          input: { event: 'deployed' },
+          attempt: 1,
+        });
+        await store.updateRun(run.id, lease, { status: 'waiting' });
+        const event = { id: 'e1', name: 'deployed', data: { env: 'prod' }, receivedAt: '2026-01-01T00:00:00.000Z' };
+        expect(await store.deliverEvent(run.id, 'hook', event)).toMatchObject({ status: 'pending' });
+        expect((await store.getJournal(run.id))[0]).toMatchObject({ status: 'completed', result: { data: event } });
+        await expect(store.deliverEvent(run.id, 'hook', event)).rejects.toThrow(InvalidTransitionError);
+        // An event step is not an input step, nor the other way round.
+        await expect(store.answerInput(run.id, 'hook', {})).rejects.toThrow(InvalidTransitionError);
+      });
+
       it('cancels a sleeping run at once, and it never wakes', async () => {
         const { store, clock } = await open();
         const { run, lease } = await claimedRun(store);

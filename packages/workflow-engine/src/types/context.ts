@@ -1,8 +1,10 @@
 import type { output as ZodOutput, ZodType } from 'zod';
+import type { ReceivedEvent } from '../ports.ts';
 import type {
   AgentStepOutput,
   AgentStepSpec,
   ArtifactInput,
+  EventOptions,
   InputOptions,
   StepArtifact,
   StepInput,
@@ -62,6 +64,12 @@ export interface WorkflowContext<Args = unknown> {
    * journaled as this step's result, and returned. The run holds nothing while it waits.
    */
   waitForInput<T = Record<string, unknown>>(id: string, options: InputOptions): Promise<StepResult<T>>;
+  /**
+   * Waits for an event sent from outside — `POST /api/workflow-executions/:id/events` to this run, or `POST
+   * /api/events` to its project, matched by name and `match` fields. An event sent before the run gets here is kept and
+   * taken at once. The result's `data` is the event `{ id, name, data, receivedAt }`.
+   */
+  waitForEvent(id: string, options: EventOptions): Promise<StepResult<ReceivedEvent>>;
   /** A pause point between steps: honours a pending pause or cancel request and writes a checkpoint. */
   checkpoint(): Promise<void>;
   /** Adds a comment to the run (or to a step); written once even when `execute` is replayed. */

@@ -14,9 +14,10 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /**
  * `agent`, `script` and `function` run through `ctx.step`; the others are context calls journaled as steps of their
- * own: `artifact` (`ctx.artifact`), `sleep` (`ctx.sleep`) and `input` (`ctx.waitForInput`).
+ * own: `artifact` (`ctx.artifact`), `sleep` (`ctx.sleep`), `input` (`ctx.waitForInput`) and `event`
+ * (`ctx.waitForEvent`).
  */
-export const STEP_TYPES = ['agent', 'script', 'function', 'artifact', 'sleep', 'input'] as const;
+export const STEP_TYPES = ['agent', 'script', 'function', 'artifact', 'sleep', 'input', 'event'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** Who wrote a comment: a person, the engine (`ctx.comment`, budget stops), or an agent. */

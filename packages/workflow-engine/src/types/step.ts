@@ -157,6 +157,19 @@ export interface InputOptions {
   name?: string;
 }
 
+/** What `ctx.waitForEvent` waits for. */
+export interface EventOptions {
+  /** The event's name, as sent: `POST /api/events { "name": "deploy.finished", "data": { … } }`. */
+  event: string;
+  /** Fields the event's data must have, with these values: `{ run: 'abc' }`. */
+  match?: Record<string, unknown>;
+  /** No event in this long (`'2h'`, or milliseconds) answers `default`, or fails the step without one. */
+  timeout?: number | string;
+  default?: Record<string, unknown>;
+  phase?: string;
+  name?: string;
+}
+
 /** What a script step's result data holds. */
 export interface ScriptOutput {
   exitCode: number | null;

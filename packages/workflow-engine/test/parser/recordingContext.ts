@@ -45,6 +45,9 @@ export function recordingContext(
       calls.push({ kind: 'input', id, spec: options });
       return result(id, 'completed', (data[id] ?? {}) as T);
     },
+    async waitForEvent() {
+      throw new Error('YAML templates do not call ctx.waitForEvent');
+    },
     async sleep(id, duration) {
       calls.push({ kind: 'sleep', id, spec: { duration } });
       return result(id, 'completed', { wakeAt: 't1' });

@@ -7,6 +7,7 @@ const LABEL: Record<StepType, string> = {
   artifact: 'Artifact',
   sleep: 'Sleep',
   input: 'Input from a person',
+  event: 'Event from outside',
 };
 
 /**
@@ -28,6 +29,7 @@ export function StepTypeIcon({ type }: { type: StepType }) {
         )}
         {type === 'artifact' && <path d="M4 1.5h5.5L12.5 4.5v10h-8.5zM9.5 1.5v3h3" fill="none" strokeWidth="1.4" />}
         {type === 'input' && <path d="M2.5 3.5h11v7h-6l-3 2.5v-2.5h-2z" fill="none" strokeWidth="1.4" />}
+        {type === 'event' && <path d="M9 1.5L3.5 9H8l-1 5.5L12.5 7H8z" fill="none" strokeWidth="1.4" />}
         {type === 'sleep' && (
           <path d="M8 2a6 6 0 1 0 0 12A6 6 0 0 0 8 2zM8 4.5V8l2.5 1.5" fill="none" strokeWidth="1.4" />
         )}
