@@ -4,7 +4,7 @@
  */
 import type { AgentName } from '@switchyard/agent-cli-sdk';
 import type { CommentType, RunStatus, StepStatus, StepType } from './types/status.ts';
-import type { StepArtifact, StepError, StepResult } from './types/step.ts';
+import type { ReceivedEvent, StepArtifact, StepError, StepResult } from './types/step.ts';
 import type { Lease, WorkflowRun } from './types/workflow.ts';
 
 // ── RunStore ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -198,13 +198,7 @@ export interface ArtifactStore {
 
 // ── EventInbox ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** An event sent to a run, or to its project, from outside (a webhook). */
-export interface ReceivedEvent {
-  id: string;
-  name: string;
-  data: Record<string, unknown>;
-  receivedAt: string;
-}
+export type { ReceivedEvent };
 
 /** What `ctx.waitForEvent` waits for: the event's name, and fields its data must have with these values. */
 export interface EventQuery {

@@ -1,11 +1,11 @@
 import type { output as ZodOutput, ZodType } from 'zod';
-import type { ReceivedEvent } from '../ports.ts';
 import type {
   AgentStepOutput,
   AgentStepSpec,
   ArtifactInput,
   EventOptions,
   InputOptions,
+  ReceivedEvent,
   StepArtifact,
   StepInput,
   StepResult,

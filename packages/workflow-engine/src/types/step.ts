@@ -157,6 +157,14 @@ export interface InputOptions {
   name?: string;
 }
 
+/** An event sent to a run, or to its project, from outside (a webhook): what `ctx.waitForEvent` returns. */
+export interface ReceivedEvent {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  receivedAt: string;
+}
+
 /** What `ctx.waitForEvent` waits for. */
 export interface EventOptions {
   /** The event's name, as sent: `POST /api/events { "name": "deploy.finished", "data": { … } }`. */
