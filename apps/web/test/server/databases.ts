@@ -102,3 +102,25 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
 }
 
 export const POSTGRES_REACHABLE = reachable;
+
+/** The database a real `switchyard serve` process of a test uses, chosen by its environment (`DATABASE_URL`). */
+export interface ProcessDatabaseKind {
+  name: 'pglite' | 'postgres';
+  /** A fresh database: the environment selecting it (none for the project's own PGlite), its URL, and its drop. */
+  database(): Promise<{ url: string | undefined; env: Record<string, string>; drop(): Promise<void> }>;
+}
+
+export const PROCESS_DATABASE_KINDS: ProcessDatabaseKind[] = [
+  { name: 'pglite', database: async () => ({ url: undefined, env: {}, drop: async () => undefined }) },
+  ...(reachable
+    ? [
+        {
+          name: 'postgres' as const,
+          async database() {
+            const database = await createPostgresDatabase();
+            return { url: database.url, env: { DATABASE_URL: database.url }, drop: database.drop };
+          },
+        },
+      ]
+    : []),
+];

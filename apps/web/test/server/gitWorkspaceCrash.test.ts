@@ -10,25 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killProcesses, startServerProcess } from '../processes.ts';
-import { createPostgresDatabase, POSTGRES_REACHABLE } from './databases.ts';
+import { PROCESS_DATABASE_KINDS } from './databases.ts';
 import { makeProject, serverClient } from './serverHarness.ts';
 
 const LEASE = { SWITCHYARD_LEASE_TTL_MS: '2000' };
-
-const kinds = [
-  { name: 'pglite', database: async () => ({ env: {}, drop: async () => undefined }) },
-  ...(POSTGRES_REACHABLE
-    ? [
-        {
-          name: 'postgres',
-          database: async () => {
-            const database = await createPostgresDatabase();
-            return { env: { DATABASE_URL: database.url }, drop: database.drop };
-          },
-        },
-      ]
-    : []),
-];
 
 const TEMPLATE = `name: Git steps
 phases: [one, two]
@@ -81,7 +66,7 @@ async function gitProject(): Promise<string> {
   return projectDir;
 }
 
-describe.each(kinds)('a worktree run whose server is killed mid-step on $name', (kind) => {
+describe.each(PROCESS_DATABASE_KINDS)('a worktree run whose server is killed mid-step on $name', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from '../cliHarness.ts';
 import { killProcesses, startServerProcess } from '../switchyardProcesses.ts';
-import { createPostgresDatabase, POSTGRES_REACHABLE } from './databases.ts';
+import { PROCESS_DATABASE_KINDS } from './databases.ts';
 import { makeProject, serverClient } from './serverHarness.ts';
 
 const RELEASE = `
@@ -36,26 +36,11 @@ steps:
 
 const LEASE = { SWITCHYARD_LEASE_TTL_MS: '2000' };
 
-const kinds = [
-  { name: 'pglite', database: async () => ({ env: {}, drop: async () => undefined }) },
-  ...(POSTGRES_REACHABLE
-    ? [
-        {
-          name: 'postgres',
-          database: async () => {
-            const database = await createPostgresDatabase();
-            return { env: { DATABASE_URL: database.url }, drop: database.drop };
-          },
-        },
-      ]
-    : []),
-];
-
 interface ErrorBody {
   error: { code: string; message: string; details: { fields?: { field: string; message: string }[] } };
 }
 
-describe.each(kinds)('input steps on $name', (kind) => {
+describe.each(PROCESS_DATABASE_KINDS)('input steps on $name', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killProcesses, startServerProcess } from '../switchyardProcesses.ts';
-import { createPostgresDatabase, POSTGRES_REACHABLE } from './databases.ts';
+import { PROCESS_DATABASE_KINDS } from './databases.ts';
 import { makeProject, serverClient } from './serverHarness.ts';
 import type { RunJson } from './serverHarness.ts';
 
@@ -43,21 +43,6 @@ steps:
 
 const LEASE = { SWITCHYARD_LEASE_TTL_MS: '2000' };
 
-const kinds = [
-  { name: 'pglite', database: async () => ({ url: undefined, env: {}, drop: async () => undefined }) },
-  ...(POSTGRES_REACHABLE
-    ? [
-        {
-          name: 'postgres',
-          database: async () => {
-            const database = await createPostgresDatabase();
-            return { url: database.url, env: { DATABASE_URL: database.url }, drop: database.drop };
-          },
-        },
-      ]
-    : []),
-];
-
 /** The processes whose parent is `pid`, read from /proc. */
 function childrenOf(pid: number): number[] {
   return readdirSync('/proc')
@@ -79,7 +64,7 @@ interface Step {
   finished_at: string | null;
 }
 
-describe.each(kinds)('sleeping runs on $name', (kind) => {
+describe.each(PROCESS_DATABASE_KINDS)('sleeping runs on $name', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Artifact } from '../../src/protocol/artifacts.ts';
 import { BIN, killProcesses, startServerProcess } from '../switchyardProcesses.ts';
 import { cli } from '../cliHarness.ts';
-import { createPostgresDatabase, POSTGRES_REACHABLE } from './databases.ts';
+import { PROCESS_DATABASE_KINDS } from './databases.ts';
 import { makeProject, serverClient } from './serverHarness.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -57,27 +57,12 @@ steps:
 
 const LEASE = { SWITCHYARD_LEASE_TTL_MS: '2000' };
 
-const kinds = [
-  { name: 'pglite', database: async () => ({ env: {}, drop: async () => undefined }) },
-  ...(POSTGRES_REACHABLE
-    ? [
-        {
-          name: 'postgres',
-          database: async () => {
-            const database = await createPostgresDatabase();
-            return { env: { DATABASE_URL: database.url }, drop: database.drop };
-          },
-        },
-      ]
-    : []),
-];
-
 interface History {
   steps: { id: string; step_id: string; attempt: number; output: { artifacts?: { id: string }[] } | null }[];
   artifacts: unknown[];
 }
 
-describe.each(kinds)('artifacts published by steps on $name', (kind) => {
+describe.each(PROCESS_DATABASE_KINDS)('artifacts published by steps on $name', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
