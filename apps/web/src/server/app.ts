@@ -19,6 +19,7 @@ import { workflowStepRoutes } from './routes/workflow-steps.ts';
 import { workflowStepFollowUpRoutes } from './routes/workflow-step-follow-ups.ts';
 import { workflowDiffRoutes } from './routes/workflow-diffs.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { eventRoutes } from './routes/events.ts';
 import { boardRoutes } from './routes/board.ts';
 import { clientRoutes } from './routes/client.ts';
 import { websocketRoutes } from './websocket/websocketRoutes.ts';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(projectRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(workflowDefinitionRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(workflowRoutes, { ...deps });
+  await app.register(eventRoutes, { ...deps });
   await app.register(workflowStepRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(workflowStepFollowUpRoutes, { ...deps });
   await app.register(workflowDiffRoutes, { db });

@@ -23,7 +23,14 @@ import { flowDepthExcess, MAX_YAML_FLOW_DEPTH } from './yamlDepth.ts';
 import { compileExecute } from './yamlExecute.ts';
 import type { CompiledStep } from './yamlExecute.ts';
 import { documentSchema, stepSchemas } from './yamlSchema.ts';
-import type { AgentStepFields, InputStepFields, ScriptStepFields, SleepStepFields, YamlArg } from './yamlSchema.ts';
+import type {
+  AgentStepFields,
+  EventStepFields,
+  InputStepFields,
+  ScriptStepFields,
+  SleepStepFields,
+  YamlArg,
+} from './yamlSchema.ts';
 
 /** Templates are small; a bigger file is a mistake or an attack. */
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -149,7 +156,8 @@ type ParsedStep =
   | ({ kind: 'agent' } & AgentStepFields)
   | ({ kind: 'script' } & ScriptStepFields)
   | ({ kind: 'sleep' } & SleepStepFields)
-  | ({ kind: 'input' } & InputStepFields);
+  | ({ kind: 'input' } & InputStepFields)
+  | ({ kind: 'event' } & EventStepFields);
 
 /** Validates one step against the schema of its type; `type` may be left out when `prompt` or `command` says it. */
 function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep | undefined {
@@ -160,7 +168,11 @@ function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep
   }
   const declared = raw.type;
   const kind =
-    declared === 'agent' || declared === 'script' || declared === 'sleep' || declared === 'input'
+    declared === 'agent' ||
+    declared === 'script' ||
+    declared === 'sleep' ||
+    declared === 'input' ||
+    declared === 'event'
       ? declared
       : declared === undefined
         ? 'prompt' in raw
@@ -180,7 +192,7 @@ function parseStep(raw: unknown, index: number, issues: PathIssue[]): ParsedStep
       message:
         declared === undefined
           ? 'is required: type: agent (with a prompt) or type: script (with a command)'
-          : `expected "agent", "script", "sleep" or "input", received ${JSON.stringify(declared)}`,
+          : `expected "agent", "script", "sleep", "input" or "event", received ${JSON.stringify(declared)}`,
     });
     return undefined;
   }
@@ -246,6 +258,28 @@ function compileSteps(steps: ParsedStep[], declared: Declarations, issues: PathI
         if (!(error instanceof ExpressionSyntaxError)) throw error;
         issues.push({ path: at('if'), message: `invalid expression ${JSON.stringify(step.if)}: ${error.message}` });
       }
+    }
+
+    if (step.kind === 'event') {
+      return {
+        id: step.id,
+        name: step.name ?? step.id,
+        phase: step.phase,
+        ...(condition ? { condition } : {}),
+        run: {
+          type: 'event',
+          event: step.event,
+          // A string field may interpolate (`{{ args.env }}`); other values match as they are.
+          match: Object.fromEntries(
+            Object.entries(step.match ?? {}).map(([key, value]) => [
+              key,
+              typeof value === 'string' ? { template: template(value, 'match', key) } : { value },
+            ]),
+          ),
+          ...(step.timeout !== undefined ? { timeoutMs: step.timeout } : {}),
+          ...(step.default ? { default: step.default } : {}),
+        },
+      };
     }
 
     if (step.kind === 'input') {

@@ -38,6 +38,13 @@ export interface CompiledStep {
     | { type: 'script'; command: ParsedTemplate | ParsedTemplate[] }
     | { type: 'sleep'; durationMs: number }
     | {
+        type: 'event';
+        event: string;
+        match: Record<string, { template: ParsedTemplate } | { value: unknown }>;
+        timeoutMs?: number;
+        default?: Record<string, unknown>;
+      }
+    | {
         type: 'input';
         prompt: ParsedTemplate;
         schema: Record<string, unknown>;
@@ -76,16 +83,30 @@ export function compileExecute(
       const result =
         step.run.type === 'sleep'
           ? await ctx.sleep(step.id, step.run.durationMs, { phase: step.phase, name: step.name })
-          : step.run.type === 'input'
-            ? await ctx.waitForInput(step.id, {
-                prompt: renderTemplate(step.run.prompt, scope),
-                schema: step.run.schema,
+          : step.run.type === 'event'
+            ? await ctx.waitForEvent(step.id, {
+                event: step.run.event,
+                match: Object.fromEntries(
+                  Object.entries(step.run.match).map(([key, field]) => [
+                    key,
+                    'template' in field ? renderTemplate(field.template, scope) : field.value,
+                  ]),
+                ),
                 phase: step.phase,
                 name: step.name,
                 ...(step.run.timeoutMs !== undefined ? { timeout: step.run.timeoutMs } : {}),
                 ...(step.run.default ? { default: step.run.default } : {}),
               })
-            : await ctx.step(step.id, stepSpec(step, scope, secretEnv));
+            : step.run.type === 'input'
+              ? await ctx.waitForInput(step.id, {
+                  prompt: renderTemplate(step.run.prompt, scope),
+                  schema: step.run.schema,
+                  phase: step.phase,
+                  name: step.name,
+                  ...(step.run.timeoutMs !== undefined ? { timeout: step.run.timeoutMs } : {}),
+                  ...(step.run.default ? { default: step.run.default } : {}),
+                })
+              : await ctx.step(step.id, stepSpec(step, scope, secretEnv));
       scope.steps[step.id] = { output: result.data, status: result.status };
       outputs[step.id] = result.data;
     }
@@ -122,7 +143,7 @@ function stepSpec(step: CompiledStep, scope: Scope, secretEnv: StepEnv): AgentSt
       ...common,
     };
   }
-  if (run.type === 'sleep' || run.type === 'input')
+  if (run.type === 'sleep' || run.type === 'input' || run.type === 'event')
     throw new Error(`step ${step.id} is a ${run.type} step, not a step spec`);
   return {
     type: 'script',

@@ -154,8 +154,23 @@ export const stepSchemas = {
     /** The answer when the timeout passes. */
     default: z.record(z.string(), z.unknown()).optional(),
   }),
+  /** `type: event`: waits for an event sent from outside (`ctx.waitForEvent`), by name and `match` fields. */
+  event: strictObject({
+    id: slugSchema,
+    name: z.string().min(1).optional(),
+    phase: z.string(),
+    type: z.literal('event'),
+    if: scalarText.transform(String).optional(),
+    event: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required for an event step' : undefined) })
+      .min(1),
+    match: z.record(z.string(), z.unknown()).optional(),
+    timeout: timeoutSchema.optional(),
+    default: z.record(z.string(), z.unknown()).optional(),
+  }),
 };
 
+export type EventStepFields = z.output<(typeof stepSchemas)['event']>;
 export type InputStepFields = z.output<(typeof stepSchemas)['input']>;
 export type SleepStepFields = z.output<(typeof stepSchemas)['sleep']>;
 export type AgentStepFields = z.output<(typeof stepSchemas)['agent']>;

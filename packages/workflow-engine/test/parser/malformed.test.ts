@@ -66,7 +66,7 @@ const cases: Case[] = [
   {
     file: 'unknown-step-type.yaml',
     expected: [
-      'unknown-step-type.yaml:6:11 steps[0].type: expected "agent", "script", "sleep" or "input", received "shell"',
+      'unknown-step-type.yaml:6:11 steps[0].type: expected "agent", "script", "sleep", "input" or "event", received "shell"',
     ],
   },
   {

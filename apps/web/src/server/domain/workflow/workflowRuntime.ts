@@ -21,6 +21,7 @@ import type { EventBus } from '../../websocket/eventBus.ts';
 import { releaseStaleLeases } from '../../workers/recovery.ts';
 import { projectLayout } from '../project/projectLayout.ts';
 import { createDatabaseArtifactStore } from '../workflow-artifact/artifactStore.ts';
+import { createDatabaseEventInbox } from '../workflow-event/eventInbox.ts';
 import { busEventSink } from './engineEvents.ts';
 
 /** How long a worker's claim on a run lasts unless renewed (every third of it): a dead worker's runs wait this long. */
@@ -60,6 +61,7 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
   const agentMode = agentModeFromEnv();
   const agentSessions = createDatabaseAgentSessionStore(db);
   const artifacts = createDatabaseArtifactStore(db);
+  const inbox = createDatabaseEventInbox(db);
   /** Every project's runs: what the worker pool claims from. */
   const store = createDatabaseRunStore(db);
   const executors = new Map<string, WorkflowExecutor>();
@@ -83,6 +85,7 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
         agents: withCassettes(agents, { mode: agentMode, dir: layout.cassettesDir }),
         agentSessions,
         artifacts,
+        inbox,
         executionsDir: layout.executionsDir,
         workingDir: layout.dir,
         workerId,
