@@ -100,6 +100,15 @@ describe('patching the board with a WebSocket event', () => {
     expect(awake.cards[0]).toMatchObject({ status: 'running', wake_at: null });
   });
 
+  it('keeps a run waiting for an event out of the Waiting-on-you lane', () => {
+    const waiting = card(RUN, {
+      status: 'waiting',
+      current_step: { id: '', step_id: 'hook', name: 'hook', type: 'event', status: 'running', started_at: NOW },
+    } as Partial<BoardCard>);
+    expect(waitingOnYou([waiting])).toEqual([]);
+    expect(waitingLabel(waiting)).toBe('Waiting for event');
+  });
+
   it('answers null for a run the board has not seen, so the caller fetches the board', () => {
     expect(
       patch(board(), {

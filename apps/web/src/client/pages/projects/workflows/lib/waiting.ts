@@ -11,6 +11,8 @@ export function waitReason(
 ): WaitReason | null {
   // An input step with a timeout has a wake time too; it still waits on a person first.
   if (card.status === 'waiting' && card.current_step?.type === 'input') return 'input';
+  // An event comes from a webhook, not from whoever looks at the board.
+  if (card.status === 'waiting' && card.current_step?.type === 'event') return null;
   if (card.status === 'waiting') return card.wake_at ? null : 'gate';
   if (card.status === 'paused') return 'paused';
   if (card.status === 'failed') return 'failed';
@@ -23,6 +25,7 @@ export function waitingLabel(
 ): string | undefined {
   const reason = waitReason(card);
   if (reason === 'input') return 'Needs input';
+  if (card.status === 'waiting' && card.current_step?.type === 'event') return 'Waiting for event';
   if (card.status === 'waiting' && reason === null) return 'Sleeping';
   return undefined;
 }
