@@ -143,6 +143,10 @@ function nextStepHint(view: RunView): string {
   if (view.status === 'waiting' && asking) {
     return `step ${asking.id} waits for your answer: switchyard answer ${view.id} --arg <field>=<value>\n`;
   }
+  const hook = view.steps.find((step) => step.type === 'event' && step.status === 'running');
+  if (view.status === 'waiting' && hook) {
+    return `step ${hook.id} waits for an event: POST /api/events or /api/workflow-executions/${view.id}/events\n`;
+  }
   if (view.wake_at) return `sleeping until ${view.wake_at}: ${WAKES}\n`;
   if (view.status === 'waiting')
     return `approve the gate of "${view.waiting_gate}" with: switchyard advance ${view.id}\n`;
