@@ -4,7 +4,6 @@
  * steps (small columns only: no inputs, no outputs beyond the cost and a short tail), and counts by status.
  */
 import { and, asc, count, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { AppDatabase } from '../../db/connection.ts';
 import { projects, workflowArtifacts, workflowComments, workflowRunSteps, workflowRuns } from '../../db/schema.ts';
 import { NotFoundError } from '../../../errors.ts';
@@ -26,23 +25,7 @@ export interface BoardDeps {
   readActivity: ActivityReader;
 }
 
-/**
- * "Resumed after restart at step N": selected once the schema has the columns (another change adds them), so the
- * board shows the badge from that day on without a change here.
- */
-const columns = workflowRuns as unknown as Record<string, PgColumn | undefined>;
-// Typed as no fields: the select's row type stays exact, and `recovery()` reads these two when present.
-const recoveryColumns = {
-  ...(columns.recovered_at && { recovered_at: columns.recovered_at }),
-  ...(columns.recovered_at_step && { recovered_at_step: columns.recovered_at_step }),
-} as Record<never, never>;
-
 const iso = (value: string | Date | null): string | null => (value === null ? null : new Date(value).toISOString());
-
-function recovery(run: { recovered_at?: string | Date | null; recovered_at_step?: number | null }) {
-  if (run.recovered_at === undefined) return {};
-  return { recovered_at: iso(run.recovered_at), recovered_at_step: run.recovered_at_step ?? null };
-}
 
 export async function getBoard(deps: BoardDeps, projectId: string): Promise<Board> {
   const { db } = deps;
@@ -74,7 +57,8 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
         completed_at: workflowRuns.completed_at,
         created_at: workflowRuns.created_at,
         updated_at: workflowRuns.updated_at,
-        ...recoveryColumns,
+        recovered_at: workflowRuns.recovered_at,
+        recovered_at_step: workflowRuns.recovered_at_step,
         comment_count: sql<number>`(select count(*) from ${workflowComments} where ${workflowComments.workflow_run_id} = ${workflowRuns.id})`,
       })
       .from(workflowRuns)
@@ -162,7 +146,8 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
         deletions: runSteps.reduce((sum, s) => sum + (Number(s.deletions) || 0), 0),
         phase_entered_at: iso(inPhase[0]?.started_at ?? null),
         artifact_count: runSteps.reduce((sum, s) => sum + Number(s.artifacts), 0),
-        ...recovery(run as { recovered_at?: string | Date | null; recovered_at_step?: number | null }),
+        recovered_at: iso(run.recovered_at),
+        recovered_at_step: run.recovered_at_step,
         started_at: iso(run.started_at),
         completed_at: iso(run.completed_at),
         wake_at: iso(run.wake_at),
