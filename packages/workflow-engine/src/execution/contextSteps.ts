@@ -32,7 +32,7 @@ export async function runContextStep(
   call: ContextStep,
   { position, recorded }: JournalSlot,
 ): Promise<StepResult> {
-  const { control, deps, suspension } = scope;
+  const { control, suspension } = scope;
   await suspension.guard(() => control.atBoundary());
   await suspension.guard(() => moveToPhase(scope, call.phase, { gate: true }));
   const startedAt = new Date().toISOString();
@@ -47,19 +47,7 @@ export async function runContextStep(
     attempt,
     startedAt,
   };
-  await deps.store.startStep(scope.run.id, control.lease, start, withMovedPhase(scope, { currentStepIndex: position }));
-  scope.run = { ...scope.run, currentStepIndex: position };
-  scope.emit({
-    type: 'workflow.step.started',
-    data: {
-      execution_id: scope.run.id,
-      step_id: id,
-      phase: call.phase,
-      name: call.name,
-      step_type: call.type,
-      attempt,
-    },
-  });
+  await journalStart(scope, start);
   const outcome = await call.run().catch((error: unknown) => ({
     ok: false as const,
     error: { message: error instanceof Error ? error.message : String(error) },
@@ -72,15 +60,7 @@ export async function runContextStep(
     finishedAt: new Date().toISOString(),
   };
   if (!outcome.ok) result.error = outcome.error;
-  await commit(
-    scope,
-    id,
-    { start, durableStart: true },
-    { status: result.status, result, error: result.error ?? null },
-  );
-  saveCheckpoint(scope, id);
-  if (!outcome.ok) throw new StepFailedError(id, outcome.error.message);
-  return result;
+  return finish(scope, start, result);
 }
 
 /**
@@ -95,7 +75,7 @@ export async function runSleep(
   { phase, name, durationMs }: { phase: string; name: string; durationMs: number },
   { position, recorded }: JournalSlot,
 ): Promise<StepResult> {
-  const { control, deps, suspension } = scope;
+  const { control, suspension } = scope;
   await suspension.guard(() => control.atBoundary());
   await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
   const journaled = recorded?.status === 'running' ? (recorded.input as { wakeAt?: unknown }).wakeAt : undefined;
@@ -111,19 +91,7 @@ export async function runSleep(
     attempt: 1,
     startedAt,
   };
-  if (journaled === undefined) {
-    await deps.store.startStep(
-      scope.run.id,
-      control.lease,
-      start,
-      withMovedPhase(scope, { currentStepIndex: position }),
-    );
-    scope.run = { ...scope.run, currentStepIndex: position };
-    scope.emit({
-      type: 'workflow.step.started',
-      data: { execution_id: scope.run.id, step_id: id, phase, name, step_type: 'sleep', attempt: 1 },
-    });
-  }
+  if (journaled === undefined) await journalStart(scope, start);
   if (Date.now() < Date.parse(wakeAt)) {
     await setStatus(scope, 'waiting', { wakeAt });
     suspension.suspend({ status: 'waiting', wakeAt });
@@ -162,17 +130,14 @@ export async function runInput(
   { phase, name, request }: { phase: string; name: string; request: InputRequest },
   { position, recorded }: JournalSlot,
 ): Promise<StepResult> {
-  const { control, deps, suspension } = scope;
+  const { control, suspension } = scope;
   await suspension.guard(() => control.atBoundary());
   await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
   const waiting = recorded?.status === 'running' && recorded.type === 'input';
   const startedAt = waiting ? recorded.startedAt : new Date().toISOString();
   const journaled = waiting ? (recorded.input as { timeoutAt?: string }) : undefined;
-  const timeoutAt = journaled
-    ? journaled.timeoutAt
-    : request.timeoutMs !== undefined
-      ? new Date(Date.now() + request.timeoutMs).toISOString()
-      : undefined;
+  // As its start journaled it, or from now for a wait that starts here.
+  const timeoutAt = journaled ? journaled.timeoutAt : timeoutFromNow(request.timeoutMs);
   const start: JournalRecordStart = {
     stepId: id,
     index: position,
@@ -190,43 +155,16 @@ export async function runInput(
     attempt: 1,
     startedAt,
   };
-  if (!journaled) {
-    await deps.store.startStep(
-      scope.run.id,
-      control.lease,
-      start,
-      withMovedPhase(scope, { currentStepIndex: position }),
-    );
-    scope.run = { ...scope.run, currentStepIndex: position };
-    scope.emit({
-      type: 'workflow.step.started',
-      data: { execution_id: scope.run.id, step_id: id, phase, name, step_type: 'input', attempt: 1 },
-    });
-  }
+  if (!journaled) await journalStart(scope, start);
   if (!timeoutAt || Date.now() < Date.parse(timeoutAt)) {
     await setStatus(scope, 'waiting', { wakeAt: timeoutAt ?? null });
     suspension.suspend({ status: 'waiting', input: id });
   }
-  const finishedAt = new Date().toISOString();
-  const result: StepResult = request.default
-    ? { status: 'completed', data: request.default, attempts: 1, startedAt, finishedAt }
-    : {
-        status: 'failed',
-        data: null,
-        attempts: 1,
-        startedAt,
-        finishedAt,
-        error: { code: 'input_timeout', message: `no answer came before ${timeoutAt}, and the step has no default` },
-      };
-  await commit(
-    scope,
-    id,
-    { start, durableStart: true },
-    { status: result.status, result, error: result.error ?? null },
-  );
-  saveCheckpoint(scope, id);
-  if (result.error) throw new StepFailedError(id, result.error.message);
-  return result;
+  const result = unanswered(startedAt, request.default, {
+    code: 'input_timeout',
+    message: `no answer came before ${timeoutAt}, and the step has no default`,
+  });
+  return finish(scope, start, result);
 }
 
 /** What `ctx.waitForEvent` journals: the event's name, the fields its data must match, and what a timeout answers. */
@@ -255,11 +193,8 @@ export async function runEvent(
   const waiting = recorded?.status === 'running' && recorded.type === 'event';
   const startedAt = waiting ? recorded.startedAt : new Date().toISOString();
   const journaled = waiting ? (recorded.input as { timeoutAt?: string }) : undefined;
-  const timeoutAt = journaled
-    ? journaled.timeoutAt
-    : request.timeoutMs !== undefined
-      ? new Date(Date.now() + request.timeoutMs).toISOString()
-      : undefined;
+  // As its start journaled it, or from now for a wait that starts here.
+  const timeoutAt = journaled ? journaled.timeoutAt : timeoutFromNow(request.timeoutMs);
   const start: JournalRecordStart = {
     stepId: id,
     index: position,
@@ -275,19 +210,7 @@ export async function runEvent(
     attempt: 1,
     startedAt,
   };
-  if (!journaled) {
-    await deps.store.startStep(
-      scope.run.id,
-      control.lease,
-      start,
-      withMovedPhase(scope, { currentStepIndex: position }),
-    );
-    scope.run = { ...scope.run, currentStepIndex: position };
-    scope.emit({
-      type: 'workflow.step.started',
-      data: { execution_id: scope.run.id, step_id: id, phase, name, step_type: 'event', attempt: 1 },
-    });
-  }
+  if (!journaled) await journalStart(scope, start);
   const query = {
     runId: scope.run.id,
     name: request.event,
@@ -309,26 +232,50 @@ export async function runEvent(
     if (late) await deps.store.deliverEvent(scope.run.id, id, late).catch(() => undefined);
     suspension.suspend({ status: 'waiting', event: id });
   }
+  const result = unanswered(startedAt, kept ?? request.default, {
+    code: 'event_timeout',
+    message: `no "${request.event}" event came before ${timeoutAt}`,
+  });
+  return finish(scope, start, result);
+}
+
+/** A context step's start, journaled (a wait's only once: a replay finds it running) and announced. */
+async function journalStart(scope: RunScope, start: JournalRecordStart): Promise<void> {
+  const { stepId, index, phase, name, type, attempt } = start;
+  await scope.deps.store.startStep(
+    scope.run.id,
+    scope.control.lease,
+    start,
+    withMovedPhase(scope, { currentStepIndex: index }),
+  );
+  scope.run = { ...scope.run, currentStepIndex: index };
+  scope.emit({
+    type: 'workflow.step.started',
+    data: { execution_id: scope.run.id, step_id: stepId, phase, name, step_type: type, attempt },
+  });
+}
+
+function timeoutFromNow(timeoutMs: number | undefined): string | undefined {
+  return timeoutMs === undefined ? undefined : new Date(Date.now() + timeoutMs).toISOString();
+}
+
+/** A wait taken up without its answer: completed with `fallback` when there is one, else failed with `error`. */
+function unanswered(startedAt: string, fallback: unknown, error: { code: string; message: string }): StepResult {
   const finishedAt = new Date().toISOString();
-  const result: StepResult = kept
-    ? { status: 'completed', data: kept, attempts: 1, startedAt, finishedAt }
-    : request.default
-      ? { status: 'completed', data: request.default, attempts: 1, startedAt, finishedAt }
-      : {
-          status: 'failed',
-          data: null,
-          attempts: 1,
-          startedAt,
-          finishedAt,
-          error: { code: 'event_timeout', message: `no "${request.event}" event came before ${timeoutAt}` },
-        };
+  return fallback
+    ? { status: 'completed', data: fallback, attempts: 1, startedAt, finishedAt }
+    : { status: 'failed', data: null, attempts: 1, startedAt, finishedAt, error };
+}
+
+/** The outcome committed as the step's, with a checkpoint; a failed one fails the run, as a failed step does. */
+async function finish(scope: RunScope, start: JournalRecordStart, result: StepResult): Promise<StepResult> {
   await commit(
     scope,
-    id,
+    start.stepId,
     { start, durableStart: true },
     { status: result.status, result, error: result.error ?? null },
   );
-  saveCheckpoint(scope, id);
-  if (result.error) throw new StepFailedError(id, result.error.message);
+  saveCheckpoint(scope, start.stepId);
+  if (result.error) throw new StepFailedError(start.stepId, result.error.message);
   return result;
 }
