@@ -130,14 +130,8 @@ export async function runInput(
   { phase, name, request }: { phase: string; name: string; request: InputRequest },
   { position, recorded }: JournalSlot,
 ): Promise<StepResult> {
-  const { control, suspension } = scope;
-  await suspension.guard(() => control.atBoundary());
-  await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
-  const waiting = recorded?.status === 'running' && recorded.type === 'input';
-  const startedAt = waiting ? recorded.startedAt : new Date().toISOString();
-  const journaled = waiting ? (recorded.input as { timeoutAt?: string }) : undefined;
-  // As its start journaled it, or from now for a wait that starts here.
-  const timeoutAt = journaled ? journaled.timeoutAt : timeoutFromNow(request.timeoutMs);
+  const { suspension } = scope;
+  const { resumed, startedAt, timeoutAt } = await openTimedWait(scope, 'input', phase, recorded, request.timeoutMs);
   const start: JournalRecordStart = {
     stepId: id,
     index: position,
@@ -155,7 +149,7 @@ export async function runInput(
     attempt: 1,
     startedAt,
   };
-  if (!journaled) await journalStart(scope, start);
+  if (!resumed) await journalStart(scope, start);
   if (!timeoutAt || Date.now() < Date.parse(timeoutAt)) {
     await setStatus(scope, 'waiting', { wakeAt: timeoutAt ?? null });
     suspension.suspend({ status: 'waiting', input: id });
@@ -187,14 +181,8 @@ export async function runEvent(
   { phase, name, request }: { phase: string; name: string; request: EventRequest },
   { position, recorded }: JournalSlot,
 ): Promise<StepResult> {
-  const { control, deps, suspension } = scope;
-  await suspension.guard(() => control.atBoundary());
-  await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
-  const waiting = recorded?.status === 'running' && recorded.type === 'event';
-  const startedAt = waiting ? recorded.startedAt : new Date().toISOString();
-  const journaled = waiting ? (recorded.input as { timeoutAt?: string }) : undefined;
-  // As its start journaled it, or from now for a wait that starts here.
-  const timeoutAt = journaled ? journaled.timeoutAt : timeoutFromNow(request.timeoutMs);
+  const { deps, suspension } = scope;
+  const { resumed, startedAt, timeoutAt } = await openTimedWait(scope, 'event', phase, recorded, request.timeoutMs);
   const start: JournalRecordStart = {
     stepId: id,
     index: position,
@@ -210,7 +198,7 @@ export async function runEvent(
     attempt: 1,
     startedAt,
   };
-  if (!journaled) await journalStart(scope, start);
+  if (!resumed) await journalStart(scope, start);
   const query = {
     runId: scope.run.id,
     name: request.event,
@@ -255,8 +243,26 @@ async function journalStart(scope: RunScope, start: JournalRecordStart): Promise
   });
 }
 
-function timeoutFromNow(timeoutMs: number | undefined): string | undefined {
-  return timeoutMs === undefined ? undefined : new Date(Date.now() + timeoutMs).toISOString();
+/**
+ * A wait with a timeout, at its boundary and in its phase: resumed — its start journaled, with the time it began and
+ * its timeout — or starting now, its timeout counted from now.
+ */
+async function openTimedWait(
+  scope: RunScope,
+  type: 'input' | 'event',
+  phase: string,
+  recorded: JournalSlot['recorded'],
+  timeoutMs: number | undefined,
+): Promise<{ resumed: boolean; startedAt: string; timeoutAt: string | undefined }> {
+  const { control, suspension } = scope;
+  await suspension.guard(() => control.atBoundary());
+  await suspension.guard(() => moveToPhase(scope, phase, { gate: true }));
+  if (recorded?.status === 'running' && recorded.type === type) {
+    const { timeoutAt } = recorded.input as { timeoutAt?: string };
+    return { resumed: true, startedAt: recorded.startedAt, timeoutAt };
+  }
+  const timeoutAt = timeoutMs === undefined ? undefined : new Date(Date.now() + timeoutMs).toISOString();
+  return { resumed: false, startedAt: new Date().toISOString(), timeoutAt };
 }
 
 /** A wait taken up without its answer: completed with `fallback` when there is one, else failed with `error`. */
