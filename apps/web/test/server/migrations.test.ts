@@ -44,6 +44,18 @@ describe.each(DATABASE_KINDS)('migrations on $name', (kind) => {
         sql`select indexname from pg_indexes where schemaname = current_schema() and tablename = 'workflow_run_steps'`,
       );
       expect(indexes.map((r) => r.indexname)).toContain('workflow_run_steps_active_idx');
+      // Every step moves these columns of its run's row; in no index, that update is rewritten in place (HOT).
+      const runIndexes = await queryRows<{ indexdef: string }>(
+        handle.db,
+        sql`select indexdef from pg_indexes where schemaname = current_schema() and tablename = 'workflow_runs'`,
+      );
+      for (const column of ['updated_at', 'current_step_index', 'current_phase', 'lease_expires_at', 'lease_epoch'])
+        expect(runIndexes.filter((r) => r.indexdef.includes(column))).toEqual([]);
+      const [runTable] = await queryRows<{ reloptions: string[] | null }>(
+        handle.db,
+        sql`select reloptions from pg_class where relname = 'workflow_runs' and relnamespace = current_schema()::regnamespace`,
+      );
+      expect(runTable?.reloptions).toContain('fillfactor=70');
     } finally {
       await handle.drop();
     }

@@ -210,6 +210,29 @@ describe.each(DATABASE_KINDS)('runs through the API on $name', (kind) => {
     expect(existsSync(executionDir)).toBe(false);
   });
 
+  it('shows on the board the runs finished in the last day, whenever they were last touched, and not older ones', async () => {
+    const recent = await start('simple-pipeline');
+    const old = await start('simple-pipeline');
+    await t.waitForRun(recent.id, terminal);
+    await t.waitForRun(old.id, terminal);
+    const db = t.server.database.db;
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    // A comment on an old run touches it now; it finished two days ago all the same.
+    await db
+      .update(workflowRuns)
+      .set({ completed_at: twoDaysAgo, updated_at: new Date() })
+      .where(eq(workflowRuns.id, old.id));
+    const [row] = await db
+      .select({ project_id: workflowRuns.project_id })
+      .from(workflowRuns)
+      .where(eq(workflowRuns.id, old.id));
+    const board = await t.api<{ cards: { id: string }[] }>('GET', `/api/board?project_id=${row!.project_id}`);
+    expect(board.status).toBe(200);
+    const ids = board.body.cards.map((card) => card.id);
+    expect(ids).toContain(recent.id);
+    expect(ids).not.toContain(old.id);
+  });
+
   it('lists runs newest first with filters, counts and pagination', async () => {
     const page = await t.api<{ data: RunJson[]; pagination: { total: number; limit: number } }>(
       'GET',

@@ -126,8 +126,10 @@ export const workflowRuns = pgTable(
   },
   (t) => [
     index('workflow_runs_board_idx').on(t.project_id, t.status, t.created_at.desc()),
-    // The board's finished runs of the last day, found without reading the project's whole history.
-    index('workflow_runs_finished_idx').on(t.project_id, t.status, t.updated_at),
+    // The board's finished runs of the last day, found without reading the project's whole history. By when the
+    // run finished, not `updated_at`: every step moves `updated_at`, and a column in no index lets that update stay
+    // on its page (a HOT update) instead of writing a new entry into each of these indexes.
+    index('workflow_runs_finished_idx').on(t.project_id, t.status, sql`coalesce(${t.completed_at}, ${t.cancelled_at})`),
     index('workflow_runs_definition_idx').on(t.workflow_definition_id),
     index('workflow_runs_claim_idx').on(t.status, t.created_at),
     // A deleted run's forks lose their link (set null): found by this index, not a scan.

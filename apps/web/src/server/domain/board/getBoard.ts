@@ -34,7 +34,11 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
     eq(workflowRuns.project_id, projectId),
     or(
       inArray(workflowRuns.status, [...ON_BOARD]),
-      and(inArray(workflowRuns.status, [...FINISHED_SHOWN]), gt(workflowRuns.updated_at, since)),
+      and(
+        inArray(workflowRuns.status, [...FINISHED_SHOWN]),
+        // The expression of the finished index (schema.ts), so that the index answers it.
+        gt(sql`coalesce(${workflowRuns.completed_at}, ${workflowRuns.cancelled_at})`, since),
+      ),
     ),
   );
   const [project] = await db.select({ path: projects.path }).from(projects).where(eq(projects.id, projectId));
