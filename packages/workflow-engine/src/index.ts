@@ -48,12 +48,16 @@ export type { WorkspaceMode, WorkspaceRecord, WorktreeRecord } from './workspace
 export { stepCommitMessage, SWITCHYARD_COMMIT_TRAILER } from './workspace/snapshot.ts';
 export { SWITCHYARD_AUTHOR, runGit } from './workspace/git.ts';
 export { diffCommits } from './workspace/diff.ts';
+export { checkMerge, mergeIntoBase } from './workspace/merge.ts';
+export type { MergeCheck, MergeOutcome, MergeState } from './workspace/merge.ts';
 export type { CommitDiff, FileDiff, FileChangeStatus } from './workspace/diff.ts';
 export type { ExecutorOptions, StartOptions, WorkflowExecutor } from './execution/WorkflowExecutor.ts';
+export type { FollowUpOutcome } from './execution/followUp.ts';
 export { CheckpointManager, buildCheckpoint, runStateFromCheckpoint } from './execution/CheckpointManager.ts';
 export type { Checkpoint } from './execution/CheckpointManager.ts';
 
 export { createMemoryRunStore } from './storage/MemoryRunStore.ts';
+export { createMemoryFollowUpQueue } from './storage/MemoryFollowUpQueue.ts';
 export type { MemoryRunStore } from './storage/MemoryRunStore.ts';
 export { createFileRunStore } from './storage/FileRunStore.ts';
 export { ExecutionFiles, StepLog } from './storage/FileSystemStorage.ts';

@@ -25,7 +25,10 @@ export type WorkspaceRecord =
       branch: string;
       /** The commit the branch starts from. */
       base: string;
-      /** The branch the main checkout was on when the run started; null for a detached HEAD or a given base. */
+      /**
+       * The branch the run started from and merges back into: the main checkout's at start, or the base given by
+       * name; null for a detached HEAD or a base given as a commit.
+       */
       baseRef: string | null;
       /** Facts worth telling the user (a dirty main checkout, a detached HEAD, a renamed branch). */
       note?: string;
@@ -101,7 +104,8 @@ async function planWorktree(request: WorkspaceRequest): Promise<WorktreeRecord> 
   const base = resolved.stdout.trim();
   await refuseUnsupported(repository, base);
   const notes: string[] = [];
-  let baseRef: string | null = null;
+  // A base given as a branch name is the branch the run merges back into; one given as a commit has none.
+  let baseRef: string | null = request.base && (await branchExists(repository, request.base)) ? request.base : null;
   if (!request.base) {
     const head = await runGit(repository, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okCodes: [0, 1] });
     baseRef = head.code === 0 ? head.stdout.trim() : null;
