@@ -22,7 +22,7 @@ import type {
   WorkflowRun,
 } from '@switchyard/workflow-engine';
 import { NotFoundError } from '../../errors.ts';
-import { queryRows } from './connection.ts';
+import { queryPrepared, queryRows } from './connection.ts';
 import { isStepProgress, journalWrites } from './journalWrites.ts';
 import { runWrites } from './runWrites.ts';
 import { definitionIdentifier, isRunId, iso, runChanges, runColumns, toRecord, toRun } from './journalRows.ts';
@@ -243,7 +243,7 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
         args: state.run.args ?? {},
         created_at: state.run.createdAt,
       };
-      const inserted = await queryRows<{ id: string }>(
+      const inserted = await queryPrepared<{ id: string }>(
         db,
         sql`${insertion(workflowRuns, values, sql`workflow_definition_id`)}
             select ${sql.join(parameters(workflowRuns, values), sql`, `)}, d.id from ${workflowDefinitions} d

@@ -9,7 +9,8 @@
  * - the run's progress moves in the same statement, and only when a journal record was written — which also keeps
  *   the rule `lockRun` relies on: every journal write writes the run row.
  *
- * When a statement writes nothing, a second read says why, with the state machine's own typed error.
+ * When a statement writes nothing, a second read says why, with the state machine's own typed error. Each is a
+ * prepared statement (`queryPrepared`): planning these statements cost PostgreSQL as much as running them.
  */
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
@@ -27,7 +28,7 @@ import type {
   StepOutcome,
   StepStatus,
 } from '@switchyard/workflow-engine';
-import { queryRows } from './connection.ts';
+import { queryPrepared, queryRows } from './connection.ts';
 import type { AppDatabase } from './connection.ts';
 import type { StepRow } from './journalRows.ts';
 import { agentSessions, workflowRuns, workflowRunSteps } from './schema.ts';
@@ -62,7 +63,7 @@ interface Written {
 
 /** One statement: lock the run if this lease holds it, write the step (`step`), then the `after` writes. */
 async function write(db: AppDatabase, runId: string, lease: Lease, step: SQL, after: SQL[]): Promise<Written> {
-  const [row] = await queryRows<Written>(
+  const [row] = await queryPrepared<Written>(
     db,
     sql`with run as (${fenced(runId, lease)}), step as (${step}), ${sql.join(after, sql`, `)}
         select (select count(*) from run)::int as fenced, (select row_to_json(step.*) from step) as step`,

@@ -16,7 +16,7 @@ import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { LeaseLostError, RunNotFoundError } from '@switchyard/workflow-engine';
 import type { Lease, RunProgress, RunStatus, WorkflowRun } from '@switchyard/workflow-engine';
-import { queryRows } from './connection.ts';
+import { queryPrepared, queryRows } from './connection.ts';
 import type { AppDatabase } from './connection.ts';
 import { definitionIdentifier, toRun } from './journalRows.ts';
 import type { RunRow } from './journalRows.ts';
@@ -114,7 +114,7 @@ export function runWrites(
   return {
     async claim(runId, owner, ttlMs) {
       const now = options.now();
-      const [row] = await queryRows<ClaimedRow>(
+      const [row] = await queryPrepared<ClaimedRow>(
         relaxed,
         sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
             where id = ${runId}::uuid and ${runnable(now)} and ${leaseFree(now)} ${returningRun}`,
@@ -124,7 +124,7 @@ export function runWrites(
 
     async claimNext(owner, ttlMs) {
       const now = options.now();
-      const [row] = await queryRows<ClaimedRow>(
+      const [row] = await queryPrepared<ClaimedRow>(
         relaxed,
         sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
             where id = (select id from ${workflowRuns}
@@ -138,7 +138,7 @@ export function runWrites(
     async update(runId, lease, progress) {
       const now = options.now().toISOString();
       const durable = progress.status !== undefined && progress.status !== 'running' && progress.status !== 'pending';
-      const [row] = await queryRows<ClaimedRow>(
+      const [row] = await queryPrepared<ClaimedRow>(
         durable ? db : relaxed,
         sql`update ${workflowRuns} set ${sql.join(progressSets(progress, now), sql`, `)}
             where id = ${runId}::uuid and lease_owner = ${lease.owner} and lease_epoch = ${lease.epoch}::int
@@ -149,7 +149,8 @@ export function runWrites(
     },
 
     async release(runId, lease) {
-      await relaxed.execute(
+      await queryPrepared(
+        relaxed,
         sql`update ${workflowRuns} set lease_owner = null, lease_expires_at = null, updated_at = now()
             where id = ${runId}::uuid and lease_owner = ${lease.owner} and lease_epoch = ${lease.epoch}::int`,
       );
