@@ -64,6 +64,23 @@ export class ConflictError extends AppError {
   }
 }
 
+/**
+ * A run's branch that cannot be merged into its base now: `state` says why (`not_fast_forward`, `checkout_dirty`,
+ * `run_not_finished`, … — the protocol's `MERGE_STATES`), the message the reason and what to do by hand.
+ */
+export class MergeRefusedError extends AppError {
+  readonly kind = 'conflict';
+  readonly code = 'merge_refused';
+  constructor(
+    readonly runId: string,
+    readonly state: string,
+    readonly reason: string,
+    readonly base: string | null,
+  ) {
+    super(`run ${runId} cannot be merged${base ? ` into ${base}` : ''}: ${reason}`, { state, reason, base });
+  }
+}
+
 /** Well-formed, but the template it needs cannot be used (invalid, or its file is gone). */
 export class TemplateUnusableError extends AppError {
   readonly kind = 'unprocessable';

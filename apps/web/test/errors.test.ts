@@ -46,6 +46,7 @@ const SAMPLES: Record<string, () => Error> = {
   NotFoundError: () => new web.NotFoundError('workflow run', 'run-1'),
   InvalidInputError: () => new web.InvalidInputError([{ field: 'args.issue', message: 'is required' }]),
   ConflictError: () => new web.ConflictError('not_a_server', 'the database is held by a command line'),
+  MergeRefusedError: () => new web.MergeRefusedError('run-1', 'not_fast_forward', 'main has moved on', 'main'),
   TemplateUnusableError: () => new web.TemplateUnusableError('template fix-bug is invalid', 'workflow_definition_id'),
   TooLargeError: () => new web.TooLargeError('artifact_too_large', 'the file is larger than the limit'),
   UnsupportedMediaTypeError: () => new web.UnsupportedMediaTypeError('multipart please', 'file', 'expected multipart'),

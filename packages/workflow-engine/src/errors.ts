@@ -231,12 +231,15 @@ export class AgentUnavailableError extends WorkflowError {
 
 /**
  * A git workspace that cannot be made or kept: `git_unavailable` (no git program), `not_a_git_repository` (a
- * worktree asked for outside one), `workspace_unsupported` (no commit yet, submodules, LFS), `git_failed` (a git
- * command failed; its stderr is in the message).
+ * worktree asked for outside one), `workspace_unsupported` (no commit yet, submodules, LFS), `base_invalid` (the
+ * base asked for names no commit, or was asked for a run in place), `git_failed` (a git command failed; its stderr
+ * is in the message).
  */
-export type WorkspaceErrorCode = 'git_unavailable' | 'not_a_git_repository' | 'workspace_unsupported' | 'git_failed';
+export type WorkspaceErrorCode =
+  'git_unavailable' | 'not_a_git_repository' | 'workspace_unsupported' | 'base_invalid' | 'git_failed';
 
 const WORKSPACE_ERROR_KINDS: Record<WorkspaceErrorCode, ErrorKind> = {
+  base_invalid: 'invalid',
   git_unavailable: 'unavailable',
   not_a_git_repository: 'unprocessable',
   workspace_unsupported: 'unprocessable',

@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../server/db/connection.ts';
 import { ensureProject } from '../server/domain/project/services/ensureProject.ts';
 import { registerTemplate } from '../server/domain/workflow-definition/services/syncTemplates.ts';
 import { forkWorkflowRun } from '../server/domain/workflow/services/forkWorkflowRun.ts';
+import { mergeWorkflowRun } from '../server/domain/workflow/services/mergeWorkflowRun.ts';
 import { answerInput, waitingInputStep } from '../server/domain/workflow/services/answerInput.ts';
 import { parseArgValues } from './argValues.ts';
 import { followUpStep } from '../server/domain/workflow-step/services/followUpStep.ts';
@@ -106,11 +107,15 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
   }
 
   return {
-    async start(definition, args, { name, workspace }, output) {
+    async start(definition, args, { name, workspace, base }, output) {
       // The run belongs to its template's row, as one started from the board does.
       await registerTemplate({ db }, projectRow, definitionSnapshot(definition));
       await share();
-      const run = await executor.start(definition, args, { name, ...(workspace ? { workspace } : {}) });
+      const run = await executor.start(definition, args, {
+        name,
+        ...(workspace ? { workspace } : {}),
+        ...(base ? { base } : {}),
+      });
       progressWriter(io, output).write(`started run ${run.id} of ${definition.id}\n`);
       return execute(run.id, definition, output);
     },
@@ -155,6 +160,15 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
     async followUp(runId, step, message) {
       const record = await stepRecord(runId, step);
       return followUpStep({ db, bus, runtime, wakeWorkers: () => undefined }, record.id, message);
+    },
+
+    async merge(runId) {
+      const run = await requireRun(runId);
+      const { run: _detail, ...merged } = await mergeWorkflowRun(
+        { db, bus, runtime, wakeWorkers: () => undefined },
+        run.id,
+      );
+      return merged;
     },
 
     pause: async (runId, now) => (await executor.pause(runId, { now })).status,

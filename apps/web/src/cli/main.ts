@@ -10,6 +10,7 @@ import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, forkCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
 import { listCommand, statusCommand, validateCommand } from './commands/inspect.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { migrateCommand, serveCommand, workerCommand } from './commands/serve.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, exitCodeForError } from './exitCodes.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   advanceCommand,
   rerunCommand,
   forkCommand,
+  mergeCommand,
   followUpCommand,
   answerCommand,
   artifactCommand,

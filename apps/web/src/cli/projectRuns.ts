@@ -4,6 +4,7 @@
  */
 import type { RunStatus, WorkflowDefinition, WorkspaceMode } from '@switchyard/workflow-engine';
 import type { FollowUpAnswer } from '../protocol/followUps.ts';
+import type { MergeAnswer } from '../protocol/runs.ts';
 import type { OutputOptions } from './io.ts';
 import type { RunSummary, RunView } from './runView.ts';
 
@@ -15,7 +16,7 @@ export interface ProjectRuns {
   start(
     definition: WorkflowDefinition,
     args: Record<string, unknown>,
-    options: { name?: string | undefined; workspace?: WorkspaceMode | undefined },
+    options: { name?: string | undefined; workspace?: WorkspaceMode | undefined; base?: string | undefined },
     output: OutputOptions,
   ): Promise<number>;
   resume(runId: string, output: OutputOptions): Promise<number>;
@@ -33,6 +34,8 @@ export interface ProjectRuns {
    * by the step's fields, and executes the run on from there.
    */
   answer(runId: string, pairs: string[], step: string | undefined, output: OutputOptions): Promise<number>;
+  /** Fast-forwards the finished run's base branch to its branch; a refusal is a `MergeRefusedError` with the reason. */
+  merge(runId: string): Promise<Omit<MergeAnswer, 'run'>>;
   /** Asks for a pause; answers the run's status afterwards (`paused` only if it took effect at once). */
   pause(runId: string, now: boolean): Promise<RunStatus>;
   cancel(runId: string): Promise<RunStatus>;

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { ServerRequestError, UsageError } from '../errors.ts';
 import type { WorkflowEvent } from '../protocol/events.ts';
 import { FollowUpAnswer } from '../protocol/followUps.ts';
-import { RunDetail, RunPage } from '../protocol/runs.ts';
+import { MergeAnswer, RunDetail, RunPage } from '../protocol/runs.ts';
 import { WorkflowDefinitionList } from '../protocol/templates.ts';
 import { parseArgValues } from './argValues.ts';
 import { openEventStream } from './eventStream.ts';
@@ -112,7 +112,7 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
   }
 
   return {
-    async start(definition, args, { name, workspace }, output) {
+    async start(definition, args, { name, workspace, base }, output) {
       requireProjectTemplate(definition.source.path);
       const definitions = parse(WorkflowDefinitionList, await server.request('GET', '/api/workflow-definitions')).data;
       const row = definitions.find((d) => d.identifier === definition.id);
@@ -128,6 +128,7 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
             args,
             name,
             ...(workspace ? { workspace } : {}),
+            ...(base ? { base } : {}),
           }),
         );
         progressWriter(io, output).write(`started run ${created.id} of ${definition.id}\n`);
@@ -176,6 +177,20 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
         FollowUpAnswer,
         await server.request('POST', `/api/workflow-steps/${record.id}/follow-up`, { message }),
       );
+    },
+
+    async merge(runId) {
+      if (!UUID.test(runId)) throw new UsageError(`no run ${runId} on the server at ${server.url}`);
+      try {
+        const answer = await server.request('POST', `/api/workflow-executions/${runId}/merge`, {});
+        const { run: _detail, ...merged } = parse(MergeAnswer, answer);
+        return merged;
+      } catch (error) {
+        if (error instanceof ServerRequestError && error.apiCode === 'not_found') {
+          throw new UsageError(`no run ${runId} on the server at ${server.url}`);
+        }
+        throw error;
+      }
     },
 
     pause: async (runId, now) => (await onRun(runId, 'POST', 'pause', { now })).status,

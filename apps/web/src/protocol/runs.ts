@@ -154,8 +154,41 @@ export const RunWorkspace = z.object({
 });
 export type RunWorkspace = z.infer<typeof RunWorkspace>;
 
-/** `GET /api/workflow-executions/:id`: the run with its comments (and their artifacts) and its workspace. */
-export const RunDetail = Run.extend({ comments: z.array(Comment), workspace: RunWorkspace });
+/**
+ * Whether the run's branch can be merged into its base now (`ready`), and if not why: the git states of the
+ * engine's `checkMerge`, `checkout_dirty` and `checked_out_elsewhere` (known only when a merge is tried), a run
+ * not finished yet (`run_not_finished`) and one that works in place (`in_place`).
+ */
+export const MERGE_STATES = [
+  'ready',
+  'merged',
+  'nothing_to_merge',
+  'not_fast_forward',
+  'no_base_branch',
+  'branch_missing',
+  'base_missing',
+  'checkout_dirty',
+  'checked_out_elsewhere',
+  'run_not_finished',
+  'in_place',
+] as const;
+export const MergeState = z.enum(MERGE_STATES);
+export type MergeState = z.infer<typeof MergeState>;
+
+export const RunMerge = z.object({
+  state: MergeState,
+  /** What a merge would do, or why it cannot, with the git commands to do it by hand where they help. */
+  reason: z.string(),
+  /** The branch the run merges into; null in place or for a run started from a commit. */
+  base: z.string().nullable(),
+  /** Commits on the run's branch that the base lacks, and on the base that the branch lacks. */
+  ahead: z.number().int().nonnegative(),
+  behind: z.number().int().nonnegative(),
+});
+export type RunMerge = z.infer<typeof RunMerge>;
+
+/** `GET /api/workflow-executions/:id`: the run with its comments (and their artifacts), its workspace and merge. */
+export const RunDetail = Run.extend({ comments: z.array(Comment), workspace: RunWorkspace, merge: RunMerge });
 export type RunDetail = z.infer<typeof RunDetail>;
 
 export const RunPage = z.object({ data: z.array(Run), pagination: Pagination });
@@ -168,6 +201,8 @@ export const CreateRunBody = z.object({
   args: jsonObject('must be an object').optional(),
   /** Overrides the template's `workspace`; by default a worktree when the project is a git repository. */
   workspace: WorkspaceMode.optional(),
+  /** A worktree run's starting point instead of the main checkout's HEAD: a branch (which it merges into) or a commit. */
+  base: text().trim().min(1, 'must not be empty').max(250, 'must be at most 250 characters').optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
@@ -215,3 +250,19 @@ export const AnswerInputBody = z.object({
 export type AnswerInputBody = z.infer<typeof AnswerInputBody>;
 /** `POST /api/workflow-executions/:id/fork`: the step (its row id) the new run starts at. */
 export const ForkBody = z.object({ from_step_id: uuid() });
+
+/**
+ * `POST /api/workflow-executions/:id/merge` → 200: the run's branch fast-forwarded into its base (a refusal is a
+ * 409 `merge_refused` whose details name the state and reason).
+ */
+export const MergeAnswer = z.object({
+  base: z.string(),
+  /** The base's commit before the merge, and after (the run branch's tip). */
+  from: z.string(),
+  to: z.string(),
+  commits: z.number().int().positive(),
+  /** Whether the main checkout's files moved too (the base was checked out there). */
+  checkout_updated: z.boolean(),
+  run: RunDetail,
+});
+export type MergeAnswer = z.infer<typeof MergeAnswer>;

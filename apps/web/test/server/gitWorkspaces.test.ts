@@ -1,6 +1,7 @@
 /**
  * Worktree runs through the API of a real server: the run's workspace in its detail, each step's commit and the
- * run's branch as diffs in the protocol's shape, and the errors of a worktree that cannot be.
+ * run's branch as diffs in the protocol's shape, merging the branch into its base, and the errors of a worktree
+ * that cannot be or a merge that is refused.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChangeSet } from '../../src/protocol/diffs.ts';
 import { ErrorEnvelope } from '../../src/protocol/common.ts';
-import { RunDetail } from '../../src/protocol/runs.ts';
+import { MergeAnswer, RunDetail } from '../../src/protocol/runs.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import { startTestServer } from './serverHarness.ts';
 import type { TestServer } from './serverHarness.ts';
@@ -202,5 +203,152 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     expect(existsSync(join(t.projectDir, 'counter.txt'))).toBe(true);
     const diff = ChangeSet.parse((await t.api('GET', `/api/workflow-executions/${created.id}/diff`)).body);
     expect(diff).toMatchObject({ workspace: 'in-place', from: null, to: null, files: [], stats: { files: 0 } });
+  }, 90_000);
+
+  /** A finished run of `counted` writing counter.txt in its worktree. */
+  async function finishedRun(): Promise<RunDetail> {
+    const started = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: await t.definitionId('counted'),
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+    });
+    const run = RunDetail.parse(started.body);
+    await t.waitForRun(run.id, (r) => r.status === 'completed');
+    return RunDetail.parse((await t.api('GET', `/api/workflow-executions/${run.id}`)).body);
+  }
+
+  it('merges a finished run into main: the clean main checkout gets the files, the run a comment saying so', async () => {
+    t = await startTestServer(kind);
+    await makeRepository(t.projectDir);
+    const run = await finishedRun();
+    expect(run.merge).toEqual({
+      state: 'ready',
+      reason: `main can be fast-forwarded by 3 commits to ${run.workspace.branch}`,
+      base: 'main',
+      ahead: 3,
+      behind: 0,
+    });
+    const tip = git(t.projectDir, 'rev-parse', run.workspace.branch!);
+
+    const answer = await t.api('POST', `/api/workflow-executions/${run.id}/merge`);
+
+    expect(answer.status).toBe(200);
+    const merged = MergeAnswer.parse(answer.body);
+    // Parsing dropped nothing: every field the server sends is in the protocol.
+    expect(merged).toEqual(answer.body);
+    expect(merged).toMatchObject({
+      base: 'main',
+      from: run.workspace.base,
+      to: tip,
+      commits: 3,
+      checkout_updated: true,
+    });
+    expect(readFileSync(join(t.projectDir, 'counter.txt'), 'utf8')).toBe('first\nsecond\nthird\n');
+    expect(git(t.projectDir, 'rev-parse', 'main')).toBe(tip);
+    expect(git(t.projectDir, 'status', '--porcelain')).toBe('');
+    expect(merged.run.merge.state).toBe('merged');
+    expect(merged.run.comments.map((c) => [c.comment_type, c.text])).toContainEqual([
+      'system',
+      `Merged into main at ${tip.slice(0, 12)} (3 commits, fast-forward from ${run.workspace.base!.slice(0, 12)})`,
+    ]);
+
+    const again = await t.api('POST', `/api/workflow-executions/${run.id}/merge`);
+    expect(again.status).toBe(409);
+    expect(ErrorEnvelope.parse(again.body).error).toMatchObject({
+      code: 'merge_refused',
+      details: { state: 'merged', base: 'main' },
+    });
+  }, 90_000);
+
+  it('refuses to merge a run whose base moved on, with both sides’ counts and the commands, leaving main as it was', async () => {
+    t = await startTestServer(kind);
+    await makeRepository(t.projectDir);
+    const run = await finishedRun();
+    await writeFile(join(t.projectDir, 'other.txt'), 'theirs\n');
+    git(t.projectDir, 'add', 'other.txt');
+    git(t.projectDir, 'commit', '--quiet', '-m', 'meanwhile on main');
+    const mainBefore = git(t.projectDir, 'rev-parse', 'main');
+
+    const detail = RunDetail.parse((await t.api('GET', `/api/workflow-executions/${run.id}`)).body);
+    expect(detail.merge).toMatchObject({ state: 'not_fast_forward', ahead: 3, behind: 1 });
+    const refused = await t.api('POST', `/api/workflow-executions/${run.id}/merge`);
+
+    expect(refused.status).toBe(409);
+    const { error } = ErrorEnvelope.parse(refused.body);
+    expect(error.code).toBe('merge_refused');
+    expect(error.details).toMatchObject({ state: 'not_fast_forward', base: 'main' });
+    expect(error.message).toBe(
+      `run ${run.id} cannot be merged into main: main has moved on: it has 1 commit that ${run.workspace.branch} ` +
+        `lacks, and the branch has 3 commits of its own, so main cannot be fast-forwarded; rebase the branch by ` +
+        `hand (git rebase main ${run.workspace.branch}) and merge again, or merge it with a merge commit ` +
+        `(git switch main && git merge ${run.workspace.branch})`,
+    );
+    expect(git(t.projectDir, 'rev-parse', 'main')).toBe(mainBefore);
+    expect(existsSync(join(t.projectDir, 'counter.txt'))).toBe(false);
+  }, 90_000);
+
+  it('refuses to merge over uncommitted changes to a file the merge changes, and a run still running', async () => {
+    t = await startTestServer(kind);
+    await makeRepository(t.projectDir);
+    const run = await finishedRun();
+    await writeFile(join(t.projectDir, 'counter.txt'), 'my own, uncommitted\n');
+
+    const dirty = await t.api('POST', `/api/workflow-executions/${run.id}/merge`);
+
+    expect(dirty.status).toBe(409);
+    expect(ErrorEnvelope.parse(dirty.body).error).toMatchObject({
+      code: 'merge_refused',
+      details: { state: 'checkout_dirty' },
+      message: expect.stringContaining('has uncommitted changes to 1 file the merge would change (counter.txt)'),
+    });
+    expect(readFileSync(join(t.projectDir, 'counter.txt'), 'utf8')).toBe('my own, uncommitted\n');
+    expect(git(t.projectDir, 'rev-parse', 'main')).toBe(run.workspace.base);
+
+    const slow = RunDetail.parse(
+      (
+        await t.api('POST', '/api/workflow-executions', {
+          workflow_definition_id: await t.definitionId('counted'),
+          args: { counter: 'slow.txt', pause_seconds: 60 },
+        })
+      ).body,
+    );
+    await t.waitForRun(slow.id, (r) => r.status === 'running');
+    const running = await t.api('POST', `/api/workflow-executions/${slow.id}/merge`);
+    expect(running.status).toBe(409);
+    expect(ErrorEnvelope.parse(running.body).error).toMatchObject({
+      code: 'merge_refused',
+      details: { state: 'run_not_finished' },
+      message: `run ${slow.id} cannot be merged into main: the run is running, and its branch may still gain commits; merge it once it has finished`,
+    });
+    await t.api('POST', `/api/workflow-executions/${slow.id}/cancel`);
+    await t.waitForRun(slow.id, (r) => r.status === 'cancelled');
+  }, 90_000);
+
+  it('starts a run from a base branch given by name, and answers a base that names nothing at the field', async () => {
+    t = await startTestServer(kind);
+    await makeRepository(t.projectDir);
+    git(t.projectDir, 'branch', 'feature');
+    const definitionId = await t.definitionId('counted');
+
+    const started = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: definitionId,
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+      base: 'feature',
+    });
+    expect(started.status).toBe(201);
+    const run = RunDetail.parse(started.body);
+    expect(run.workspace).toMatchObject({ mode: 'worktree', base_ref: 'feature' });
+    await t.waitForRun(run.id, (r) => r.status === 'completed');
+
+    const bad = await t.api('POST', '/api/workflow-executions', {
+      workflow_definition_id: definitionId,
+      args: { counter: 'counter.txt', pause_seconds: 0 },
+      base: 'no-such-branch',
+    });
+    expect(bad.status).toBe(400);
+    const { error } = ErrorEnvelope.parse(bad.body);
+    expect(error.code).toBe('base_invalid');
+    expect(error.details.fields).toEqual([
+      { field: 'base', message: expect.stringContaining('base "no-such-branch" names no branch or commit') },
+    ]);
   }, 90_000);
 });

@@ -58,8 +58,17 @@ export function worktreeDir(record: WorktreeRecord): string {
  * default, the run falls back to in-place with the reason as its note.
  */
 export async function planWorkspace(request: WorkspaceRequest): Promise<WorkspaceRecord> {
-  if (request.mode === 'in-place') return { mode: 'in-place' };
-  const explicit = request.mode === 'worktree';
+  if (request.mode === 'in-place') {
+    if (request.base) {
+      throw new WorkspaceError(
+        'base_invalid',
+        'a run in place works in the project directory as it is: it has no base',
+      );
+    }
+    return { mode: 'in-place' };
+  }
+  // A base asked for is a worktree asked for: a run that cannot have one is refused rather than run in place.
+  const explicit = request.mode === 'worktree' || request.base !== undefined;
   // Most projects that are no repository are told apart by a few stats, without starting git for each run.
   if (!explicit && !insideRepository(request.projectDir)) return { mode: 'in-place' };
   try {
@@ -94,12 +103,15 @@ async function planWorktree(request: WorkspaceRequest): Promise<WorktreeRecord> 
     okCodes: [0, 1, 128],
   });
   if (resolved.code !== 0) {
-    throw new WorkspaceError(
-      'workspace_unsupported',
-      request.base
-        ? `base ${JSON.stringify(request.base)} names no commit in ${repository}`
-        : `the repository ${repository} has no commit yet, so a worktree has nothing to start from`,
-    );
+    throw request.base
+      ? new WorkspaceError(
+          'base_invalid',
+          `base ${JSON.stringify(request.base)} names no branch or commit in ${repository}`,
+        )
+      : new WorkspaceError(
+          'workspace_unsupported',
+          `the repository ${repository} has no commit yet, so a worktree has nothing to start from`,
+        );
   }
   const base = resolved.stdout.trim();
   await refuseUnsupported(repository, base);

@@ -331,4 +331,27 @@ describe('choosing a workspace', () => {
       expect(workspace.note).toMatch(what);
     }
   });
+
+  it('starts from a base branch asked for, which it merges into, and refuses a base that names nothing or a run in place with one', async () => {
+    const project = await gitRepo({ 'notes.txt': 'start\n' });
+    git(project, 'switch', '--quiet', '-c', 'feature');
+    writeFileSync(join(project, 'notes.txt'), 'feature\n');
+    git(project, 'commit', '--quiet', '-am', 'feature');
+    const featureHead = git(project, 'rev-parse', 'HEAD');
+    git(project, 'switch', '--quiet', 'main');
+    const { executor, workspaceOf } = setup(project);
+    const definition = await notesTemplate();
+
+    const run = await executor.start(definition, { word: 'x' }, { base: 'feature' });
+
+    expect(await workspaceOf(run.id)).toMatchObject({ base: featureHead, baseRef: 'feature' });
+    await expect(executor.start(definition, { word: 'x' }, { base: 'no-such-branch' })).rejects.toMatchObject({
+      code: 'base_invalid',
+      kind: 'invalid',
+      message: expect.stringContaining('base "no-such-branch" names no branch or commit'),
+    });
+    await expect(
+      executor.start(definition, { word: 'x' }, { base: 'feature', workspace: 'in-place' }),
+    ).rejects.toMatchObject({ code: 'base_invalid' });
+  });
 });

@@ -26,13 +26,16 @@ function outputFlags(values: Record<string, unknown>) {
 export const runCommand: Command = {
   name: 'run',
   summary: `Start a run of a template and execute it here (or on the server holding the project's database, which runs templates from .agent/workflows/definitions only). The template is a file, or a name in .agent/workflows/definitions.\n${exitHelp}`,
-  usage: 'switchyard run <template> [--arg key=value]... [--workspace worktree|in-place] [--follow] [--json]',
+  usage:
+    'switchyard run <template> [--arg key=value]... [--workspace worktree|in-place] [--base <branch>] [--follow] [--json]',
   help: [
     "-a, --arg key=value   a run argument; numbers, booleans and JSON are converted by the template's schema",
     '    --args-json <json> all arguments as one JSON object',
     "    --name <name>     the run's name on the board",
     '    --workspace <mode> worktree (a git worktree and branch of its own, the default in a git repository)',
     '                      or in-place (the project directory itself); overrides the template',
+    "    --base <ref>      the branch (or commit) a worktree run starts from instead of the main checkout's HEAD;",
+    '                      a branch is the one `switchyard merge` merges the run into',
     ...outputHelp,
   ],
   options: {
@@ -42,6 +45,7 @@ export const runCommand: Command = {
     'args-json': { type: 'string' },
     name: { type: 'string' },
     workspace: { type: 'string' },
+    base: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     const project = resolveProject(values.project as string | undefined);
@@ -60,8 +64,11 @@ export const runCommand: Command = {
     validateArgs(definition, args);
     const name = values.name as string | undefined;
     const workspace = workspaceFlag(values.workspace, this.usage);
+    const base = values.base as string | undefined;
+    if (base !== undefined && base.trim() === '')
+      throw new UsageError(`--base must not be empty\nusage: ${this.usage}`);
     return withProjectRuns(project, io, (runs) =>
-      runs.start(definition, args, { name, workspace }, outputFlags(values)),
+      runs.start(definition, args, { name, workspace, base }, outputFlags(values)),
     );
   },
 };

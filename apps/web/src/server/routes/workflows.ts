@@ -1,6 +1,6 @@
 /**
  * `/api/workflow-executions`: start and list runs, read one, control it (pause, resume, cancel, advance, rerun),
- * fork it from a step, and delete it.
+ * fork it from a step, merge its branch into its base, and delete it.
  */
 import type { FastifyInstance } from 'fastify';
 import { IdParams } from '../../protocol/common.ts';
@@ -18,6 +18,7 @@ import {
 import type { WorkflowServiceDeps } from '../domain/workflow/services/deps.ts';
 import { deleteWorkflowRun } from '../domain/workflow/services/deleteWorkflowRun.ts';
 import { forkWorkflowRun } from '../domain/workflow/services/forkWorkflowRun.ts';
+import { mergeWorkflowRun } from '../domain/workflow/services/mergeWorkflowRun.ts';
 import { getWorkflowRunById } from '../domain/workflow/services/getWorkflowRunById.ts';
 import { getWorkflowRuns } from '../domain/workflow/services/getWorkflowRuns.ts';
 
@@ -37,6 +38,7 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
       name: body.name,
       args: body.args,
       workspace: body.workspace,
+      base: body.base,
     });
     return reply.status(201).send(run);
   });
@@ -82,4 +84,5 @@ export async function workflowRoutes(app: FastifyInstance, opts: WorkflowRoutesO
     const fork = await forkWorkflowRun(deps, id, parseInput(ForkBody, request.body ?? {}).from_step_id);
     return reply.status(201).send(fork);
   });
+  app.post('/api/workflow-executions/:id/merge', async (request) => mergeWorkflowRun(deps, runId(request.params)));
 }

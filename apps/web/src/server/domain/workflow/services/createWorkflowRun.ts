@@ -5,6 +5,7 @@ import {
   definitionFromInspection,
   inspectTemplate,
   TemplateError,
+  WorkspaceError,
 } from '@switchyard/workflow-engine';
 import { workflowDefinitions } from '../../../db/schema.ts';
 import { InvalidInputError, NotFoundError, TemplateUnusableError } from '../../../../errors.ts';
@@ -18,6 +19,8 @@ export interface CreateWorkflowRunInput {
   name?: string | undefined;
   args?: Record<string, unknown> | undefined;
   workspace?: WorkspaceMode | undefined;
+  /** A worktree run's starting point (a branch or a commit) instead of the main checkout's HEAD. */
+  base?: string | undefined;
 }
 
 /**
@@ -46,9 +49,13 @@ export async function createWorkflowRun(deps: WorkflowServiceDeps, input: Create
     run = await executor.start(definitionFromInspection(inspection), inspection.args?.value, {
       name: input.name,
       ...(input.workspace ? { workspace: input.workspace } : {}),
+      ...(input.base ? { base: input.base } : {}),
     });
   } catch (error) {
     if (error instanceof TemplateError) throw new TemplateUnusableError(error.message, field);
+    if (error instanceof WorkspaceError && error.code === 'base_invalid') {
+      throw new InvalidInputError([{ field: 'base', message: error.message }], 'base_invalid');
+    }
     if (error instanceof ArgsValidationError) {
       throw new InvalidInputError(
         error.issues.map((issue) => ({ field: issue.path || 'args', message: issue.message })),

@@ -77,7 +77,7 @@ export async function forkWorkflowRun(
     parentWorkspace.mode === 'worktree'
       ? ([...earlier].reverse().find((record) => record.output?.commit)?.output?.commit ?? parentWorkspace.base)
       : undefined;
-  const workspace: WorkspaceRecord = base
+  const planned: WorkspaceRecord = base
     ? await planWorkspace({
         projectDir: parent.project_path,
         runId: childId,
@@ -86,6 +86,11 @@ export async function forkWorkflowRun(
         base,
       })
     : { mode: 'in-place' };
+  // Started from a commit, the fork still merges into the branch its parent does.
+  const workspace: WorkspaceRecord =
+    planned.mode === 'worktree' && parentWorkspace.mode === 'worktree'
+      ? { ...planned, baseRef: parentWorkspace.baseRef }
+      : planned;
 
   try {
     await copyPinnedFiles(

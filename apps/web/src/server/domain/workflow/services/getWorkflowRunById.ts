@@ -7,7 +7,10 @@ import { runView } from '../runView.ts';
 import { runWorkspaceView } from '../runWorkspace.ts';
 import type { RunDetail } from '../../../../protocol/runs.ts';
 
-/** A run with all its relations: active steps, template, comments with their artifacts, its workspace. */
+/**
+ * A run with all its relations: active steps, template, comments with their artifacts, its workspace and whether
+ * its branch can be merged.
+ */
 export async function getWorkflowRunById(deps: { db: AppDatabase }, runId: string): Promise<RunDetail> {
   const [found] = await deps.db
     .select({ run: workflowRuns, projectPath: projects.path })
@@ -15,10 +18,10 @@ export async function getWorkflowRunById(deps: { db: AppDatabase }, runId: strin
     .innerJoin(projects, eq(projects.id, workflowRuns.project_id))
     .where(eq(workflowRuns.id, runId));
   if (!found) throw new NotFoundError('workflow run', runId);
-  const [view, comments, workspace] = await Promise.all([
+  const [view, comments, { workspace, merge }] = await Promise.all([
     runView(deps.db, found.run),
     getComments(deps, { runId }),
-    runWorkspaceView(found.projectPath, runId),
+    runWorkspaceView(found.projectPath, found.run),
   ]);
-  return { ...view, comments, workspace };
+  return { ...view, comments, workspace, merge };
 }
