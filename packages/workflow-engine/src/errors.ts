@@ -168,6 +168,18 @@ export class FollowUpRefusedError extends WorkflowError {
   }
 }
 
+/** A request for changes a run cannot take: it waits at no gate, or its gate has no phase before it to change. */
+export class ChangesRefusedError extends WorkflowError {
+  readonly code = 'changes_refused';
+  readonly kind = 'conflict';
+  constructor(
+    readonly runId: string,
+    readonly reason: string,
+  ) {
+    super(`changes cannot be requested of run ${runId}: ${reason}`);
+  }
+}
+
 /** A step whose journal record is final (completed or skipped) cannot start again: replay returns its result. */
 export class StepAlreadyFinalError extends WorkflowError {
   readonly code = 'step_already_final';

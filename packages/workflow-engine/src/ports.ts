@@ -220,6 +220,56 @@ export interface EventInbox {
   findEvent(query: EventQuery): Promise<ReceivedEvent | undefined>;
 }
 
+// ── FollowUpQueue ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * `message`: a person's follow-up sent while the step's turn was running, delivered when the turn ends.
+ * `changes`: the comment of a request for changes at a gate, the prompt the step starts with when its phase re-runs.
+ */
+export type QueuedFollowUpKind = 'message' | 'changes';
+
+/** `delivering` from the moment its turn begins (its comment key fixed) until the turn has ended. */
+export type QueuedFollowUpState = 'queued' | 'delivering' | 'delivered' | 'cancelled';
+
+export interface QueuedFollowUp {
+  id: string;
+  runId: string;
+  stepId: string;
+  kind: QueuedFollowUpKind;
+  message: string;
+  /** `changes`: the session of the superseded record, which the re-run step continues. */
+  sessionId: string | null;
+  state: QueuedFollowUpState;
+  /** The comment key its message is journaled under (`follow-up:<step>:<n>`), fixed when its delivery begins. */
+  key: string | null;
+  createdAt: string;
+}
+
+export type NewQueuedFollowUp = Pick<QueuedFollowUp, 'runId' | 'stepId' | 'kind' | 'message'> & {
+  sessionId?: string | null;
+};
+
+/**
+ * Follow-ups that wait for a step's turn to end, kept durably: one queued when its process dies is delivered by the
+ * worker that resumes the step. The server keeps them as `workflow_follow_ups` rows.
+ */
+export interface FollowUpQueue {
+  enqueue(followUp: NewQueuedFollowUp): Promise<QueuedFollowUp>;
+  /** The step's follow-ups of this kind still to deliver (queued, or delivering when a turn was cut short), oldest first. */
+  pending(runId: string, stepId: string, kind: QueuedFollowUpKind): Promise<QueuedFollowUp[]>;
+  /** Every follow-up of the run, oldest first. */
+  list(runId: string): Promise<QueuedFollowUp[]>;
+  /**
+   * Begins a delivery: `queued` → `delivering` under `key` (a `delivering` one keeps the key it has). Undefined when it
+   * is neither — cancelled, or delivered — so a cancel that came first wins.
+   */
+  take(id: string, key: string | null): Promise<QueuedFollowUp | undefined>;
+  /** `delivering` → `delivered`. */
+  delivered(id: string): Promise<void>;
+  /** `queued` → `cancelled`; undefined when it is not queued any more. */
+  cancel(id: string): Promise<QueuedFollowUp | undefined>;
+}
+
 // ── EventSink ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 interface EventBase<T extends string, D> {

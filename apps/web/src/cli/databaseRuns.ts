@@ -16,6 +16,7 @@ import { mergeWorkflowRun } from '../server/domain/workflow/services/mergeWorkfl
 import { answerInput, waitingInputStep } from '../server/domain/workflow/services/answerInput.ts';
 import { parseArgValues } from './argValues.ts';
 import { followUpStep } from '../server/domain/workflow-step/services/followUpStep.ts';
+import { requestChanges } from '../server/domain/workflow/services/requestChanges.ts';
 import { createWorkflowRuntime } from '../server/domain/workflow/workflowRuntime.ts';
 import { workflowRunSteps } from '../server/db/schema.ts';
 import { bridgeEventBus } from '../server/websocket/crossProcess.ts';
@@ -160,6 +161,12 @@ export async function openDatabaseRuns(database: DatabaseHandle, project: Projec
     async followUp(runId, step, message) {
       const record = await stepRecord(runId, step);
       return followUpStep({ db, bus, runtime, wakeWorkers: () => undefined }, record.id, message);
+    },
+
+    async requestChanges(runId, comment, output) {
+      await share();
+      await requestChanges({ db, bus, runtime, wakeWorkers: () => undefined }, runId, comment);
+      return execute(runId, await pinned(runId), output);
     },
 
     async merge(runId) {

@@ -6,6 +6,7 @@ import type { Command } from './command.ts';
 import { answerCommand } from './commands/answer.ts';
 import { artifactCommand } from './commands/artifact.ts';
 import { followUpCommand } from './commands/followUp.ts';
+import { requestChangesCommand } from './commands/requestChanges.ts';
 import { commandHelp, parseCommandArgs } from './command.ts';
 import { cancelCommand, pauseCommand } from './commands/control.ts';
 import { advanceCommand, forkCommand, rerunCommand, resumeCommand, runCommand } from './commands/execution.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   cancelCommand,
   advanceCommand,
   rerunCommand,
+  requestChangesCommand,
   forkCommand,
   mergeCommand,
   followUpCommand,

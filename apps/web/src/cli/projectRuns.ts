@@ -3,7 +3,7 @@
  * (`databaseRuns.ts`) or the HTTP API of the process holding it (`serverRuns.ts`). `openProjectRuns.ts` picks one.
  */
 import type { RunStatus, WorkflowDefinition, WorkspaceMode } from '@switchyard/workflow-engine';
-import type { FollowUpAnswer } from '../protocol/followUps.ts';
+import type { FollowUpResponse } from '../protocol/followUps.ts';
 import type { MergeAnswer } from '../protocol/runs.ts';
 import type { OutputOptions } from './io.ts';
 import type { RunSummary, RunView } from './runView.ts';
@@ -25,10 +25,15 @@ export interface ProjectRuns {
   /** Forks the run at a step (its id in the template, or its record's id) and executes the new run. */
   fork(runId: string, step: string, output: OutputOptions): Promise<number>;
   /**
-   * Sends a person's message to an agent step (its id in the template, or its record's id) whose turn has ended;
-   * resolves once the agent, continuing the step's session, has answered.
+   * Sends a person's message to an agent step (its id in the template, or its record's id); resolves once the agent,
+   * continuing the step's session, has answered — or, while the step's turn runs, once the message is queued.
    */
-  followUp(runId: string, step: string, message: string): Promise<FollowUpAnswer>;
+  followUp(runId: string, step: string, message: string): Promise<FollowUpResponse>;
+  /**
+   * Requests changes at the gate the run waits at: the phase before it re-runs, its agent steps continuing their
+   * sessions with `comment`; then executes (or follows) the run until it stops — at the gate again, normally.
+   */
+  requestChanges(runId: string, comment: string, output: OutputOptions): Promise<number>;
   /**
    * Answers the input step the run waits at (`step`: its id, when it matters) with `--arg key=value` pairs, converted
    * by the step's fields, and executes the run on from there.

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { ServerRequestError, UsageError } from '../errors.ts';
 import type { WorkflowEvent } from '../protocol/events.ts';
-import { FollowUpAnswer } from '../protocol/followUps.ts';
+import { FollowUpResponse } from '../protocol/followUps.ts';
 import { MergeAnswer, RunDetail, RunPage } from '../protocol/runs.ts';
 import { WorkflowDefinitionList } from '../protocol/templates.ts';
 import { parseArgValues } from './argValues.ts';
@@ -174,10 +174,13 @@ export function serverRuns(server: ServerClient, project: Project, io: Io): Proj
       const record = run.steps.find((s) => s.id === step.toLowerCase()) ?? run.steps.find((s) => s.step_id === step);
       if (!record) throw new UsageError(`run ${runId} has no step ${step}`);
       return parse(
-        FollowUpAnswer,
+        FollowUpResponse,
         await server.request('POST', `/api/workflow-steps/${record.id}/follow-up`, { message }),
       );
     },
+
+    requestChanges: (runId, comment, output) =>
+      follow(output, async () => (await onRun(runId, 'POST', 'request-changes', { comment })).id),
 
     async merge(runId) {
       if (!UUID.test(runId)) throw new UsageError(`no run ${runId} on the server at ${server.url}`);

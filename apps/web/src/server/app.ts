@@ -17,6 +17,7 @@ import { workflowCommentRoutes } from './routes/workflow-comments.ts';
 import { workflowDefinitionRoutes } from './routes/workflow-definitions.ts';
 import { workflowStepRoutes } from './routes/workflow-steps.ts';
 import { workflowStepFollowUpRoutes } from './routes/workflow-step-follow-ups.ts';
+import { workflowRequestChangesRoutes } from './routes/workflow-request-changes.ts';
 import { workflowDiffRoutes } from './routes/workflow-diffs.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes, { ...deps });
   await app.register(workflowStepRoutes, { db, defaultProjectId: deps.defaultProjectId });
   await app.register(workflowStepFollowUpRoutes, { ...deps });
+  await app.register(workflowRequestChangesRoutes, { ...deps });
   await app.register(workflowDiffRoutes, { db });
   await app.register(workflowCommentRoutes, { db, bus: deps.bus });
   await app.register(workflowArtifactRoutes, { db, bus: deps.bus, maxUploadBytes: deps.maxUploadBytes });

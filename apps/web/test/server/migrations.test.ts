@@ -11,6 +11,7 @@ const TABLES = [
   'workflow_comments',
   'workflow_definitions',
   'workflow_events',
+  'workflow_follow_ups',
   'workflow_received_events',
   'workflow_run_steps',
   'workflow_runs',

@@ -23,6 +23,7 @@ import { SuspensionLatch } from './RunSuspended.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { runContextStep, runEvent, runInput, runSleep } from './contextSteps.ts';
 import { argsJsonSchema } from '../parser/WorkflowDefinition.ts';
+import { answerQueuedFollowUps } from './followUp.ts';
 import { runNewStep, skipStep } from './stepLifecycle.ts';
 import { assertStepId, normalizeStepSpec } from './stepSpec.ts';
 
@@ -97,6 +98,9 @@ export class RunContext implements WorkflowContext {
     assertDeclaredPhase(scope.definition, id, spec.phase);
     const result = await replayOrRun(scope.cursor, stepCall(id, spec), (slot) => runNewStep(scope, id, spec, slot));
     scope.deps.workspace?.passed(result);
+    // A follow-up queued after the step's last look at its queue, before its commit (or before a crash after it),
+    // is answered now that its turn has ended: the run goes on once it is.
+    if (spec.type === 'agent' && scope.deps.queue) await answerQueuedFollowUps(scope.deps, scope.run.id, id);
     return result;
   }
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InvalidTransitionError, RunNotFoundError, WorkflowError } from '../errors.ts';
+import { ChangesRefusedError, InvalidTransitionError, RunNotFoundError, WorkflowError } from '../errors.ts';
 import { definitionSnapshot, validateArgs } from '../parser/WorkflowDefinition.ts';
 import type {
   AgentRunner,
@@ -14,9 +14,11 @@ import type {
   ArtifactStore,
   EventInbox,
   EventSink,
+  FollowUpQueue,
   ReceivedEvent,
   RunStore,
 } from '../ports.ts';
+import { createMemoryFollowUpQueue } from '../storage/MemoryFollowUpQueue.ts';
 import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
 import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import type { RunWorkspace } from '../workspace/RunWorkspace.ts';
@@ -41,6 +43,11 @@ export interface ExecutorOptions {
   artifacts?: ArtifactStore;
   /** Keeps events sent to runs before they wait for them (`ctx.waitForEvent`). */
   inbox?: EventInbox;
+  /**
+   * Keeps follow-ups sent to a running agent step until its turn ends, and the comments of requests for changes.
+   * Without one they are kept in memory, and die with the process.
+   */
+  followUps?: FollowUpQueue;
   /** `<project>/.agent/workflows/executions`: where snapshots, logs and checkpoints go. Without it, none are written. */
   executionsDir?: string;
   /**
@@ -78,6 +85,7 @@ export function createExecutor(options: ExecutorOptions) {
   const workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
   const controlPollMs = options.controlPollMs ?? 250;
+  const queue = options.followUps ?? createMemoryFollowUpQueue();
   const active = new Map<string, RunControl>();
   /** The follow-up each step is answering now, so that the next one to the same step waits for it. */
   const followUps = new Map<string, Promise<unknown>>();
@@ -202,6 +210,7 @@ export function createExecutor(options: ExecutorOptions) {
       agentSessions: options.agentSessions,
       artifacts: options.artifacts,
       inbox: options.inbox,
+      queue,
       files,
       workingDir: workspace?.dir ?? workingDir(),
       workspace,
@@ -332,6 +341,45 @@ export function createExecutor(options: ExecutorOptions) {
   }
 
   /**
+   * Sends the phase before the gate a waiting run stands at back, with a reviewer's comment: that phase re-runs (as
+   * `rerun` does), and each of its agent steps continues its superseded session with the comment as its prompt
+   * instead of starting over (queuedFollowUps.ts). The run then waits at the gate again. Resolves with the run and
+   * the agent steps that take the comment.
+   */
+  async function requestChanges(
+    runId: string,
+    comment: string,
+    definition: WorkflowDefinition,
+  ): Promise<{ run: WorkflowRun; phase: string; stepIds: string[] }> {
+    const before = await requireRun(runId);
+    const gate = before.waitingGate;
+    if (before.status !== 'waiting' || !gate) {
+      throw new ChangesRefusedError(runId, `it waits at no gate (it is ${before.status})`);
+    }
+    const index = definition.phases.findIndex((p) => p.id === gate);
+    const phase = definition.phases[index - 1]?.id;
+    if (!phase) throw new ChangesRefusedError(runId, `its gate "${gate}" has no phase before it to change`);
+    const agentSteps = (await store.getJournal(runId)).filter(
+      (record) => record.phase === phase && record.type === 'agent' && record.agentSessionId,
+    );
+    // Queued before the re-run makes the run runnable, so that no worker starts these steps without their comment.
+    for (const record of agentSteps) {
+      await queue.enqueue({
+        runId,
+        stepId: record.stepId,
+        kind: 'changes',
+        message: comment,
+        sessionId: record.agentSessionId,
+      });
+    }
+    const run = await store.invalidatePhases(
+      runId,
+      definition.phases.slice(index - 1).map((p) => p.id),
+    );
+    return { run: emitStatus(run, before.status), phase, stepIds: agentSteps.map((record) => record.stepId) };
+  }
+
+  /**
    * This process is shutting down. `boundary`: each run executing here stops at its next step boundary; `now`: its
    * running step is stopped as well. Nothing is written either way: the runs stay as they are, their leases are
    * given back, and the next process to claim them resumes them by replay.
@@ -344,11 +392,12 @@ export function createExecutor(options: ExecutorOptions) {
   }
 
   /**
-   * Sends a person's message to an agent step whose turn has ended: its session continues, its log grows, and the
-   * exchange is journaled as the step's comments (followUp.ts). Resolves once the agent has answered.
+   * Sends a person's message to an agent step: its session continues, its log grows, and the exchange is journaled as
+   * the step's comments (followUp.ts). Resolves once the agent has answered — or, for a step whose turn is still
+   * running, once the message is queued for the end of the turn.
    */
   function followUp(runId: string, stepId: string, message: string): Promise<FollowUpOutcome> {
-    const deps = { store, events, agents: options.agents, files: filesOf(runId), workingDir: workingDir() };
+    const deps = { store, events, agents: options.agents, files: filesOf(runId), workingDir: workingDir(), queue };
     // One at a time per step: two sessions resumed at once would fork the conversation, and both would take the
     // same follow-up number. The next waits for the previous, whether it succeeded or not.
     const key = `${runId}/${stepId}`;
@@ -375,7 +424,9 @@ export function createExecutor(options: ExecutorOptions) {
     answer,
     deliverEvent,
     rerun,
+    requestChanges,
     followUp,
+    followUps: queue,
     shutdown,
   };
 }

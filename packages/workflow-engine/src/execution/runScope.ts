@@ -8,6 +8,7 @@ import type {
   ArtifactStore,
   EventInbox,
   EventSink,
+  FollowUpQueue,
   RunProgress,
   RunStore,
   WorkflowEvent,
@@ -29,6 +30,8 @@ export interface RunContextDeps {
   artifacts: ArtifactStore | undefined;
   /** Events kept for runs (`ctx.waitForEvent`). */
   inbox: EventInbox | undefined;
+  /** Follow-ups waiting for an agent step's turn to end, and requests for changes (queuedFollowUps.ts). */
+  queue: FollowUpQueue | undefined;
   files: ExecutionFiles | undefined;
   /** Where steps run unless they name an absolute `cwd`: the project directory, or its worktree. */
   workingDir: string;

@@ -9,6 +9,8 @@ import type { AgentResult, AgentRunner, StepProgress } from '../ports.ts';
 import type { StepLog } from '../storage/FileSystemStorage.ts';
 import type { AgentStepSpec, StepError, StepRunContext, StepSpec } from '../types/step.ts';
 import type { Suspension } from './RunSuspended.ts';
+import { changesPrompt } from './queuedFollowUps.ts';
+import type { StepFollowUps } from './queuedFollowUps.ts';
 import { runScript } from './runScript.ts';
 import { checkOutput, promptForOutput, retryPromptForOutput } from './structuredOutput.ts';
 import type { OutputSchema } from './structuredOutput.ts';
@@ -31,6 +33,8 @@ export interface StepEnvironment {
   agents: AgentRunner | undefined;
   /** The agent session to continue, when an interrupted agent step resumes. */
   resumeSessionId: string | null;
+  /** The step's follow-up queue (queuedFollowUps.ts), where one is configured. */
+  followUps?: StepFollowUps | undefined;
   /** Where `switchyard artifact add` leaves files from inside the step (see artifacts.ts), when the run has files. */
   artifactInbox?: string | undefined;
   progress(progress: StepProgress): void;
@@ -247,12 +251,44 @@ async function runAgent(
       },
     };
   }
-  const resuming = env.resumeSessionId;
-  const prompt = resuming ? continuationPrompt(spec.prompt) : spec.prompt;
-  const first = await invokeAgent(env, spec, cwd, agentEnv, tag, redactor, signal, {
+  const invoke: Turn = (turn) => invokeAgent(env, spec, cwd, agentEnv, tag, redactor, signal, turn);
+  // A phase sent back from a gate: the step continues its superseded session with the reviewer's comment.
+  const change = await env.followUps?.takeChangeRequest();
+  const task = change ? changesPrompt(change.message) : spec.prompt;
+  const prompt = env.resumeSessionId ? continuationPrompt(task) : task;
+  const first = await invoke({
     prompt: spec.output ? promptForOutput(prompt, spec.output) : prompt,
-    resumeSessionId: resuming,
+    resumeSessionId: env.resumeSessionId ?? change?.sessionId ?? null,
   });
+  const answered = await answerTask(env, spec, prompt, first, invoke);
+  if (signal.aborted || answered.budgetStop) return answered;
+  if (change) await env.followUps!.changeRequestAnswered(change);
+  const sessionId = (answered.data as AgentResult | null)?.sessionId ?? env.resumeSessionId;
+  if (env.followUps && sessionId) {
+    await env.followUps.deliverQueued(
+      async (message) => {
+        const turn = await invoke({ prompt: message, resumeSessionId: sessionId });
+        return { result: turn.data as AgentResult | null, error: turn.error };
+      },
+      {
+        signal,
+        log: (message) => env.report({ type: 'log', message }, { kind: 'log', message }, message.length),
+      },
+    );
+  }
+  return answered;
+}
+
+type Turn = (turn: { prompt: string; resumeSessionId: string | null }) => Promise<AttemptResult>;
+
+/** The task's answer: the first turn's, or — for a structured step whose answer did not pass — the retry's. */
+function answerTask(
+  env: ReportingStep,
+  spec: AgentStepSpec,
+  prompt: string,
+  first: AttemptResult,
+  invoke: Turn,
+): Promise<AttemptResult> | AttemptResult {
   if (!spec.output || !first.ok || first.budgetStop) return first;
   return withStructuredOutput(spec.output, first, (problem) => {
     // The same session sees its first answer; without a session the task is asked again, with the problem.
@@ -262,7 +298,7 @@ async function runAgent(
       { kind: 'log', message: `output invalid, asking the agent once more: ${problem}` },
       problem.length,
     );
-    return invokeAgent(env, spec, cwd, agentEnv, tag, redactor, signal, {
+    return invoke({
       prompt: retryPromptForOutput(problem, spec.output!, sessionId ? null : { prompt }),
       resumeSessionId: sessionId,
     });

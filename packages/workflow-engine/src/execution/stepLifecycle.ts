@@ -19,6 +19,7 @@ import type { JournalSlot } from './replay.ts';
 import type { Suspension } from './RunSuspended.ts';
 import { saveCheckpoint, withMovedPhase } from './runScope.ts';
 import type { RunScope } from './runScope.ts';
+import { stepFollowUps } from './queuedFollowUps.ts';
 import { runStep } from './runStep.ts';
 import { describeStepInput } from './stepSpec.ts';
 import { writeStepSummary } from './stepSummary.ts';
@@ -51,6 +52,7 @@ export async function runNewStep(
     log,
     agents: deps.agents,
     resumeSessionId: recorded?.agentSessionId ?? null,
+    followUps: spec.type === 'agent' ? stepFollowUps(deps, scope.run.id, id) : undefined,
     artifactInbox: spec.type === 'function' ? undefined : artifactInbox(scope, id),
     progress: (progress: StepProgress) =>
       scope.emit({

@@ -20,7 +20,14 @@ import type { FakeOpenAiApi } from '@switchyard/agent-cli-sdk/testing';
 import { FollowUpRefusedError } from '../../src/errors.ts';
 import { createExecutor } from '../../src/execution/WorkflowExecutor.ts';
 import { createMemoryRunStore } from '../../src/storage/MemoryRunStore.ts';
+import type { FollowUpOutcome } from '../../src/execution/followUp.ts';
 import { inlineDefinition, recordingSink, tempDir, until } from '../helpers.ts';
+
+/** The outcome of a follow-up to an ended turn: answered, never queued. */
+function answered(outcome: FollowUpOutcome) {
+  if (outcome.state !== 'answered') throw new Error(`the follow-up was ${outcome.state}, not answered`);
+  return outcome;
+}
 
 describe.skipIf(!realCliInstalled('codex'))(
   'follow-ups to an agent step (the real Codex CLI)',
@@ -77,7 +84,7 @@ describe.skipIf(!realCliInstalled('codex'))(
       const before = api.requests.length;
       const logBefore = (await readFile(logFile, 'utf8')).trim().split('\n').length;
 
-      const outcome = await executor.followUp(run.id, 'answer', 'SCN_RESUME What did you say before?');
+      const outcome = answered(await executor.followUp(run.id, 'answer', 'SCN_RESUME What did you say before?'));
       expect(outcome.result.sessionId).toBe(record!.agentSessionId);
       const [sent] = api.requests.slice(before);
       expect(api.requests.length - before).toBe(1);
@@ -105,7 +112,7 @@ describe.skipIf(!realCliInstalled('codex'))(
       // The step's journaled result — what the template got — is unchanged; the next follow-up is the second.
       const [after] = (await store.getJournal(run.id)).filter((entry) => entry.stepId === 'answer');
       expect(after!.result).toEqual(record!.result);
-      const second = await executor.followUp(run.id, 'answer', 'SCN_RESUME And now?');
+      const second = answered(await executor.followUp(run.id, 'answer', 'SCN_RESUME And now?'));
       expect(second.message.key).toBe('follow-up:answer:2');
       expect(second.result.sessionId).toBe(record!.agentSessionId);
       const comments = await store.listComments(run.id);
@@ -120,10 +127,11 @@ describe.skipIf(!realCliInstalled('codex'))(
     it('answers two follow-ups sent at once one after the other, each in the conversation of the one before', async () => {
       const { executor, run } = await finishedRun();
       const before = api.requests.length;
-      const [first, second] = await Promise.all([
+      const outcomes = await Promise.all([
         executor.followUp(run.id, 'answer', 'SCN_RESUME first question'),
         executor.followUp(run.id, 'answer', 'SCN_RESUME second question'),
       ]);
+      const [first, second] = [answered(outcomes[0]!), answered(outcomes[1]!)];
       expect([first.message.key, second.message.key]).toEqual(['follow-up:answer:1', 'follow-up:answer:2']);
       const [sentFirst, sentSecond] = api.requests.slice(before);
       expect(JSON.stringify(sentFirst!.input)).not.toContain('second question');
@@ -181,7 +189,7 @@ describe('a follow-up to an agent step stopped by a pause', () => {
     expect((await store.getJournal(created.id))[0]!.status).toBe('pending');
 
     // The step's own env (the stalling scenario) is not journaled, so the follow-up's CLI answers normally.
-    const outcome = await executor.followUp(created.id, 'think', 'Are you stuck?');
+    const outcome = answered(await executor.followUp(created.id, 'think', 'Are you stuck?'));
     expect(outcome.result).toMatchObject({ isError: false, sessionId: await session() });
     const [, followUp] = readFakeAgentLog(argvLog);
     expect(followUp!.argv[followUp!.argv.indexOf('--resume') + 1]).toBe(await session());

@@ -259,6 +259,33 @@ export const workflowReceivedEvents = pgTable(
 /** Every event, in order: the WebSocket's catch-up source and the cross-process channel. */
 export const workflowEvents = pgTable(
   'workflow_events',
+/**
+ * Follow-ups that wait for an agent step's turn: a person's message sent while the turn ran (`message`), delivered by
+ * the step when its turn ends, and the comment of a request for changes at a gate (`changes`), which the re-run step
+ * starts its session's next turn with. By the template's step id, as the step's records are replaced by a re-run.
+ */
+export const workflowFollowUps = pgTable(
+  'workflow_follow_ups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workflow_run_id: uuid('workflow_run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    step_id: text('step_id').notNull(),
+    kind: text('kind', { enum: ['message', 'changes'] }).notNull(),
+    message: text('message').notNull(),
+    /** `changes`: the superseded record's CLI session, which the re-run step continues. */
+    session_id: text('session_id'),
+    state: text('state', { enum: ['queued', 'delivering', 'delivered', 'cancelled'] })
+      .notNull()
+      .default('queued'),
+    /** The comment key the message is journaled under, fixed when its delivery begins. */
+    dedupe_key: text('dedupe_key'),
+    ...timestamps,
+  },
+  (t) => [index('workflow_follow_ups_step_idx').on(t.workflow_run_id, t.step_id, t.created_at)],
+);
+
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     project_id: uuid('project_id')

@@ -22,6 +22,7 @@ import { releaseStaleLeases } from '../../workers/recovery.ts';
 import { projectLayout } from '../project/projectLayout.ts';
 import { createDatabaseArtifactStore } from '../workflow-artifact/artifactStore.ts';
 import { createDatabaseEventInbox } from '../workflow-event/eventInbox.ts';
+import { createDatabaseFollowUpQueue } from '../workflow-step/followUpQueue.ts';
 import { busEventSink } from './engineEvents.ts';
 
 /** How long a worker's claim on a run lasts unless renewed (every third of it): a dead worker's runs wait this long. */
@@ -62,6 +63,7 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
   const agentSessions = createDatabaseAgentSessionStore(db);
   const artifacts = createDatabaseArtifactStore(db);
   const inbox = createDatabaseEventInbox(db);
+  const followUps = createDatabaseFollowUpQueue(db);
   /** Every project's runs: what the worker pool claims from. */
   const store = createDatabaseRunStore(db);
   const executors = new Map<string, WorkflowExecutor>();
@@ -86,6 +88,7 @@ export async function createWorkflowRuntime(options: WorkflowRuntimeOptions) {
         agentSessions,
         artifacts,
         inbox,
+        followUps,
         executionsDir: layout.executionsDir,
         workingDir: layout.dir,
         workerId,
