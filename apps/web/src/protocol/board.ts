@@ -63,8 +63,12 @@ export type BoardCard = z.infer<typeof BoardCard>;
 export const Board = z.object({
   project_id: uuid(),
   cards: z.array(BoardCard),
-  /** Runs of the project by status, all of them (the finished ones on the board are only the recent ones). */
+  /**
+   * Runs of the project by status, all of them (the finished ones on the board are only the recent ones), counted
+   * up to `count_limit`: a count at the limit means "at least that many" (the Completed page counts them all).
+   */
   counts: z.record(z.string(), z.number().int().nonnegative()),
+  count_limit: z.number().int().positive(),
 });
 export type Board = z.infer<typeof Board>;
 

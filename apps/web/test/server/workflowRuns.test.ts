@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { agentSessions, workflowComments, workflowRunSteps, workflowRuns } from '../../src/server/db/schema.ts';
@@ -231,6 +231,32 @@ describe.each(DATABASE_KINDS)('runs through the API on $name', (kind) => {
     const ids = board.body.cards.map((card) => card.id);
     expect(ids).toContain(recent.id);
     expect(ids).not.toContain(old.id);
+  });
+
+  it('counts a project’s runs by status up to the board’s count limit', async () => {
+    const finished = await start('simple-pipeline');
+    await t.waitForRun(finished.id, terminal);
+    const db = t.server.database.db;
+    // A history of 1,001 runs cancelled two days ago, copied from that run.
+    await db.execute(sql`
+      insert into ${workflowRuns} (project_id, workflow_definition_id, name, args, status, created_at, cancelled_at)
+      select project_id, workflow_definition_id, 'history', '{}'::jsonb, 'cancelled',
+             now() - interval '2 days', now() - interval '2 days'
+      from ${workflowRuns}, generate_series(1, 1001) where id = ${finished.id}::uuid`);
+    const [row] = await db
+      .select({ project_id: workflowRuns.project_id })
+      .from(workflowRuns)
+      .where(eq(workflowRuns.id, finished.id));
+    const board = await t.api<{ counts: Record<string, number>; count_limit: number; cards: { name: string }[] }>(
+      'GET',
+      `/api/board?project_id=${row!.project_id}`,
+    );
+    expect(board.body.count_limit).toBe(1_000);
+    expect(board.body.counts.cancelled).toBe(1_000);
+    expect(board.body.counts.completed).toBeGreaterThan(0);
+    expect(board.body.counts.completed).toBeLessThan(1_000);
+    expect(board.body.cards.filter((card) => card.name === 'history')).toEqual([]);
+    await db.delete(workflowRuns).where(eq(workflowRuns.name, 'history'));
   });
 
   it('lists runs newest first with filters, counts and pagination', async () => {

@@ -3,7 +3,9 @@
  * in the last day, as compact cards. Three statements at once whatever the number of runs: runs, their active
  * steps (small columns only: no inputs, no outputs beyond the cost and a short tail), and counts by status.
  */
-import { and, asc, count, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { RUN_STATUSES } from '@switchyard/workflow-engine/vocabulary';
+import { queryRows } from '../../db/connection.ts';
 import type { AppDatabase } from '../../db/connection.ts';
 import { projects, workflowArtifacts, workflowComments, workflowRunSteps, workflowRuns } from '../../db/schema.ts';
 import { NotFoundError } from '../../../errors.ts';
@@ -16,6 +18,7 @@ const FINISHED_SHOWN = ['completed', 'cancelled'] as const;
 const FINISHED_WINDOW_MS = 24 * 60 * 60 * 1000;
 const MAX_CARDS = 2_000;
 const ARGS_PREVIEW_CHARS = 300;
+const COUNT_LIMIT = 1_000;
 
 export interface BoardDeps {
   db: AppDatabase;
@@ -69,11 +72,14 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
       .where(onBoard)
       .orderBy(asc(workflowRuns.created_at), asc(workflowRuns.id))
       .limit(MAX_CARDS),
-    db
-      .select({ status: workflowRuns.status, n: count() })
-      .from(workflowRuns)
-      .where(eq(workflowRuns.project_id, projectId))
-      .groupBy(workflowRuns.status),
+    // Each status counted from the board index, and only up to the limit: a project's history of 100,000 runs
+    // costs the board what one of 1,000 does.
+    queryRows<{ status: string; n: number }>(
+      db,
+      sql`select s.status, (select count(*)::int from (select 1 from ${workflowRuns} r
+            where r.project_id = ${projectId}::uuid and r.status = s.status limit ${COUNT_LIMIT}) counted) as n
+          from unnest(${`{${RUN_STATUSES.join(',')}}`}::text[]) s(status)`,
+    ),
     // The steps of the same runs, in parallel with them: a subquery instead of a second round trip.
     db
       .select({
@@ -163,6 +169,7 @@ export async function getBoard(deps: BoardDeps, projectId: string): Promise<Boar
   return {
     project_id: projectId,
     cards,
-    counts: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])),
+    counts: Object.fromEntries(counts.filter((c) => c.n > 0).map((c) => [c.status, c.n])),
+    count_limit: COUNT_LIMIT,
   };
 }

@@ -30,6 +30,7 @@ import { ShortcutsDialog } from './components/ShortcutsDialog.tsx';
 import { DETAIL_TABS } from './components/detailTabs.ts';
 import type { DetailTab } from './components/detailTabs.ts';
 import { WaitingLane } from './components/WaitingLane.tsx';
+import { RequestChangesDialog } from './components/RequestChangesDialog.tsx';
 import { useKeyboardShortcuts } from './hooks/useKeyboardShortcuts.ts';
 import { useRunControls } from './hooks/useRunControls.ts';
 import { useWorkflowWebSocket } from './hooks/useWorkflowWebSocket.ts';
@@ -96,8 +97,13 @@ export function WorkflowsPage({ projectId }: { projectId: string }) {
   );
   const waiting = useMemo(() => waitingOnYou(cards), [cards]);
   const activeCount = cards.filter((c) => c.status !== 'completed' && c.status !== 'cancelled').length;
-  const finishedCount =
-    (board.data?.counts.completed ?? 0) + (board.data?.counts.failed ?? 0) + (board.data?.counts.cancelled ?? 0);
+  const finishedCounts = (['completed', 'failed', 'cancelled'] as const).map(
+    (status) => board.data?.counts[status] ?? 0,
+  );
+  // Each status is counted up to the board's limit: at the limit, there may be more.
+  const finishedCount = `${finishedCounts.reduce((sum, n) => sum + n, 0).toLocaleString()}${
+    finishedCounts.some((n) => board.data && n >= board.data.count_limit) ? '+' : ''
+  }`;
 
   useEffect(() => {
     document.title = `${waiting.length ? `(${waiting.length}) ` : ''}Switchyard`;
@@ -327,6 +333,12 @@ export function WorkflowsPage({ projectId }: { projectId: string }) {
             : 'The run, its steps, logs, comments and artifacts are removed for good.'}
         </p>
       </ConfirmDialog>
+      <RequestChangesDialog
+        request={controls.changes}
+        busy={controls.busy}
+        onConfirm={controls.confirmChanges}
+        onClose={controls.closeChanges}
+      />
       <RerunPreviewDialog
         request={controls.rerun}
         busy={controls.busy}

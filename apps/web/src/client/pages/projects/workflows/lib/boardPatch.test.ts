@@ -41,7 +41,12 @@ function card(id: string, changes: Partial<BoardCard> = {}): BoardCard {
   };
 }
 
-const board = (): Board => ({ project_id: TEMPLATE, cards: [card(RUN), card(OTHER)], counts: { running: 2 } });
+const board = (): Board => ({
+  project_id: TEMPLATE,
+  cards: [card(RUN), card(OTHER)],
+  counts: { running: 2 },
+  count_limit: 1_000,
+});
 const patch = (b: Board, event: Parameters<typeof patchBoard>[1]) => patchBoard(b, event, () => phases, NOW);
 
 describe('patching the board with a WebSocket event', () => {
