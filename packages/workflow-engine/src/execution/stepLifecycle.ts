@@ -23,7 +23,7 @@ import { stepFollowUps } from './queuedFollowUps.ts';
 import { runStep } from './runStep.ts';
 import { describeStepInput } from './stepSpec.ts';
 import { writeStepSummary } from './stepSummary.ts';
-import { beforeWorkspaceStep, commitWorkspaceStep } from './workspaceSteps.ts';
+import { beforeWorkspaceStep, commitWorkspaceStep, resetWorkspaceForRetry } from './workspaceSteps.ts';
 
 /** Runs a step that has no final record, once its run may go on and its phase is open; resolves once committed. */
 export async function runNewStep(
@@ -60,6 +60,7 @@ export async function runNewStep(
         data: { execution_id: scope.run.id, step_id: id, phase: spec.phase, progress },
       }),
     onAttempt: async (attempt) => {
+      await resetWorkspaceForRetry(scope, id, attempt);
       if (durableStart) await deps.store.updateStep(scope.run.id, control.lease, id, { attempt });
       emitStarted(attempt);
     },

@@ -40,6 +40,28 @@ export async function beforeWorkspaceStep(
 }
 
 /**
+ * Before a retry of a step whose attempt failed: the worktree back at the step's base commit, what the failed
+ * attempt left kept on a side ref that a run comment names.
+ */
+export async function resetWorkspaceForRetry(scope: RunScope, id: string, attempt: number): Promise<void> {
+  const outcome = await scope.deps.workspace?.beforeRetry({ stepId: id, attempt: attempt - 1 });
+  if (!outcome || outcome.saved.length === 0) return;
+  const text =
+    `Attempt ${attempt - 1} of step "${id}" failed; what it changed was kept on ${outcome.saved.join(' and ')}, ` +
+    `and attempt ${attempt} starts from the step's base commit`;
+  const { comment, created } = await scope.deps.store.addComment({
+    runId: scope.run.id,
+    stepId: null,
+    key: `workspace:retried:${id}:${attempt}:${scope.run.epoch}`,
+    text,
+    type: 'system',
+  });
+  if (created) {
+    scope.emit({ type: 'workflow.comment.created', data: { execution_id: scope.run.id, step_id: null, comment } });
+  }
+}
+
+/**
  * After a step finished: its changes as a commit on the run branch, its sha and counts set on the result that is
  * about to be journaled. Nothing is set for a step that changed nothing, or in place.
  */

@@ -51,6 +51,14 @@ export class RunWorkspace {
     return outcome;
   }
 
+  /**
+   * Before a retry: the attempt that failed may have changed files (or committed), and the next one must start from
+   * the step's base commit as the first did — what the failed one left is kept on a side ref, never lost.
+   */
+  async beforeRetry(failed: { stepId: string; attempt: number }): Promise<RestoreOutcome> {
+    return restoreWorktree(this.dir, this.runId, this.head, { keepFiles: false, failedAttempt: failed });
+  }
+
   /** After a step finished: its changes committed, the sha and counts (null when it changed nothing). */
   async afterStep(step: { stepId: string; name: string }): Promise<{ sha: string; changes: ChangeCounts } | null> {
     const commit = await commitStep(this.dir, { runId: this.runId, ...step });

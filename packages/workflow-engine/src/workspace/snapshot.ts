@@ -66,7 +66,10 @@ async function commitWorktree(dir: string, message: string, target: string): Pro
 }
 
 export interface RestoreOutcome {
-  /** The side refs written: `refs/switchyard/<run>/interrupted/<n>`, `refs/switchyard/<run>/attempts/<n>`. */
+  /**
+   * The side refs written: `refs/switchyard/<run>/interrupted/<n>` (or `…/retried/<n>` for a failed attempt's
+   * files), `refs/switchyard/<run>/attempts/<n>`.
+   */
   saved: string[];
   /** Whether the worktree's files were reset to `expected`. */
   reset: boolean;
@@ -83,14 +86,18 @@ export async function restoreWorktree(
   dir: string,
   runId: string,
   expected: string,
-  options: { keepFiles: boolean },
+  options: { keepFiles: boolean; failedAttempt?: { stepId: string; attempt: number } },
 ): Promise<RestoreOutcome> {
   const head = await gitText(dir, ['rev-parse', 'HEAD']);
   const dirty = (await gitText(dir, ['status', '--porcelain', '--untracked-files=all'])) !== '';
   const saved: string[] = [];
   if (dirty) {
-    const ref = await nextRef(dir, `refs/switchyard/${runId}/interrupted`);
-    const message = `interrupted: files a step of run ${runId} left uncommitted\n\n${SWITCHYARD_COMMIT_TRAILER}: ${runId}\n`;
+    const failed = options.failedAttempt;
+    const ref = await nextRef(dir, `refs/switchyard/${runId}/${failed ? 'retried' : 'interrupted'}`);
+    const what = failed
+      ? `retried: files attempt ${failed.attempt} of step ${failed.stepId} left when it failed`
+      : `interrupted: files a step of run ${runId} left uncommitted`;
+    const message = `${what}\n\n${SWITCHYARD_COMMIT_TRAILER}: ${runId}\n`;
     if (await commitWorktree(dir, message, ref)) saved.push(ref);
   }
   if (head !== expected && !(await isAncestor(dir, head, expected))) {
