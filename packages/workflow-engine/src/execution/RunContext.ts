@@ -6,7 +6,7 @@
 import { StepSpecError } from '../errors.ts';
 import type { JournalRecord } from '../ports.ts';
 import type { output as ZodOutput, ZodType } from 'zod';
-import type { StructuredAgentStepInput, WorkflowContext } from '../types/context.ts';
+import type { StructuredAgentStepInput, WorkflowContext, WorkspaceInfo } from '../types/context.ts';
 import type { AgentStepOutput, ArtifactInput, StepArtifact, StepInput, StepResult, StepType } from '../types/step.ts';
 import { publishArtifact } from './artifacts.ts';
 import type { EventOptions, InputOptions, ReceivedEvent } from '../types/step.ts';
@@ -73,6 +73,13 @@ export class RunContext implements WorkflowContext {
 
   get isReplaying(): boolean {
     return this.scope.cursor.isReplaying;
+  }
+
+  get workspace(): WorkspaceInfo {
+    const { workspace, workingDir } = this.scope.deps;
+    return workspace
+      ? { mode: 'worktree', dir: workspace.dir, branch: workspace.record.branch }
+      : { mode: 'in-place', dir: workingDir, branch: null };
   }
 
   /** The run as this worker last wrote it. */

@@ -212,6 +212,7 @@ async function runFunction(env: ReportingStep, attempt: number, signal: AbortSig
     runId: env.runId,
     stepId: env.stepId,
     attempt,
+    cwd: env.workingDir,
     signal,
     log: (message) => env.report({ type: 'log', message }, { kind: 'log', message }, message.length),
   };

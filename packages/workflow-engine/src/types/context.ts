@@ -17,6 +17,19 @@ export type StructuredAgentStepInput<S extends ZodType> = (
   AgentStepSpec | (Omit<AgentStepSpec, 'type'> & { type?: 'agent' })
 ) & { output: S };
 
+/** Where a run's steps work, as `ctx.workspace` tells a template. */
+export interface WorkspaceInfo {
+  /** `worktree`: a git worktree and branch of the run's own; `in-place`: the project directory itself. */
+  mode: 'worktree' | 'in-place';
+  /**
+   * The directory steps work in: the project's directory inside the worktree, or the project directory. Script and
+   * agent steps default their `cwd` to it, and a function step gets it as `step.cwd`.
+   */
+  dir: string;
+  /** The run's branch (`switchyard/<short id>-<template>`); null in place. */
+  branch: string | null;
+}
+
 /** What `execute(ctx, args)` receives. Everything that is not deterministic belongs inside a step. */
 export interface WorkflowContext<Args = unknown> {
   readonly runId: string;
@@ -25,6 +38,8 @@ export interface WorkflowContext<Args = unknown> {
   readonly phase: string | null;
   /** True while `execute` is re-walking steps that the journal already holds. */
   readonly isReplaying: boolean;
+  /** Where the run's steps work: its worktree or the project directory (see {@link WorkspaceInfo}). */
+  readonly workspace: WorkspaceInfo;
 
   /**
    * Runs a step durably: a completed step returns its journaled result without running again. An agent step with

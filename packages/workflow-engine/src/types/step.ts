@@ -79,6 +79,12 @@ export interface StepRunContext {
   runId: string;
   stepId: string;
   attempt: number;
+  /**
+   * The directory the run's steps work in — its git worktree (under `.agent/worktrees/`) in a worktree run, else
+   * the project directory — which is not this process's `process.cwd()`: read and write the project's files
+   * relative to it, as script and agent steps do by default.
+   */
+  cwd: string;
   /** Aborted on cancel, pause-now and timeout: long work should stop when it fires. */
   signal: AbortSignal;
   log(message: string): void;

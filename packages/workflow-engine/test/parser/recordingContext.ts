@@ -27,6 +27,7 @@ export function recordingContext(
     args: {},
     phase: null,
     isReplaying: false,
+    workspace: { mode: 'in-place', dir: '/project', branch: null },
     async step<T>(id: string, spec: StepInput) {
       calls.push({ kind: 'step', id, spec });
       return result(id, status[id] ?? 'completed', data[id] as T);

@@ -354,4 +354,39 @@ describe('choosing a workspace', () => {
       executor.start(definition, { word: 'x' }, { base: 'feature', workspace: 'in-place' }),
     ).rejects.toMatchObject({ code: 'base_invalid' });
   });
+
+  it('tells a function step where the run works: ctx.workspace and step.cwd are the worktree, whose files it commits', async () => {
+    const project = await gitRepo({ 'notes.txt': 'start\n' });
+    const { executor, workspaceOf } = setup(project);
+    const seen: unknown[] = [];
+    const definition = await inlineDefinition(await tempDir(), 'edit', {
+      name: 'Edit',
+      phases: ['work'],
+      args: z.object({}),
+      async execute(ctx) {
+        seen.push(ctx.workspace);
+        await ctx.step('edit', {
+          phase: 'work',
+          run: (step) => {
+            seen.push(step.cwd);
+            writeFileSync(join(step.cwd, 'notes.txt'), 'edited by a function step\n');
+          },
+        });
+        await ctx.exec('read', ['cat', 'notes.txt']);
+      },
+    });
+
+    const run = await executor.run(definition, {});
+
+    expect(run.status).toBe('completed');
+    const workspace = await workspaceOf(run.id);
+    expect(seen).toEqual([{ mode: 'worktree', dir: workspace.path, branch: workspace.branch }, workspace.path]);
+    expect(git(project, 'show', `${workspace.branch}:notes.txt`)).toBe('edited by a function step');
+    expect(commitsOf(project, `${workspace.base}..${workspace.branch}`).map((c) => c.subject)).toEqual(['edit: edit']);
+    expect(readFileSync(join(project, 'notes.txt'), 'utf8')).toBe('start\n');
+
+    const inPlace = await executor.run(definition, {}, { workspace: 'in-place' });
+    expect(inPlace.status).toBe('completed');
+    expect(seen.slice(-2)).toEqual([{ mode: 'in-place', dir: project, branch: null }, project]);
+  });
 });
