@@ -11,6 +11,8 @@ export interface RunMenuProps {
   status: RunStatus;
   phases: Phase[];
   label: string;
+  /** The gate a waiting run stands at: its approval can be refused with a request for changes. */
+  waitingGate?: string | null;
   onAction(action: RunAction): void;
 }
 
@@ -32,7 +34,7 @@ export function availableActions(status: RunStatus): RunAction['kind'][] {
   }
 }
 
-export function RunMenu({ status, phases, label, onAction }: RunMenuProps) {
+export function RunMenu({ status, phases, label, waitingGate, onAction }: RunMenuProps) {
   const actions = availableActions(status);
   return (
     <DropdownMenu.Root modal={false}>
@@ -48,6 +50,11 @@ export function RunMenu({ status, phases, label, onAction }: RunMenuProps) {
           {actions.includes('advance') && (
             <DropdownMenu.Item className="menu-item" onSelect={() => onAction({ kind: 'advance' })}>
               Approve gate <kbd>a</kbd>
+            </DropdownMenu.Item>
+          )}
+          {actions.includes('advance') && waitingGate && phases.findIndex((p) => p.id === waitingGate) > 0 && (
+            <DropdownMenu.Item className="menu-item" onSelect={() => onAction({ kind: 'request-changes' })}>
+              Request changes…
             </DropdownMenu.Item>
           )}
           {actions.includes('resume') && (

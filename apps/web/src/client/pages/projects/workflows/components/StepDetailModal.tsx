@@ -86,6 +86,13 @@ export function StepDetailModal(props: StepDetailModalProps) {
               <Dialog.Title className="drawer-title">{data?.name ?? <Skeleton width={200} height={20} />}</Dialog.Title>
               {data && <StatusBadge status={data.status} />}
               <span className="toolbar-spacer" />
+              {data?.status === 'waiting' &&
+                data.waiting_gate &&
+                phases.findIndex((p) => p.id === data.waiting_gate) > 0 && (
+                  <button className="btn" onClick={() => props.onAction(data.id, { kind: 'request-changes' })}>
+                    Request changes
+                  </button>
+                )}
               {data?.status === 'waiting' && data.waiting_gate && (
                 <button className="btn btn-primary" onClick={() => props.onAction(data.id, { kind: 'advance' })}>
                   Approve gate
@@ -120,6 +127,7 @@ export function StepDetailModal(props: StepDetailModalProps) {
                   status={data.status}
                   phases={phases}
                   label={data.name}
+                  waitingGate={data.status === 'waiting' ? data.waiting_gate : null}
                   onAction={(action) => props.onAction(data.id, action)}
                 />
               )}
@@ -250,7 +258,12 @@ export function StepDetailModal(props: StepDetailModalProps) {
                     </div>
                     <LogView key={`${step.id}:${props.logType}:${followUps}`} step={step} type={props.logType} />
                     {data && acceptsFollowUp(step, data.status) && step.invalidated_at === null && (
-                      <FollowUpForm runId={data.id} step={step} onAnswered={() => setFollowUps((n) => n + 1)} />
+                      <FollowUpForm
+                        runId={data.id}
+                        step={step}
+                        runStatus={data.status}
+                        onAnswered={() => setFollowUps((n) => n + 1)}
+                      />
                     )}
                   </>
                 ) : (

@@ -1,6 +1,7 @@
 /**
  * Waiting on you: every run that needs a person (at a gate, paused, failed), oldest first, above the board, with
- * its one action a click or a key away: `a` approves, `r` resumes or retries, `o` opens the first of them.
+ * its one action a click or a key away: `a` approves, `r` resumes or retries, `o` opens the first of them. A gate
+ * can be refused too: Request changes sends the phase before it back with a comment.
  */
 import type { BoardCard } from '../../../../../protocol/board.ts';
 import type { WorkflowDefinition } from '../../../../../protocol/templates.ts';
@@ -23,6 +24,9 @@ const REASON_TEXT = {
   paused: 'is paused',
   failed: 'failed',
 } as const;
+/** A gate on the first phase has nothing before it to send back. */
+const hasPhaseBefore = (phases: { id: string }[], gate: string | null) => phases.findIndex((p) => p.id === gate) > 0;
+
 /** The lane lists the oldest ones; a person works from the top, and the count says how many more there are. */
 const SHOWN = 50;
 
@@ -56,6 +60,11 @@ export function WaitingLane({ runs, templates, onOpen, onAction }: WaitingLanePr
                 {reason === 'failed' && run.error ? `: ${run.error}` : ''} · {formatRelative(run.updated_at)}
               </span>
               <span className="waiting-actions">
+                {reason === 'gate' && hasPhaseBefore(template?.phases ?? [], run.waiting_gate) && (
+                  <button className="btn btn-sm" onClick={() => onAction(run.id, { kind: 'request-changes' })}>
+                    Request changes
+                  </button>
+                )}
                 {reason === 'gate' && (
                   <button className="btn btn-primary btn-sm" onClick={() => onAction(run.id, { kind: 'advance' })}>
                     Approve

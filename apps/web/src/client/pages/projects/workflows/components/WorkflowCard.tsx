@@ -71,6 +71,7 @@ export const WorkflowCard = memo(function WorkflowCard({ bindNode, dragHandle, .
             status={card.status}
             phases={props.phases}
             label={card.name}
+            waitingGate={card.status === 'waiting' ? card.waiting_gate : null}
             onAction={(action) => props.onAction(card.id, action)}
           />
         </div>

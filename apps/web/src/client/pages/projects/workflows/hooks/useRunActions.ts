@@ -1,5 +1,5 @@
 /**
- * Controls of a run (pause, resume, cancel, approve, re-run, delete) as mutations. Each answer is the run; the
+ * Controls of a run (pause, resume, cancel, approve, request changes, re-run, delete) as mutations. Each answer is the run; the
  * socket's events move the card, so a mutation only reports failure (as a toast) and refreshes the run's detail.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -14,6 +14,8 @@ export type RunAction =
   | { kind: 'resume' }
   | { kind: 'cancel' }
   | { kind: 'advance' }
+  /** Without a comment: asks for one first (the page's dialog); with it, sends the phase before the gate back. */
+  | { kind: 'request-changes'; comment?: string }
   | { kind: 'rerun'; phase: string }
   | { kind: 'delete' };
 
@@ -22,6 +24,7 @@ const ACTION_LABEL: Record<RunAction['kind'], string> = {
   resume: 'Resume',
   cancel: 'Cancel',
   advance: 'Approve',
+  'request-changes': 'Request changes',
   rerun: 'Re-run',
   delete: 'Delete',
 };
@@ -35,6 +38,8 @@ export function performRunAction(runId: string, action: RunAction) {
       return apiRequest(RunDetail, `${base}/rerun`, { method: 'POST', body: { phase: action.phase } });
     case 'delete':
       return apiRequest(z.undefined(), base, { method: 'DELETE' });
+    case 'request-changes':
+      return apiRequest(RunDetail, `${base}/request-changes`, { method: 'POST', body: { comment: action.comment } });
     default:
       return apiRequest(RunDetail, `${base}/${action.kind}`, { method: 'POST', body: {} });
   }
@@ -49,7 +54,8 @@ export function useRunActions(projectId: string) {
         client.removeQueries({ queryKey: ['workflow-execution', runId] });
         void client.invalidateQueries({ queryKey: ['workflow-executions', projectId] });
       } else void client.invalidateQueries({ queryKey: ['workflow-execution', runId] });
-      if (action.kind === 'rerun') void client.invalidateQueries({ queryKey: queries.board(projectId).queryKey });
+      if (action.kind === 'rerun' || action.kind === 'request-changes')
+        void client.invalidateQueries({ queryKey: queries.board(projectId).queryKey });
     },
     onError: (error, { action }) => {
       useWorkflowStore.getState().pushToast({
