@@ -1,6 +1,7 @@
 /**
- * The command line's workspace options, as a user types them: `switchyard run --workspace`, and `switchyard fork`
- * of a finished worktree run, on the project's embedded database.
+ * The command line's workspace options, as a user types them: `switchyard run --workspace` and `--base`,
+ * `switchyard fork` of a finished worktree run, and `switchyard merge` of one into its base, on the project's
+ * embedded database.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -83,5 +84,68 @@ describe('switchyard run --workspace and switchyard fork', () => {
     expect(git(project, 'rev-parse', `${forkBranch}~1`)).toBe(git(project, 'rev-parse', `${parentBranch}~1`));
     expect(git(project, 'show', `${forkBranch}:log.txt`)).toBe('first\nsecond');
     expect(git(project, 'rev-parse', parentBranch)).toBe(parentTip);
+  }, 120_000);
+
+  it('merges a finished run into main, updating the main checkout, and refuses with the reason and exit code 2', async () => {
+    const project = await gitProject();
+    const help = await cli(['merge', '--help'], { cwd: project });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: switchyard merge <run-id> [--json]');
+
+    const run = await cli(['run', 'edits'], { cwd: project });
+    const runId = runIdFrom(run.stdout + run.stderr);
+    const branch = `switchyard/${runId.slice(0, 8)}-edits`;
+    const [base, tip] = [git(project, 'rev-parse', 'main'), git(project, 'rev-parse', branch)];
+
+    const merged = await cli(['merge', runId], { cwd: project });
+
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toBe(
+      `merged run ${runId} into main: fast-forward ${base.slice(0, 12)}..${tip.slice(0, 12)} (2 commits); ` +
+        'the main checkout is on it, and its files were updated\n',
+    );
+    expect(readFileSync(join(project, 'log.txt'), 'utf8')).toBe('first\nsecond\n');
+    expect(git(project, 'rev-parse', 'main')).toBe(tip);
+
+    const again = await cli(['merge', runId], { cwd: project });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `switchyard merge: run ${runId} cannot be merged into main: main already has every commit of ${branch}\n`,
+    );
+
+    const secondRun = await cli(['run', 'edits'], { cwd: project });
+    const second = runIdFrom(secondRun.stdout + secondRun.stderr);
+    await writeFile(join(project, 'other.txt'), 'meanwhile\n');
+    git(project, 'add', 'other.txt');
+    git(project, 'commit', '--quiet', '-m', 'meanwhile');
+    const moved = await cli(['merge', second, '--json'], { cwd: project });
+    expect(moved.code).toBe(2);
+    expect(moved.stderr).toContain(
+      `cannot be merged into main: main has moved on: it has 1 commit that switchyard/${second.slice(0, 8)}-edits lacks`,
+    );
+    expect(moved.stderr).toContain(`git rebase main switchyard/${second.slice(0, 8)}-edits`);
+    expect(moved.stdout).toBe('');
+  }, 120_000);
+
+  it('starts a run from --base, and merges it into that branch without touching the main checkout', async () => {
+    const project = await gitProject();
+    git(project, 'branch', 'feature');
+    const bad = await cli(['run', 'edits', '--base', 'nope'], { cwd: project });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('base "nope" names no branch or commit');
+
+    const run = await cli(['run', 'edits', '--base', 'feature'], { cwd: project });
+    expect(run.code).toBe(0);
+    const runId = runIdFrom(run.stdout + run.stderr);
+    const merged = await cli(['merge', runId, '--json'], { cwd: project });
+
+    expect(merged.code).toBe(0);
+    const answer = JSON.parse(merged.stdout) as Record<string, unknown>;
+    expect(answer).toMatchObject({ base: 'feature', commits: 2, checkout_updated: false });
+    expect(git(project, 'rev-parse', 'feature')).toBe(
+      git(project, 'rev-parse', `switchyard/${runId.slice(0, 8)}-edits`),
+    );
+    expect(existsSync(join(project, 'log.txt'))).toBe(false);
+    expect(git(project, 'status', '--porcelain')).toBe('');
   }, 120_000);
 });
