@@ -35,6 +35,7 @@ const SAMPLES: Record<string, () => Error> = {
   AgentUnavailableError: () => new engine.AgentUnavailableError('no agent runner'),
   WorkspaceError: () => new engine.WorkspaceError('not_a_git_repository', '/tmp/p is not in a git repository'),
   FollowUpRefusedError: () => new engine.FollowUpRefusedError('run-1', 'build', 'it is a script step'),
+  ChangesRefusedError: () => new engine.ChangesRefusedError('run-1', 'it waits at no gate (it is completed)'),
   AgentCliNotFoundError: () => new sdk.AgentCliNotFoundError('claude', 'PATH', 'npm i -g @anthropic-ai/claude-code'),
   AgentSpawnError: () => new sdk.AgentSpawnError('claude', 'cwd does not exist'),
   AgentHookError: () => new sdk.AgentHookError('onEvent', new Error('boom')),
