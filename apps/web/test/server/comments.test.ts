@@ -124,6 +124,34 @@ describe.each(DATABASE_KINDS)('comments on $name', (kind: DatabaseKind) => {
     expect(response.json().data.map((c: { id: string }) => c.id)).toEqual([onPlan.id]);
   });
 
+  it('keeps the diff line a comment is on, answers it on create and list, and defaults its side to the new file', async () => {
+    const onLine = await postComment(run.runId, {
+      text: 'off by one?',
+      workflow_run_step_id: run.stepIds.build,
+      anchor: { file: 'src/parse.ts', line: 12, side: 'old' },
+    });
+    const onNew = await postComment(run.runId, { text: 'nice', anchor: { file: 'README.md', line: 3 } });
+    const plain = await postComment(run.runId, { text: 'no line' });
+
+    expect(onLine.statusCode).toBe(201);
+    expect(onLine.json()).toMatchObject({
+      workflow_run_step_id: run.stepIds.build,
+      anchor: { file: 'src/parse.ts', line: 12, side: 'old' },
+    });
+    expect(onNew.json().anchor).toEqual({ file: 'README.md', line: 3, side: 'new' });
+    expect(plain.json().anchor).toBeNull();
+    expect(bus.published[0]!.event.data).toMatchObject({
+      step_id: 'build',
+      comment: { anchor: { file: 'src/parse.ts', line: 12, side: 'old' } },
+    });
+    const listed = await app.inject({ method: 'GET', url: `/api/workflow-executions/${run.runId}/comments` });
+    expect(listed.json().data.map((c: { anchor: unknown }) => c.anchor)).toEqual([
+      { file: 'src/parse.ts', line: 12, side: 'old' },
+      { file: 'README.md', line: 3, side: 'new' },
+      null,
+    ]);
+  });
+
   it('answers an empty list for a run without comments', async () => {
     const response = await app.inject({ method: 'GET', url: `/api/workflow-executions/${run.runId}/comments` });
     expect(response.json()).toEqual({ data: [] });
@@ -200,6 +228,55 @@ describe.each(DATABASE_KINDS)('comments on $name', (kind: DatabaseKind) => {
       status: 404,
       code: 'not_found',
       field: 'workflow_run_step_id',
+    },
+    {
+      name: 'an anchor that is not an object',
+      request: () => postComment(run.runId, { text: 'x', anchor: 'src/a.ts:3' }),
+      status: 400,
+      code: 'validation_failed',
+      field: 'anchor',
+    },
+    {
+      name: 'an anchor without a file',
+      request: () => postComment(run.runId, { text: 'x', anchor: { line: 3 } }),
+      status: 400,
+      code: 'validation_failed',
+      field: 'anchor.file',
+    },
+    {
+      name: 'an anchor on an absolute path',
+      request: () => postComment(run.runId, { text: 'x', anchor: { file: '/etc/passwd', line: 3 } }),
+      status: 400,
+      code: 'validation_failed',
+      field: 'anchor.file',
+    },
+    {
+      name: 'an anchor on line 0',
+      request: () => postComment(run.runId, { text: 'x', anchor: { file: 'a.ts', line: 0 } }),
+      status: 400,
+      code: 'validation_failed',
+      field: 'anchor.line',
+    },
+    {
+      name: 'an anchor whose line is not a whole number',
+      request: () => postComment(run.runId, { text: 'x', anchor: { file: 'a.ts', line: '3' } }),
+      status: 400,
+      code: 'validation_failed',
+      field: 'anchor.line',
+    },
+    {
+      name: 'an anchor on a side that is neither new nor old',
+      request: () => postComment(run.runId, { text: 'x', anchor: { file: 'a.ts', line: 3, side: 'left' } }),
+      status: 400,
+      code: 'validation_failed',
+      field: 'anchor.side',
+    },
+    {
+      name: 'an anchor with a misspelt field',
+      request: () => postComment(run.runId, { text: 'x', anchor: { file: 'a.ts', line: 3, sde: 'old' } }),
+      status: 400,
+      code: 'validation_failed',
+      field: 'anchor',
     },
     {
       name: 'a list for a run id that is not a uuid',

@@ -40,6 +40,12 @@ describe.each(DATABASE_KINDS)('migrations on $name', (kind) => {
           'lease_epoch',
         ]),
       );
+      // Migration 0009: a comment can point at a line of a run's diff.
+      const commentColumns = await queryRows<{ column_name: string; data_type: string }>(
+        handle.db,
+        sql`select column_name, data_type from information_schema.columns where table_schema = current_schema() and table_name = 'workflow_comments'`,
+      );
+      expect(commentColumns).toContainEqual({ column_name: 'anchor', data_type: 'jsonb' });
       const indexes = await queryRows<{ indexname: string }>(
         handle.db,
         sql`select indexname from pg_indexes where schemaname = current_schema() and tablename = 'workflow_run_steps'`,

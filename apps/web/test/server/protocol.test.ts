@@ -101,6 +101,12 @@ describe.each(DATABASE_KINDS)('the protocol against a real server on $name', (ki
     });
     expect(comment.status).toBe(201);
     conforms(Comment, comment.body);
+    const onLine = await t.api('POST', `/api/workflow-executions/${runId}/comments`, {
+      text: 'Why this line?',
+      workflow_run_step_id: run.steps[0]!.id,
+      anchor: { file: 'notes.md', line: 2, side: 'new' },
+    });
+    expect(conforms(Comment, onLine.body).anchor).toEqual({ file: 'notes.md', line: 2, side: 'new' });
 
     const form = new FormData();
     form.set('workflow_run_step_id', run.steps[0]!.id);

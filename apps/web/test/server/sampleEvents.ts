@@ -51,6 +51,7 @@ export function oneOfEachEvent(runId = RUN_ID): WorkflowEvent[] {
     comment_type: 'user' as const,
     created_by: null,
     dedupe_key: null,
+    anchor: null,
     artifacts: [],
     created_at: AT,
     updated_at: AT,

@@ -20,6 +20,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { AGENT_NAMES, COMMENT_TYPES, RUN_STATUSES, STEP_STATUSES, STEP_TYPES } from '@switchyard/workflow-engine';
 import type { StepError, StepResult } from '@switchyard/workflow-engine';
+import type { CommentAnchor } from '../../protocol/comments.ts';
 import type { Phase } from '../../protocol/templates.ts';
 
 const timestamps = {
@@ -192,6 +193,8 @@ export const workflowComments = pgTable(
     created_by: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     /** The engine's deterministic key, so a replayed `ctx.comment` is written once. */
     dedupe_key: text('dedupe_key'),
+    /** The diff line a comment is on (`{ file, line, side }`); null for a comment on the run or step as a whole. */
+    anchor: jsonb('anchor').$type<CommentAnchor>(),
     ...timestamps,
   },
   (t) => [
@@ -256,9 +259,6 @@ export const workflowReceivedEvents = pgTable(
   ],
 );
 
-/** Every event, in order: the WebSocket's catch-up source and the cross-process channel. */
-export const workflowEvents = pgTable(
-  'workflow_events',
 /**
  * Follow-ups that wait for an agent step's turn: a person's message sent while the turn ran (`message`), delivered by
  * the step when its turn ends, and the comment of a request for changes at a gate (`changes`), which the re-run step
@@ -286,6 +286,9 @@ export const workflowFollowUps = pgTable(
   (t) => [index('workflow_follow_ups_step_idx').on(t.workflow_run_id, t.step_id, t.created_at)],
 );
 
+/** Every event, in order: the WebSocket's catch-up source and the cross-process channel. */
+export const workflowEvents = pgTable(
+  'workflow_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     project_id: uuid('project_id')

@@ -21,7 +21,12 @@ export async function workflowCommentRoutes(app: FastifyInstance, opts: Workflow
     const { id } = parseInput(IdParams, request.params);
     // A missing body is an empty object, so the answer names `text` rather than the whole body.
     const body = parseInput(CreateCommentBody, request.body ?? {});
-    const comment = await createComment(deps, { runId: id, text: body.text, stepRowId: body.workflow_run_step_id });
+    const comment = await createComment(deps, {
+      runId: id,
+      text: body.text,
+      stepRowId: body.workflow_run_step_id,
+      anchor: body.anchor,
+    });
     return reply.status(201).send(comment);
   });
 

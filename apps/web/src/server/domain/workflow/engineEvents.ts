@@ -18,6 +18,7 @@ function commentOf(comment: RunComment): Comment {
     comment_type: comment.type,
     created_by: null,
     dedupe_key: comment.key,
+    anchor: null,
     artifacts: [],
     created_at: comment.createdAt,
     updated_at: comment.createdAt,

@@ -1,17 +1,19 @@
-/** Creating a person's comment on a run, at run level or on one of its steps. */
+/** Creating a person's comment on a run, at run level or on one of its steps, optionally on a line of its diff. */
 import type { AppDatabase } from '../../../db/connection.ts';
 import { workflowComments } from '../../../db/schema.ts';
 import type { EventBus } from '../../../websocket/eventBus.ts';
 import { requireRun, requireStepOfRun } from '../../workflow/runLookups.ts';
 import { ensureLocalUser } from '../../project/services/ensureLocalUser.ts';
 import { commentView } from '../commentView.ts';
-import type { Comment } from '../../../../protocol/comments.ts';
+import type { Comment, CommentAnchor } from '../../../../protocol/comments.ts';
 
 export interface CreateCommentInput {
   runId: string;
   text: string;
   /** The step's row id; absent for a run-level comment. */
   stepRowId?: string | null;
+  /** The diff line the comment is on: in the step's commit for a step comment, in the run's branch otherwise. */
+  anchor?: CommentAnchor | null;
 }
 
 /** Writes a `user` comment by the local user and publishes `workflow.comment.created` for the run's project. */
@@ -30,6 +32,7 @@ export async function createComment(
       text: input.text,
       comment_type: 'user',
       created_by: user.id,
+      anchor: input.anchor ?? null,
     })
     .returning();
   const comment = commentView(row!);

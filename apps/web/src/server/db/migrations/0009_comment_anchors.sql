@@ -1,0 +1,1 @@
+ALTER TABLE "workflow_comments" ADD COLUMN "anchor" jsonb;
