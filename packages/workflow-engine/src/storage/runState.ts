@@ -32,7 +32,7 @@ export interface RunState {
 }
 
 export function newRunState(input: NewRun, now: Date): RunState {
-  return {
+  const state: RunState = {
     run: {
       id: input.id ?? randomUUID(),
       definitionId: input.definitionId,
@@ -61,6 +61,11 @@ export function newRunState(input: NewRun, now: Date): RunState {
     journal: [],
     comments: [],
   };
+  if (input.claim) {
+    claim(state, input.claim.owner, input.claim.ttlMs, now.getTime());
+    setStatus(state.run, 'running', now);
+  }
+  return state;
 }
 
 export function isTerminal(status: RunStatus): boolean {

@@ -111,6 +111,32 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
     });
 
     describe('leases', () => {
+      it('creates a run already claimed and running when asked, which no other worker can take', async () => {
+        const { store } = await open();
+        const run = await store.createRun({
+          definitionId: 'demo',
+          name: 'claimed',
+          args: {},
+          claim: { owner: 'starter', ttlMs: TTL },
+        });
+        expect(run).toMatchObject({ status: 'running', epoch: 1, lease: { owner: 'starter', epoch: 1 } });
+        expect(run.startedAt).not.toBeNull();
+        expect(await store.getRun(run.id)).toEqual(run);
+        expect(await store.claimRun(run.id, 'other', TTL)).toBeUndefined();
+        expect(await store.claimNextRun('other', TTL)).toBeUndefined();
+        // Its lease fences like any claim's.
+        const step = await store.startStep(run.id, run.lease!, {
+          stepId: 'first',
+          index: 0,
+          name: 'first',
+          phase: 'build',
+          type: 'function',
+          attempt: 1,
+          input: null,
+        });
+        expect(step.status).toBe('running');
+      });
+
       it('lets exactly one of many concurrent claimers take a run', async () => {
         const { store } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });

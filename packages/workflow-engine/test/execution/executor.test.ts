@@ -27,6 +27,28 @@ async function setup() {
 }
 
 describe('WorkflowExecutor', () => {
+  it('creates a run it executes at once claimed and running: no claim and no start write of its own', async () => {
+    const { dir, store, executor } = await setup();
+    const calls: string[] = [];
+    for (const method of ['createRun', 'claimRun', 'claimNextRun', 'updateRun', 'recordStep'] as const) {
+      const original = store[method].bind(store) as (...args: unknown[]) => unknown;
+      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        calls.push(method);
+        return original(...args);
+      };
+    }
+    const definition = await inlineDefinition(dir, 'one-step', {
+      name: 'One step',
+      phases: ['build'],
+      async execute(ctx) {
+        await ctx.step('only', { phase: 'build', run: () => 1 });
+      },
+    });
+    const run = await executor.run(definition, {});
+    expect(run.status).toBe('completed');
+    expect(calls).toEqual(['createRun', 'recordStep', 'updateRun']);
+  });
+
   it('runs function and script steps in order, journals them and emits the seed events', async () => {
     const { dir, store, events, executor } = await setup();
     const definition = await inlineDefinition(dir, 'basic', {
