@@ -1,7 +1,8 @@
 /**
  * The Changes tab and "Fork from here", end to end: a run of a template that edits a file, in a project that is a
- * git repository, shows each step's diff in the run detail; forking at a step opens a new run linked to its parent,
- * with a card of its own on the board.
+ * git repository, shows each step's diff in the run detail (highlighted, inline or side by side, foldable); a comment
+ * on a diff line shows under that line and in the Comments tab, whose `file:line` link opens the Changes tab there;
+ * forking at a step opens a new run linked to its parent, with a card of its own on the board.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,6 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import { buildClient } from '../scripts/buildClient.ts';
 import { launchChromium, openPage, SCREENSHOTS, startBoardServer } from './harness.ts';
 import type { BoardServer, WatchedPage } from './harness.ts';
+
+/** How long a poll waits: a fork or a commit on a loaded machine takes longer than vitest's default second. */
+const PATIENCE = { timeout: 20_000 };
 
 let server: BoardServer;
 let browser: Browser;
@@ -58,7 +62,9 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
     await page.goto(`${server.url}/projects/${server.projectId}/workflows?run=${runId}&tab=changes&step=${revise.id}`);
     const changes = page.locator('[data-testid=changes]');
     await changes.locator('[data-testid=changed-file]', { hasText: 'notes.md' }).waitFor();
-    await expect.poll(() => changes.locator('[data-testid=changes-stats]').textContent()).toBe('1 file changed, +2 −1');
+    await expect
+      .poll(() => changes.locator('[data-testid=changes-stats]').textContent(), PATIENCE)
+      .toBe('1 file changed, +2 −1');
     const diff = changes.locator('[data-testid=diff]');
     expect(await diff.locator('[data-kind=del] .diff-text').allTextContents()).toEqual(['deleted: first line']);
     expect(await diff.locator('[data-kind=add] .diff-text').allTextContents()).toEqual([
@@ -76,16 +82,122 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
     expect(await colour('add')).not.toBe(await colour('del'));
 
     await changes.getByRole('button', { name: 'All changes' }).click();
-    await expect.poll(() => changes.locator('[data-testid=changes-stats]').textContent()).toBe('1 file changed, +4 −0');
+    await expect
+      .poll(() => changes.locator('[data-testid=changes-stats]').textContent(), PATIENCE)
+      .toBe('1 file changed, +4 −0');
 
     await mkdir(SCREENSHOTS, { recursive: true });
     await changes.getByRole('button', { name: 'Step: Revise the notes' }).click();
     await changes.locator('[data-kind=del]').waitFor();
     for (const theme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: theme });
-      await page.screenshot({ path: join(SCREENSHOTS, `changes-${theme}-1440.png`), animations: 'disabled' });
+      await page.screenshot({ path: join(SCREENSHOTS, `changes-inline-${theme}-1440.png`), animations: 'disabled' });
     }
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('shows a step side by side, takes a comment on a line and shows it there and in the Comments tab', async () => {
+    const runId = await server.startRun('edits');
+    const run = await server.waitForRun(runId, (r) => r.status === 'completed');
+    const revise = run.steps.find((s) => s.step_id === 'revise-notes')!;
+    await page.goto(`${server.url}/projects/${server.projectId}/workflows?run=${runId}&tab=changes&step=${revise.id}`);
+    const changes = page.locator('[data-testid=changes]');
+    const diff = changes.locator('[data-testid=diff]');
+    // Markdown is highlighted once its language has loaded: the heading is a section.
+    await diff.locator('.diff-code .hljs-section', { hasText: '# Notes' }).first().waitFor();
+
+    await changes.getByRole('button', { name: 'Side by side' }).click();
+    await expect.poll(() => diff.getAttribute('data-mode'), PATIENCE).toBe('split');
+    // The deleted line and the line replacing it read across one row, each with its own number.
+    const paired = diff.locator('tr', { has: page.locator('[data-line-key="old:2"]') });
+    expect(await paired.locator('[data-side=old][data-kind=del]').textContent()).toBe('deleted: first line');
+    expect(await paired.locator('[data-side=new][data-kind=add]').textContent()).toBe('added: first line, revised');
+    expect(await paired.locator('td.diff-num').allTextContents()).toEqual(['2', '2']);
+
+    // The "+" of a line is reached from the keyboard too.
+    const plus = diff.getByRole('button', { name: 'Comment on notes.md:4' });
+    await plus.focus();
+    await page.keyboard.press('Enter');
+    const box = changes.getByRole('textbox', { name: 'Comment on notes.md:4' });
+    await box.fill('Is a third line **needed**?');
+    await changes.getByRole('button', { name: 'Comment', exact: true }).click();
+
+    const underLine = diff.locator('.diff-thread-row [data-testid=line-comment]');
+    await expect.poll(() => underLine.textContent(), PATIENCE).toContain('Is a third line needed?');
+    const thread = diff.locator('.diff-thread-row');
+    const lineAbove = thread.locator('xpath=preceding-sibling::tr[1]');
+    expect(await lineAbove.locator('[data-line-key="new:4"]').textContent()).toBe('added: third line');
+    const comments = await server.api<{ data: { text: string; workflow_run_step_id: string; anchor: unknown }[] }>(
+      'GET',
+      `/api/workflow-executions/${runId}/comments`,
+    );
+    expect(comments.body.data.filter((c) => c.anchor)).toEqual([
+      expect.objectContaining({
+        text: 'Is a third line **needed**?',
+        workflow_run_step_id: revise.id,
+        anchor: { file: 'notes.md', line: 4, side: 'new' },
+      }),
+    ]);
+    // The layout is remembered.
+    expect(await page.evaluate("localStorage.getItem('switchyard.diffMode')")).toBe('split');
+
+    await mkdir(SCREENSHOTS, { recursive: true });
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme });
+      await page.screenshot({ path: join(SCREENSHOTS, `changes-split-${theme}-1440.png`), animations: 'disabled' });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    await page.getByRole('tab', { name: /Comments/ }).click();
+    const listed = page.locator('[data-testid=comments-tab] [data-testid=comment]', { hasText: 'Is a third line' });
+    expect(await listed.locator('[data-testid=comment-anchor]').textContent()).toBe('notes.md:4');
+    await listed.locator('[data-testid=comment-anchor]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('tab'), PATIENCE).toBe('changes');
+    expect(new URL(page.url()).searchParams.get('line')).toBe('new:4:notes.md');
+    await expect.poll(() => changes.locator('td.diff-target[data-line-key="new:4"]').count(), PATIENCE).toBe(1);
+  });
+
+  it('reads inline on a phone, folds files, and draws both layouts in light and dark', async () => {
+    const runId = await server.startRun('edits');
+    const run = await server.waitForRun(runId, (r) => r.status === 'completed');
+    const revise = run.steps.find((s) => s.step_id === 'revise-notes')!;
+    await server.api('POST', `/api/workflow-executions/${runId}/comments`, {
+      text: 'Revised wording reads better.',
+      workflow_run_step_id: revise.id,
+      anchor: { file: 'notes.md', line: 2, side: 'new' },
+    });
+    const phone = await openPage(browser, { width: 390, height: 844 });
+    try {
+      const url = `${server.url}/projects/${server.projectId}/workflows?run=${runId}&tab=changes&step=${revise.id}`;
+      // Side by side was chosen on a wide screen: a phone still starts inline.
+      await phone.page.addInitScript({ content: "localStorage.setItem('switchyard.diffMode', 'split')" });
+      await phone.page.goto(url);
+      const changes = phone.page.locator('[data-testid=changes]');
+      const diff = changes.locator('[data-testid=diff]');
+      await diff.locator('[data-testid=line-comment]').waitFor();
+      expect(await diff.getAttribute('data-mode')).toBe('inline');
+
+      await changes.getByRole('button', { name: 'Collapse all' }).click();
+      await diff.waitFor({ state: 'detached' });
+      expect(await changes.getByRole('button', { name: 'Unfold notes.md' }).getAttribute('aria-expanded')).toBe(
+        'false',
+      );
+      await changes.getByRole('button', { name: 'Expand all' }).click();
+      await diff.waitFor();
+
+      await mkdir(SCREENSHOTS, { recursive: true });
+      for (const layout of ['Inline', 'Side by side'] as const) {
+        await changes.getByRole('button', { name: layout }).click();
+        for (const theme of ['light', 'dark'] as const) {
+          await phone.page.emulateMedia({ colorScheme: theme });
+          const name = `changes-${layout === 'Inline' ? 'inline' : 'split'}-${theme}-390.png`;
+          await phone.page.screenshot({ path: join(SCREENSHOTS, name), animations: 'disabled' });
+        }
+      }
+      phone.assertClean();
+    } finally {
+      await phone.close();
+    }
   });
 
   it('forks a run from a step into a new card linked to its parent', async () => {
@@ -98,10 +210,12 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
 
     await page.locator('[data-testid=fork-step]').click();
 
-    await expect.poll(() => new URL(page.url()).searchParams.get('run')).not.toBe(parentId);
+    await expect.poll(() => new URL(page.url()).searchParams.get('run'), PATIENCE).not.toBe(parentId);
     const forkId = new URL(page.url()).searchParams.get('run')!;
     const detail = page.locator('[data-testid=run-detail]');
-    await expect.poll(() => detail.locator('[data-testid=parent-run]').textContent()).toBe(parentId.slice(0, 8));
+    await expect
+      .poll(() => detail.locator('[data-testid=parent-run]').textContent(), PATIENCE)
+      .toBe(parentId.slice(0, 8));
     const fork = await server.waitForRun(forkId, (r) => r.status === 'completed');
     expect((fork as unknown as { parent_run_id: string }).parent_run_id).toBe(parentId);
     // Only the step forked from ran again; the first came from the parent's journal.
@@ -112,11 +226,11 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
     await page.locator(`[data-testid=run-card][data-run-id="${forkId}"]`).first().waitFor();
     // Its card counts the lines its commits added and deleted: +3 by the copied first step, +2 −1 by the second.
     const forkCard = page.locator(`[data-testid=run-card][data-run-id="${forkId}"]`).first();
-    await expect.poll(() => forkCard.locator('[data-testid=card-changes]').textContent()).toBe('+5 −1');
+    await expect.poll(() => forkCard.locator('[data-testid=card-changes]').textContent(), PATIENCE).toBe('+5 −1');
     await page.screenshot({ path: join(SCREENSHOTS, 'changes-board-light-1440.png'), animations: 'disabled' });
     await detail.waitFor({ state: 'detached' });
     await page.locator(`[data-testid=run-card][data-run-id="${forkId}"]`).first().click();
     await detail.locator('[data-testid=parent-run]').click();
-    await expect.poll(() => new URL(page.url()).searchParams.get('run')).toBe(parentId);
+    await expect.poll(() => new URL(page.url()).searchParams.get('run'), PATIENCE).toBe(parentId);
   });
 });

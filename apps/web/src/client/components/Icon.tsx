@@ -13,6 +13,7 @@ const PATHS = {
   download: 'M8 2.5V10M5 7l3 3 3-3M3 11v2.5h10V11',
   trash: 'M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.6 8.5h5.8l.6-8.5M6.8 7v4M9.2 7v4',
   keyboard: 'M2 4.5h12v7H2zM4.5 7h1M7.5 7h1M10.5 7h1M5 9.5h6',
+  chevron: 'M6 4l4 4-4 4',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,6 +1,6 @@
 /**
- * The Comments tab: run-level and step-level comments, oldest first, with author, time, Markdown and the
- * artifacts attached to each; a composer that can attach files (uploaded, then attached) and a way to attach an
+ * The Comments tab: run-level and step-level comments, oldest first, with author, time, Markdown, the diff line a
+ * comment is on (a `file:line` link to the Changes tab there) and the artifacts attached to each; a composer that can attach files (uploaded, then attached) and a way to attach an
  * existing artifact to a comment or detach it.
  */
 import { useRef, useState } from 'react';
@@ -8,9 +8,11 @@ import type { Artifact } from '../../../../../protocol/artifacts.ts';
 import type { Comment } from '../../../../../protocol/comments.ts';
 import type { Step } from '../../../../../protocol/runs.ts';
 import { formatRelative, formatTimestamp } from '../../../../lib/format.ts';
+import { useSearchParam } from '../../../../lib/router.ts';
 import { EmptyState } from '../../../../components/EmptyState.tsx';
 import { Icon } from '../../../../components/Icon.tsx';
 import { useAddComment, useAttachArtifact } from '../hooks/useArtifacts.ts';
+import { anchorLabel, formatLineTarget } from '../lib/lineComment.ts';
 import { ArtifactPreview, artifactUrl } from './ArtifactPreview.tsx';
 import { MarkdownText } from './Markdown.tsx';
 
@@ -28,6 +30,7 @@ function CommentItem(props: { comment: Comment; stepName: string | null; loose: 
   const { comment } = props;
   const attach = useAttachArtifact(props.runId);
   const [choosing, setChoosing] = useState(false);
+  const [, setSearch] = useSearchParam();
   return (
     <li className={`comment comment-${comment.comment_type}`} data-testid="comment" data-comment-id={comment.id}>
       <div className="comment-avatar" aria-hidden>
@@ -37,6 +40,22 @@ function CommentItem(props: { comment: Comment; stepName: string | null; loose: 
         <div className="comment-head">
           <strong>{AUTHOR[comment.comment_type]}</strong>
           {props.stepName && <span className="chip">on {props.stepName}</span>}
+          {comment.anchor && (
+            <button
+              className="link-btn mono comment-anchor"
+              data-testid="comment-anchor"
+              title="Open the Changes tab at this line"
+              onClick={() =>
+                setSearch({
+                  tab: 'changes',
+                  step: comment.workflow_run_step_id,
+                  line: formatLineTarget(comment.anchor!),
+                })
+              }
+            >
+              {anchorLabel(comment.anchor)}
+            </button>
+          )}
           <time dateTime={comment.created_at} title={formatTimestamp(comment.created_at)}>
             {formatRelative(comment.created_at)}
           </time>

@@ -1,21 +1,14 @@
-/** The pinned template source, highlighted by highlight.js (which escapes the text; only its spans are markup). */
+/**
+ * The pinned template source, highlighted by highlight.js once its chunk has loaded (plain text until then).
+ * highlight.js escapes the text; only its spans are markup.
+ */
 import { useMemo } from 'react';
-import hljs from 'highlight.js/lib/core';
-import typescript from 'highlight.js/lib/languages/typescript';
-import yaml from 'highlight.js/lib/languages/yaml';
 import type { TemplateSource } from '../../../../../protocol/board.ts';
-
-hljs.registerLanguage('typescript', typescript);
-hljs.registerLanguage('yaml', yaml);
+import { useHighlighter } from '../hooks/useHighlighter.ts';
 
 export function HighlightedSource({ source }: { source: TemplateSource }) {
-  const html = useMemo(
-    () =>
-      source.language === 'text'
-        ? null
-        : hljs.highlight(source.text, { language: source.language, ignoreIllegals: true }).value,
-    [source],
-  );
+  const highlighter = useHighlighter(source.language === 'text' ? null : source.language);
+  const html = useMemo(() => highlighter?.html(source.text) ?? null, [highlighter, source]);
   const lines = source.text.split('\n').length;
   return (
     <div className="source">
