@@ -264,6 +264,8 @@ async function runAgent(
   const answered = await answerTask(env, spec, prompt, first, invoke);
   if (signal.aborted || answered.budgetStop) return answered;
   if (change) await env.followUps!.changeRequestAnswered(change);
+  // Messages a person queued while the turn ran are sent now, in its session, before the step's result is journaled:
+  // the step ends once they are answered, and a replay of the step sends none of them again.
   const sessionId = (answered.data as AgentResult | null)?.sessionId ?? env.resumeSessionId;
   if (env.followUps && sessionId) {
     await env.followUps.deliverQueued(
