@@ -14,6 +14,17 @@ export type Project = z.infer<typeof Project>;
 
 export const ProjectList = listOf(Project);
 
+/**
+ * `GET /api/projects/:id/git`: what the run form needs to offer a workspace — whether the project is in a git
+ * repository (so a run gets a worktree by default) and the branch its main checkout is on (a run's default base).
+ */
+export const ProjectGit = z.object({
+  repository: z.boolean(),
+  /** Null for a detached HEAD, or outside a repository. */
+  branch: z.string().nullable(),
+});
+export type ProjectGit = z.infer<typeof ProjectGit>;
+
 export const CreateProjectBody = z.strictObject({
   path: text()
     .min(1)

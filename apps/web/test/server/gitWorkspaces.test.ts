@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChangeSet } from '../../src/protocol/diffs.ts';
 import { ErrorEnvelope } from '../../src/protocol/common.ts';
+import { ProjectGit, ProjectList } from '../../src/protocol/projects.ts';
 import { MergeAnswer, RunDetail } from '../../src/protocol/runs.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import { startTestServer } from './serverHarness.ts';
@@ -325,7 +326,12 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
 
   it('starts a run from a base branch given by name, and answers a base that names nothing at the field', async () => {
     t = await startTestServer(kind);
+    const projectId = ProjectList.parse((await t.api('GET', '/api/projects')).body).data[0]!.id;
+    const gitOf = async () => ProjectGit.strict().parse((await t.api('GET', `/api/projects/${projectId}/git`)).body);
+    // What the run form offers: no repository yet, then the branch the main checkout is on.
+    expect(await gitOf()).toEqual({ repository: false, branch: null });
     await makeRepository(t.projectDir);
+    expect(await gitOf()).toEqual({ repository: true, branch: 'main' });
     git(t.projectDir, 'branch', 'feature');
     const definitionId = await t.definitionId('counted');
 

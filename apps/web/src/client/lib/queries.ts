@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Board, RunHistory } from '../../protocol/board.ts';
 import { CommentList } from '../../protocol/comments.ts';
 import { ChangeSet } from '../../protocol/diffs.ts';
-import { ProjectList } from '../../protocol/projects.ts';
+import { ProjectGit, ProjectList } from '../../protocol/projects.ts';
 import { RunDetail, RunPage } from '../../protocol/runs.ts';
 import { WorkflowDefinitionList } from '../../protocol/templates.ts';
 import { apiRequest, apiText } from './api.ts';
@@ -31,6 +31,12 @@ export const queries = {
       queryKey: ['projects'],
       queryFn: ({ signal }) => apiRequest(ProjectList, '/api/projects', { signal }),
       staleTime: 60_000,
+    }),
+  projectGit: (projectId: string) =>
+    queryOptions({
+      queryKey: ['projects', projectId, 'git'],
+      queryFn: ({ signal }) => apiRequest(ProjectGit, `/api/projects/${projectId}/git`, { signal }),
+      staleTime: 10_000,
     }),
   board: (projectId: string) =>
     queryOptions({

@@ -1,8 +1,10 @@
-/** `/api/projects`: list projects, register a directory as one. */
+/** `/api/projects`: list projects, register a directory as one, and what git says of one. */
 import type { FastifyInstance } from 'fastify';
 import type { AppDatabase } from '../db/connection.ts';
 import { rowJson } from '../db/rowJson.ts';
 import { createProject, getProjects } from '../domain/project/services/ensureProject.ts';
+import { getProjectGit } from '../domain/project/services/getProjectGit.ts';
+import { IdParams } from '../../protocol/common.ts';
 import { CreateProjectBody } from '../../protocol/projects.ts';
 import { parseInput } from '../http/parseInput.ts';
 
@@ -22,4 +24,7 @@ export async function projectRoutes(app: FastifyInstance, opts: ProjectRoutesOpt
     const { project, created } = await createProject(deps, body);
     return reply.status(created ? 201 : 200).send(rowJson(project));
   });
+
+  /** `GET /api/projects/:id/git` → 200 `ProjectGit`. */
+  app.get('/api/projects/:id/git', async (request) => getProjectGit(deps, parseInput(IdParams, request.params).id));
 }

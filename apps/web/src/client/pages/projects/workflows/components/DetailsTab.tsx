@@ -1,4 +1,7 @@
-/** The Details tab: the run's args, ids and timestamps, tokens and cost per step, and the pinned template source. */
+/**
+ * The Details tab: the run's args, its workspace (branch, base, merging it), tokens and cost per step, ids and
+ * timestamps, and the pinned template source.
+ */
 import type { RunHistory } from '../../../../../protocol/board.ts';
 import type { RunDetail, Step } from '../../../../../protocol/runs.ts';
 import { between, formatCost, formatDuration, formatTimestamp } from '../../../../lib/format.ts';
@@ -6,6 +9,7 @@ import { StatusBadge } from '../../../../components/StatusBadge.tsx';
 import { costOf } from '../lib/boardPatch.ts';
 import { StepTypeIcon } from './StepTypeIcon.tsx';
 import { HighlightedSource } from './HighlightedSource.tsx';
+import { MergeAction } from './MergeAction.tsx';
 
 function tokensOf(step: Step): { input: number; output: number } | null {
   const usage = (step.output?.data as { usage?: { input?: number; output?: number } } | undefined)?.usage;
@@ -21,6 +25,7 @@ export function DetailsTab({ run, history }: { run: RunDetail; history: RunHisto
         <h4>Args</h4>
         <pre className="code-block">{JSON.stringify(run.args, null, 2)}</pre>
       </section>
+      <WorkspaceSection run={run} />
       <section>
         <h4>Steps</h4>
         <table className="table">
@@ -96,5 +101,53 @@ export function DetailsTab({ run, history }: { run: RunDetail; history: RunHisto
         )}
       </section>
     </div>
+  );
+}
+
+/** Where the run worked, and — for a worktree run — its branch, its base and how to merge it. */
+function WorkspaceSection({ run }: { run: RunDetail }) {
+  const { workspace } = run;
+  if (workspace.mode === 'in-place') {
+    return (
+      <section data-testid="workspace-details">
+        <h4>Workspace</h4>
+        <p className="muted">
+          In place: the run works in the project directory itself, with no branch of its own.
+          {workspace.note && ` ${workspace.note}.`}
+        </p>
+      </section>
+    );
+  }
+  const branch = workspace.branch!;
+  const baseRef = workspace.base_ref;
+  const byHand = baseRef
+    ? `git switch ${baseRef}\ngit merge --ff-only ${branch}   # or: git merge ${branch}`
+    : `git merge --ff-only ${branch}   # on the branch you want it in`;
+  return (
+    <section data-testid="workspace-details">
+      <h4>Workspace</h4>
+      <dl className="facts">
+        <dt>Branch</dt>
+        <dd className="mono">{branch}</dd>
+        <dt>Base</dt>
+        <dd>
+          {baseRef ? <span className="mono">{baseRef}</span> : 'a commit'}{' '}
+          <span className="mono muted">{workspace.base?.slice(0, 12)}</span>
+        </dd>
+        <dt>Worktree</dt>
+        <dd className="mono">{workspace.path}</dd>
+        {workspace.note && (
+          <>
+            <dt>Note</dt>
+            <dd>{workspace.note}</dd>
+          </>
+        )}
+      </dl>
+      <MergeAction run={run} />
+      <details className="merge-by-hand">
+        <summary>Merge by hand</summary>
+        <pre className="code-block mono">{`git log --oneline ${workspace.base?.slice(0, 12)}..${branch}\n${byHand}`}</pre>
+      </details>
+    </section>
   );
 }

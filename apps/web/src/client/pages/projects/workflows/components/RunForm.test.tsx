@@ -83,4 +83,57 @@ describe('the run form generated from a template’s args schema', () => {
     expect(screen.getByLabelText(/^Cpu/).closest('[data-field]')!.textContent).toContain('must match 500m');
     expect(document.activeElement).toBe(service);
   });
+
+  it('starts with the template’s workspace and sends a worktree or in place, with a base branch, when chosen', () => {
+    const onSubmit = renderForm({ git: { repository: true, branch: 'main' } });
+    const mode = screen.getByLabelText('Where the run works') as HTMLSelectElement;
+    const base = screen.getByLabelText(/^Base branch/) as HTMLInputElement;
+    expect(mode.value).toBe('');
+    expect(mode.selectedOptions[0]!.textContent).toBe('Template default — a worktree (git repository)');
+    expect(base.placeholder).toBe('main');
+    fireEvent.change(screen.getByLabelText(/^Service/), { target: { value: 'api' } });
+
+    fireEvent.change(mode, { target: { value: 'worktree' } });
+    fireEvent.change(base, { target: { value: ' release/2.0 ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Start run' }));
+    expect(onSubmit).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        workspace: 'worktree',
+        base: 'release/2.0',
+        args: expect.objectContaining({ service: 'api' }),
+      }),
+    );
+
+    // In place has no base: the field is disabled and what it held is not sent.
+    fireEvent.change(mode, { target: { value: 'in-place' } });
+    expect(base.disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Start run' }));
+    const sent = onSubmit.mock.lastCall![0] as Record<string, unknown>;
+    expect(sent.workspace).toBe('in-place');
+    expect(sent).not.toHaveProperty('base');
+  });
+
+  it('sends neither workspace nor base by default, and says so outside a git repository', () => {
+    const onSubmit = renderForm({ git: { repository: false, branch: null } });
+    expect((screen.getByLabelText('Where the run works') as HTMLSelectElement).selectedOptions[0]!.textContent).toBe(
+      'Template default — in place (no git repository)',
+    );
+    fireEvent.change(screen.getByLabelText(/^Service/), { target: { value: 'api' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Start run' }));
+    const sent = onSubmit.mock.lastCall![0] as Record<string, unknown>;
+    expect(sent).not.toHaveProperty('workspace');
+    expect(sent).not.toHaveProperty('base');
+  });
+
+  it('shows the server’s error about the base at the base field', () => {
+    renderForm({
+      git: { repository: true, branch: 'main' },
+      errors: [{ field: 'base', message: 'base "nope" names no branch or commit in /repo' }],
+    });
+    const base = screen.getByLabelText(/^Base branch/);
+    expect(base.getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByRole('alert').textContent).toBe('base "nope" names no branch or commit in /repo');
+    expect(base.getAttribute('aria-describedby')).toBe('run-base-err');
+    expect(document.activeElement).toBe(base);
+  });
 });

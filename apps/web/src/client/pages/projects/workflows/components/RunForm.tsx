@@ -1,12 +1,25 @@
 /**
- * The run form, generated from the template's args JSON Schema (see `lib/schemaForm.ts`). The server validates
- * again; its field errors (`args.x`) are shown at their fields, and the first one is focused.
+ * The run form, generated from the template's args JSON Schema (see `lib/schemaForm.ts`), with where the run works:
+ * the template's default, a worktree or in place, and the base a worktree starts from. The server validates again;
+ * its field errors (`args.x`, `base`) are shown at their fields, and the first one is focused.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { WorkflowDefinition } from '../../../../../protocol/templates.ts';
 import type { FieldIssue } from '../../../../../protocol/common.ts';
+import type { ProjectGit } from '../../../../../protocol/projects.ts';
+import type { CreateRunBody } from '../../../../../protocol/runs.ts';
+
+type WorkspaceMode = NonNullable<CreateRunBody['workspace']>;
 import { FieldConversionError, formFields, initialValues, toArgs } from '../lib/schemaForm.ts';
 import type { FieldSchema, FormField, FormValues } from '../lib/schemaForm.ts';
+
+export interface RunFormInput {
+  name: string | undefined;
+  args: Record<string, unknown>;
+  /** Left out for the template's default (a worktree in a git repository). */
+  workspace?: WorkspaceMode;
+  base?: string;
+}
 
 export interface RunFormProps {
   template: WorkflowDefinition;
@@ -14,7 +27,9 @@ export interface RunFormProps {
   busy: boolean;
   errors: FieldIssue[];
   formError: string | null;
-  onSubmit(input: { name: string | undefined; args: Record<string, unknown> }): void;
+  /** The project's repository and branch, for the workspace defaults; undefined while unknown. */
+  git?: ProjectGit | undefined;
+  onSubmit(input: RunFormInput): void;
   onCancel(): void;
 }
 
@@ -130,6 +145,8 @@ export function RunForm(props: RunFormProps) {
   const fields = useMemo(() => formFields(props.template.args_schema as FieldSchema), [props.template]);
   const [values, setValues] = useState<FormValues>(() => initialValues(fields, props.initialArgs));
   const [name, setName] = useState('');
+  const [workspace, setWorkspace] = useState<WorkspaceMode | ''>('');
+  const [base, setBase] = useState('');
   const [localErrors, setLocalErrors] = useState<FieldIssue[]>([]);
   const form = useRef<HTMLFormElement>(null);
   const errors = useMemo(
@@ -151,7 +168,13 @@ export function RunForm(props: RunFormProps) {
         event.preventDefault();
         try {
           setLocalErrors([]);
-          props.onSubmit({ name: name.trim() || undefined, args: toArgs(fields, values) });
+          const chosenBase = workspace === 'in-place' ? '' : base.trim();
+          props.onSubmit({
+            name: name.trim() || undefined,
+            args: toArgs(fields, values),
+            ...(workspace ? { workspace } : {}),
+            ...(chosenBase ? { base: chosenBase } : {}),
+          });
         } catch (error) {
           if (error instanceof FieldConversionError) setLocalErrors([{ field: error.path, message: error.message }]);
           else throw error;
@@ -176,6 +199,14 @@ export function RunForm(props: RunFormProps) {
           onChange={(value) => setValues({ ...values, [field.name]: value })}
         />
       ))}
+      <WorkspaceFields
+        git={props.git}
+        workspace={workspace}
+        base={base}
+        errors={errors}
+        onWorkspace={setWorkspace}
+        onBase={setBase}
+      />
       {props.formError && (
         <div className="banner banner-danger" role="alert">
           {props.formError}
@@ -190,5 +221,71 @@ export function RunForm(props: RunFormProps) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** Where the run works: the template's default, a worktree or in place; and the branch a worktree starts from. */
+function WorkspaceFields(props: {
+  git: ProjectGit | undefined;
+  workspace: WorkspaceMode | '';
+  base: string;
+  errors: Map<string, string>;
+  onWorkspace(mode: WorkspaceMode | ''): void;
+  onBase(base: string): void;
+}) {
+  const { git, errors } = props;
+  const defaultLabel =
+    git === undefined
+      ? 'Template default'
+      : git.repository
+        ? 'Template default — a worktree (git repository)'
+        : 'Template default — in place (no git repository)';
+  const baseError = errors.get('base');
+  const workspaceError = errors.get('workspace');
+  return (
+    <fieldset className="workspace-fields">
+      <legend>Workspace</legend>
+      <div className={`field${workspaceError ? ' has-error' : ''}`}>
+        <label htmlFor="run-workspace">Where the run works</label>
+        <select
+          id="run-workspace"
+          value={props.workspace}
+          aria-invalid={workspaceError ? true : undefined}
+          onChange={(e) => props.onWorkspace(e.target.value as WorkspaceMode | '')}
+        >
+          <option value="">{defaultLabel}</option>
+          <option value="worktree">A git worktree and branch of its own</option>
+          <option value="in-place">In place, in the project directory</option>
+        </select>
+        {workspaceError && (
+          <p className="field-error" role="alert">
+            {workspaceError}
+          </p>
+        )}
+      </div>
+      <div className={`field${baseError ? ' has-error' : ''}`}>
+        <label htmlFor="run-base">
+          Base branch <span className="field-type">optional</span>
+        </label>
+        <input
+          id="run-base"
+          className="mono"
+          value={props.base}
+          disabled={props.workspace === 'in-place'}
+          placeholder={git?.branch ?? 'HEAD'}
+          aria-invalid={baseError ? true : undefined}
+          aria-describedby={baseError ? 'run-base-err' : 'run-base-desc'}
+          onChange={(e) => props.onBase(e.target.value)}
+        />
+        <p className="field-desc" id="run-base-desc">
+          The branch (or commit) the worktree starts from, and the branch “Merge” merges the run into.
+        </p>
+        {baseError && (
+          <p className="field-error" id="run-base-err" role="alert">
+            {baseError}
+          </p>
+        )}
+      </div>
+    </fieldset>
   );
 }

@@ -1,13 +1,14 @@
 /** The run form in a dialog: starts the run, shows the server's field errors, and opens the new run's card. */
 import { useState } from 'react';
 import * as Dialog from '@radix-ui/react-dialog';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { RunDetail } from '../../../../../protocol/runs.ts';
 import type { FieldIssue } from '../../../../../protocol/common.ts';
 import type { WorkflowDefinition } from '../../../../../protocol/templates.ts';
 import { ApiError, apiRequest } from '../../../../lib/api.ts';
 import { queries } from '../../../../lib/queries.ts';
 import { RunForm } from './RunForm.tsx';
+import type { RunFormInput } from './RunForm.tsx';
 
 export interface RunFormDialogProps {
   projectId: string;
@@ -21,8 +22,9 @@ export function RunFormDialog(props: RunFormDialogProps) {
   const client = useQueryClient();
   const [errors, setErrors] = useState<FieldIssue[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
+  const git = useQuery({ ...queries.projectGit(props.projectId), enabled: props.template !== null });
   const start = useMutation({
-    mutationFn: (input: { name?: string; args: Record<string, unknown> }) =>
+    mutationFn: (input: RunFormInput) =>
       apiRequest(RunDetail, '/api/workflow-executions', {
         method: 'POST',
         body: { project_id: props.projectId, workflow_definition_id: props.template!.id, ...input },
@@ -35,7 +37,8 @@ export function RunFormDialog(props: RunFormDialogProps) {
     onError: (error) => {
       if (error instanceof ApiError && error.fields.length) {
         setErrors(error.fields);
-        const unplaced = error.fields.filter((f) => !f.field.startsWith('args.') && f.field !== 'name');
+        const placed = new Set(['name', 'workspace', 'base']);
+        const unplaced = error.fields.filter((f) => !f.field.startsWith('args.') && !placed.has(f.field));
         setFormError(unplaced.length ? error.message : null);
       } else {
         setErrors([]);
@@ -59,6 +62,7 @@ export function RunFormDialog(props: RunFormDialogProps) {
               busy={start.isPending}
               errors={errors}
               formError={formError}
+              git={git.data}
               onSubmit={(input) => start.mutate(input)}
               onCancel={props.onClose}
             />
