@@ -5,7 +5,9 @@
  * forking at a step opens a new run linked to its parent, with a card of its own on the board.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -197,6 +199,53 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
       phone.assertClean();
     } finally {
       await phone.close();
+    }
+  });
+
+  it("sends a comment on an agent step's line to the agent as a follow-up that quotes the line", async () => {
+    // The fake agent holds its turn open until this file exists: the test writes the step's edit meanwhile.
+    const hold = join(tmpdir(), `switchyard-hold-${randomUUID()}`);
+    process.env.FAKE_AGENT_HOLD_FILE = hold;
+    try {
+      const runId = await server.startRun('drafted');
+      await server.waitForRun(runId, (r) => r.steps.some((s) => s.step_id === 'draft' && s.status === 'running'));
+      const { body } = await server.api<{ workspace: { path: string } }>('GET', `/api/workflow-executions/${runId}`);
+      await writeFile(join(body.workspace.path, 'greet.ts'), 'export const greeting = `hello`;\n');
+      await writeFile(hold, '');
+      const run = await server.waitForRun(runId, (r) => r.status === 'completed');
+      const draft = run.steps.find((s) => s.step_id === 'draft')!;
+
+      await page.goto(`${server.url}/projects/${server.projectId}/workflows?run=${runId}&tab=changes&step=${draft.id}`);
+      const changes = page.locator('[data-testid=changes]');
+      const diff = changes.locator('[data-testid=diff]');
+      await diff.locator('.diff-code .hljs-keyword', { hasText: 'export' }).waitFor();
+      await diff.getByRole('button', { name: 'Comment on greet.ts:1' }).click();
+      await changes
+        .getByRole('textbox', { name: 'Comment on greet.ts:1' })
+        .fill('Should the greeting be configurable?');
+      await changes.getByRole('checkbox', { name: 'Send to the agent as a follow-up' }).check();
+      await changes.getByRole('button', { name: 'Comment', exact: true }).click();
+
+      await diff.locator('[data-testid=line-comment]', { hasText: 'Should the greeting be configurable?' }).waitFor();
+      const texts = async () =>
+        (
+          await server.api<{ data: { text: string; workflow_run_step_id: string | null }[] }>(
+            'GET',
+            `/api/workflow-executions/${runId}/comments`,
+          )
+        ).body.data
+          .filter((c) => c.workflow_run_step_id === draft.id)
+          .map((c) => c.text);
+      // The agent was sent where, the line itself and the comment; the exchange is the step's comments.
+      await expect
+        .poll(texts, PATIENCE)
+        .toContain(
+          'About greet.ts:1:\n```\nexport const greeting = `hello`;\n```\n\nShould the greeting be configurable?',
+        );
+      await page.getByText('The agent answered').waitFor();
+    } finally {
+      delete process.env.FAKE_AGENT_HOLD_FILE;
+      await rm(hold, { force: true });
     }
   });
 

@@ -1,8 +1,8 @@
 /**
  * Commenting on a line of a diff: a run comment (on the step whose commit is shown, or on the run for all its
  * changes) that points at the line, and, when asked, the same words sent to the step's agent as a follow-up that
- * quotes the line. The comment is kept even when the follow-up is refused (a running step answers 409): the
- * refusal's reason is a toast.
+ * quotes the line (queued by the server while the step's turn runs). The comment is kept even when the follow-up is
+ * refused (409: a step without a session): the refusal's reason is a toast.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Comment } from '../../../../../protocol/comments.ts';
@@ -37,14 +37,14 @@ export function useLineComment(runId: string, stepRowId: string | null) {
         followUp.mutate(
           { stepRowId, message: lineFollowUp(input.anchor, input.lineText, input.text) },
           {
-            onSuccess: () =>
+            onSuccess: (answer) =>
               useWorkflowStore
                 .getState()
-                .pushToast({
-                  tone: 'success',
-                  title: 'The agent answered',
-                  body: 'Its answer is in the Comments tab.',
-                }),
+                .pushToast(
+                  answer.state === 'queued'
+                    ? { tone: 'info', title: 'Queued for the agent', body: 'It is sent when the current turn ends.' }
+                    : { tone: 'success', title: 'The agent answered', body: 'Its answer is in the Comments tab.' },
+                ),
           },
         );
       }
