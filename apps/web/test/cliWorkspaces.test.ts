@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startServer } from '../src/server/serve.ts';
 import { cli, runIdFrom, tempProject } from './cliHarness.ts';
 
 const TEMPLATE = `name: Edits
@@ -147,5 +148,32 @@ describe('switchyard run --workspace and switchyard fork', () => {
     );
     expect(existsSync(join(project, 'log.txt'))).toBe(false);
     expect(git(project, 'status', '--porcelain')).toBe('');
+  }, 120_000);
+
+  it('runs with --base and merges through the HTTP API of a server holding the embedded database', async () => {
+    const project = await gitProject();
+    git(project, 'branch', 'feature');
+    const server = await startServer({ projectDir: project, port: 0, log: () => undefined });
+    try {
+      const run = await cli(['run', 'edits', '--base', 'feature'], { cwd: project });
+      expect(run.code, run.stderr).toBe(0);
+      const runId = runIdFrom(run.stdout + run.stderr);
+      const bad = await cli(['merge', 'not-a-run'], { cwd: project });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`no run not-a-run on the server at ${server.url}`);
+
+      const merged = await cli(['merge', runId, '--json'], { cwd: project });
+
+      expect(merged.code, merged.stderr).toBe(0);
+      expect(JSON.parse(merged.stdout)).toMatchObject({ base: 'feature', commits: 2, checkout_updated: false });
+      expect(git(project, 'show', 'feature:log.txt')).toBe('first\nsecond');
+      const again = await cli(['merge', runId], { cwd: project });
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(
+        `the server at ${server.url} answered: run ${runId} cannot be merged into feature`,
+      );
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 });
