@@ -157,7 +157,8 @@ export type RunWorkspace = z.infer<typeof RunWorkspace>;
 /**
  * Whether the run's branch can be merged into its base now (`ready`), and if not why: the git states of the
  * engine's `checkMerge`, `checkout_dirty` and `checked_out_elsewhere` (known only when a merge is tried), a run
- * not finished yet (`run_not_finished`) and one that works in place (`in_place`).
+ * not finished yet (`run_not_finished`), one that works in place (`in_place`), and git failing to answer
+ * (`git_failed`: the repository moved or was deleted; the reason is git's message).
  */
 export const MERGE_STATES = [
   'ready',
@@ -171,6 +172,7 @@ export const MERGE_STATES = [
   'checked_out_elsewhere',
   'run_not_finished',
   'in_place',
+  'git_failed',
 ] as const;
 export const MergeState = z.enum(MERGE_STATES);
 export type MergeState = z.infer<typeof MergeState>;

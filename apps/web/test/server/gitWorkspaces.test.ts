@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChangeSet } from '../../src/protocol/diffs.ts';
@@ -285,6 +285,12 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     );
     expect(git(t.projectDir, 'rev-parse', 'main')).toBe(mainBefore);
     expect(existsSync(join(t.projectDir, 'counter.txt'))).toBe(false);
+
+    // A repository deleted since the run does not take the run's detail down: its merge state says what git said.
+    await rm(join(t.projectDir, '.git'), { recursive: true, force: true });
+    const orphan = await t.api('GET', `/api/workflow-executions/${run.id}`);
+    expect(orphan.status).toBe(200);
+    expect(RunDetail.parse(orphan.body).merge).toMatchObject({ state: 'git_failed', base: 'main' });
   }, 90_000);
 
   it('refuses to merge over uncommitted changes to a file the merge changes, and a run still running', async () => {

@@ -2,7 +2,7 @@
  * A run's workspace as the API shows it, from the `workspace.json` the engine wrote at the run's start, and
  * whether its branch can be merged into its base now.
  */
-import { checkMerge, ExecutionFiles, TERMINAL_RUN_STATUSES } from '@switchyard/workflow-engine';
+import { checkMerge, ExecutionFiles, TERMINAL_RUN_STATUSES, WorkspaceError } from '@switchyard/workflow-engine';
 import type { RunStatus, WorkspaceRecord } from '@switchyard/workflow-engine';
 import type { RunMerge, RunWorkspace } from '../../../protocol/runs.ts';
 import { projectLayout } from '../project/projectLayout.ts';
@@ -57,8 +57,14 @@ export async function mergeView(status: RunStatus, record: WorkspaceRecord): Pro
   if (record.mode === 'in-place') return IN_PLACE_MERGE;
   const refused = mergeRefusalOfRun(status, record);
   if (refused) return refused;
-  const { state, reason, base, ahead, behind } = await checkMerge(record);
-  return { state, reason, base, ahead, behind };
+  try {
+    const { state, reason, base, ahead, behind } = await checkMerge(record);
+    return { state, reason, base, ahead, behind };
+  } catch (error) {
+    // A repository moved or deleted since the run must not take the run's detail down with it.
+    if (!(error instanceof WorkspaceError)) throw error;
+    return { state: 'git_failed', reason: error.message, base: record.baseRef, ahead: 0, behind: 0 };
+  }
 }
 
 export async function runWorkspaceView(
