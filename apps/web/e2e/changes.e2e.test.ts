@@ -206,6 +206,8 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
     // The fake agent holds its turn open until this file exists: the test writes the step's edit meanwhile.
     const hold = join(tmpdir(), `switchyard-hold-${randomUUID()}`);
     process.env.FAKE_AGENT_HOLD_FILE = hold;
+    // It reaches the agent by name, as an operator's variable would (agents get an allowlisted environment).
+    process.env.SWITCHYARD_STEP_ENV = 'FAKE_AGENT_HOLD_FILE';
     try {
       const runId = await server.startRun('drafted');
       await server.waitForRun(runId, (r) => r.steps.some((s) => s.step_id === 'draft' && s.status === 'running'));
@@ -227,6 +229,12 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
       await changes.getByRole('button', { name: 'Comment', exact: true }).click();
 
       await diff.locator('[data-testid=line-comment]', { hasText: 'Should the greeting be configurable?' }).waitFor();
+      await mkdir(SCREENSHOTS, { recursive: true });
+      for (const theme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: theme });
+        await page.screenshot({ path: join(SCREENSHOTS, `changes-agent-${theme}-1440.png`), animations: 'disabled' });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
       const texts = async () =>
         (
           await server.api<{ data: { text: string; workflow_run_step_id: string | null }[] }>(
@@ -245,6 +253,7 @@ describe('the Changes tab', { timeout: 60_000 }, () => {
       await page.getByText('The agent answered').waitFor();
     } finally {
       delete process.env.FAKE_AGENT_HOLD_FILE;
+      delete process.env.SWITCHYARD_STEP_ENV;
       await rm(hold, { force: true });
     }
   });
