@@ -9,6 +9,13 @@ import type { Lease, WorkflowRun } from './types/workflow.ts';
 
 // ── RunStore ────────────────────────────────────────────────────────────────────────────────────────────────────
 
+/** A claim's answer: the run, running now under the lease, and its status before the claim (for its event). */
+export interface ClaimedRun {
+  run: WorkflowRun;
+  lease: Lease;
+  previousStatus: RunStatus;
+}
+
 export interface NewRun {
   id?: string;
   definitionId: string;
@@ -114,16 +121,17 @@ export interface RunStore {
   listRuns(filter?: RunFilter): Promise<WorkflowRun[]>;
 
   /**
-   * Claims a run that is runnable (pending, or running under an expired lease): the run as it stands after the
-   * claim, and the lease. Undefined when it is not runnable. Every claim bumps the run's epoch, and journal records
-   * are only written under a lease: a run at epoch 1 after its claim has no journal yet.
+   * Claims a run that is runnable (pending, or running under an expired lease) and makes it running: the run as it
+   * stands after the claim, the lease, and the status it had. Undefined when it is not runnable. Every claim bumps
+   * the run's epoch, and journal records are only written under a lease: a run at epoch 1 after its claim has no
+   * journal yet.
    */
-  claimRun(runId: string, owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  claimRun(runId: string, owner: string, ttlMs: number): Promise<ClaimedRun | undefined>;
   /**
    * Claims the oldest runnable run, if any. Two concurrent callers never get the same run. A `waiting` run whose
    * wake time has come is runnable, as a pending one is.
    */
-  claimNextRun(owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  claimNextRun(owner: string, ttlMs: number): Promise<ClaimedRun | undefined>;
   /** The soonest wake time of a sleeping run (epoch ms), due or not: when a worker should look again. */
   nextWakeAt(): Promise<number | undefined>;
   renewLease(runId: string, lease: Lease, ttlMs: number): Promise<Lease>;

@@ -21,6 +21,7 @@ import type {
 } from '../ports.ts';
 import { createMemoryFollowUpQueue } from '../storage/MemoryFollowUpQueue.ts';
 import { ExecutionFiles } from '../storage/FileSystemStorage.ts';
+import type { RunStatus } from '../types/status.ts';
 import type { Lease, WorkflowDefinition, WorkflowRun } from '../types/workflow.ts';
 import type { RunWorkspace } from '../workspace/RunWorkspace.ts';
 import type { WorkspaceMode } from '../workspace/worktree.ts';
@@ -142,10 +143,9 @@ export function createExecutor(options: ExecutorOptions) {
       claim,
     });
     if (workspace) await commentWorkspace({ store, events }, run, workspace);
-    if (!claim) return emitStatus(run, null);
-    // Listeners hear the run created and then started, as they would from a worker's claim.
-    emitStatus({ ...run, status: 'pending' }, null);
-    return emitStatus(run, 'pending');
+    // Listeners hear a run created claimed as created, then (from `execute`) as started, like any other.
+    emitStatus(claim ? { ...run, status: 'pending' } : run, null);
+    return run;
   }
 
   const workingDir = () => options.workingDir ?? process.cwd();
@@ -153,18 +153,25 @@ export function createExecutor(options: ExecutorOptions) {
   /**
    * Claims the run and drives it as far as it goes. Returns the run as it stands afterwards; a run that is not
    * runnable (held by another worker, paused, finished) is returned untouched. A worker pool that claimed the run
-   * itself (`claimNextRun`) hands its lease over instead, and may pass a loader of the run's pinned template: a
-   * run whose template cannot be loaded then fails like any other, with its status change emitted.
+   * itself (`claimNextRun`) hands its lease over instead, with the status the run had before (for the event of its
+   * start), and may pass a loader of the run's pinned template: a run whose template cannot be loaded then fails
+   * like any other, with its status change emitted.
    */
   async function execute(
     runId: string,
     definition: WorkflowDefinition | (() => Promise<WorkflowDefinition>),
-    executeOptions: { lease?: Lease; run?: WorkflowRun } = {},
+    executeOptions: { lease?: Lease; run?: WorkflowRun; previousStatus?: RunStatus } = {},
   ): Promise<WorkflowRun> {
     const claimed = executeOptions.lease
-      ? { lease: executeOptions.lease, run: executeOptions.run ?? (await requireRun(runId)) }
+      ? {
+          lease: executeOptions.lease,
+          run: executeOptions.run ?? (await requireRun(runId)),
+          previousStatus: executeOptions.previousStatus,
+        }
       : await store.claimRun(runId, workerId, leaseTtlMs);
     if (!claimed) return requireRun(runId);
+    // The claim made the run running; listeners hear it here, whoever claimed it.
+    if (claimed.previousStatus) emitStatus(claimed.run, claimed.previousStatus);
     const control = new RunControl(store, runId, claimed.lease, { leaseTtlMs, pollMs: controlPollMs });
     // The claim just read the run: the first step boundary need not read it again.
     control.observe(claimed.run);
@@ -229,7 +236,7 @@ export function createExecutor(options: ExecutorOptions) {
     });
     try {
       await control.atBoundary();
-      // A run created claimed (`run`), or recovered while running, is running already.
+      // Claimed, a run is running already; one handed over by a caller that did not make it so starts here.
       if (run.status !== 'running') await ctx.setStatus('running');
       const output = await definition.execute(ctx, run.args);
       // Logs and checkpoints are on disk before anyone hears that the run stopped.
@@ -275,7 +282,7 @@ export function createExecutor(options: ExecutorOptions) {
   ): Promise<WorkflowRun> {
     // Created claimed and running: one write where a start and a worker's claim would take three.
     const created = await create(definition, args, startOptions, { owner: workerId, ttlMs: leaseTtlMs });
-    return execute(created.id, definition, { lease: created.lease!, run: created });
+    return execute(created.id, definition, { lease: created.lease!, run: created, previousStatus: 'pending' });
   }
 
   async function pause(runId: string, pauseOptions: { now?: boolean } = {}): Promise<WorkflowRun> {

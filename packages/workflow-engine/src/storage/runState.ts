@@ -61,10 +61,7 @@ export function newRunState(input: NewRun, now: Date): RunState {
     journal: [],
     comments: [],
   };
-  if (input.claim) {
-    claim(state, input.claim.owner, input.claim.ttlMs, now.getTime());
-    setStatus(state.run, 'running', now);
-  }
+  if (input.claim) claim(state, input.claim.owner, input.claim.ttlMs, now.getTime());
   return state;
 }
 
@@ -95,6 +92,8 @@ export function claim(state: RunState, owner: string, ttlMs: number, nowMs: numb
     state.run.recoveredAtStep = state.run.currentStepIndex;
   }
   state.run.epoch = lease.epoch;
+  // Running from its claim: the worker that took it executes it now, and a start needs no write of its own.
+  setStatus(state.run, 'running', new Date(nowMs));
   state.run.lease = lease;
   return { ...lease };
 }

@@ -69,8 +69,9 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
       return repo.update(
         runId,
         (state) => {
+          const previousStatus = state.run.status;
           const lease = transitions.claim(state, owner, ttlMs, nowMs());
-          return lease && { run: copy(state.run), lease };
+          return lease && { run: copy(state.run), lease, previousStatus };
         },
         RUN_ONLY,
       );
@@ -80,8 +81,9 @@ export function createStateRunStore(repo: RunStateRepository, clock: Clock = sys
         const claimed = await repo.update(
           id,
           (state) => {
+            const previousStatus = state.run.status;
             const lease = transitions.claim(state, owner, ttlMs, nowMs());
-            return lease && { run: copy(state.run), lease };
+            return lease && { run: copy(state.run), lease, previousStatus };
           },
           RUN_ONLY,
         );

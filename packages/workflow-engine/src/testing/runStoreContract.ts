@@ -144,8 +144,10 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         const won = claims.filter((claim) => claim !== undefined);
         expect(won).toHaveLength(1);
         expect((await store.getRun(run.id))?.lease).toEqual(won[0]!.lease);
-        // The claim answers the run as it stands after it, lease included.
+        // The claim answers the run as it stands after it, lease included: running, from pending.
         expect(won[0]!.run).toEqual(await store.getRun(run.id));
+        expect(won[0]).toMatchObject({ run: { status: 'running' }, previousStatus: 'pending' });
+        expect(won[0]!.run.startedAt).not.toBeNull();
       });
 
       it('hands each runnable run to one worker when workers claim the next run concurrently', async () => {
@@ -189,10 +191,11 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });
         const first = (await store.claimRun(run.id, 'first', TTL))!;
         expect(first.run).toMatchObject({ recoveredAt: null, recoveredAtStep: null });
-        await store.updateRun(run.id, first.lease, { status: 'running', currentStepIndex: 3 });
+        await store.updateRun(run.id, first.lease, { currentStepIndex: 3 });
         clock.advance(TTL);
         const again = (await store.claimRun(run.id, 'second', TTL))!;
         expect(again.run).toMatchObject({ recoveredAt: clock.now().toISOString(), recoveredAtStep: 3 });
+        expect(again.previousStatus).toBe('running');
         expect(await store.getRun(run.id)).toMatchObject({
           recoveredAt: clock.now().toISOString(),
           recoveredAtStep: 3,
@@ -258,14 +261,13 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         expect(await store.claimRun(run.id, 'w', TTL)).toBeUndefined();
         clock.advance(1);
         const woken = await store.claimNextRun('w', TTL);
+        // Taken up, it is running, and no run to wake any more.
         expect(woken).toMatchObject({
-          run: { id: run.id, status: 'waiting', wakeAt },
+          run: { id: run.id, status: 'running', wakeAt: null },
           lease: { owner: 'w', epoch: 2 },
+          previousStatus: 'waiting',
         });
-        // Taken up, it is no run to wake any more.
         expect(await store.claimNextRun('other', TTL)).toBeUndefined();
-        const running = await store.updateRun(run.id, woken!.lease, { status: 'running' });
-        expect(running).toMatchObject({ status: 'running', wakeAt: null });
         expect(await store.nextWakeAt()).toBeUndefined();
       });
 

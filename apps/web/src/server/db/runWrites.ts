@@ -3,8 +3,8 @@
  * statement, with the state machine's rules (`runState.ts`) written in SQL:
  *
  * - a claim takes a run that is pending, running under an expired lease, or sleeping past its wake time, bumps its
- *   epoch and sets the lease; two claimers of one run race on its row lock, and the second sees the first's lease
- *   when its `where` is checked again, so exactly one wins;
+ *   epoch, sets the lease and makes it running (answering the status it had); two claimers of one run race on its
+ *   row lock, and the second sees the first's lease when its `where` is checked again, so exactly one wins;
  * - progress is written only by the lease's holder (owner and epoch), and a status change brings its side effects
  *   (`setStatus` in `runState.ts`): timestamps, cleared requests, the gate, and the lease dropped when the run
  *   stops holding a worker (finished, paused, waiting).
@@ -15,7 +15,7 @@
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { LeaseLostError, RunNotFoundError } from '@switchyard/workflow-engine';
-import type { Lease, RunProgress, RunStatus, WorkflowRun } from '@switchyard/workflow-engine';
+import type { ClaimedRun, Lease, RunProgress, RunStatus, WorkflowRun } from '@switchyard/workflow-engine';
 import { queryPrepared, queryRows } from './connection.ts';
 import type { AppDatabase } from './connection.ts';
 import { definitionIdentifier, toRun } from './journalRows.ts';
@@ -29,18 +29,18 @@ const STOPS_HOLDING = new Set<RunStatus>(['completed', 'failed', 'cancelled', 'p
 
 const returningRun = sql`returning ${workflowRuns}.*, ${definitionIdentifier} as identifier`;
 
-type ClaimedRow = RunRow & { identifier: string };
+type ClaimedRow = RunRow & { identifier: string; previous_status: RunStatus };
 
-function claimed(row: ClaimedRow | undefined): { run: WorkflowRun; lease: Lease } | undefined {
+function claimed(row: ClaimedRow | undefined): ClaimedRun | undefined {
   if (!row) return undefined;
   const run = toRun(row, row.identifier);
-  return { run, lease: run.lease! };
+  return { run, lease: run.lease!, previousStatus: row.previous_status };
 }
 
 export interface RunWrites {
-  claim(runId: string, owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  claim(runId: string, owner: string, ttlMs: number): Promise<ClaimedRun | undefined>;
   /** The oldest runnable run of the project (of every project without one), skipping runs others are claiming. */
-  claimNext(owner: string, ttlMs: number): Promise<{ run: WorkflowRun; lease: Lease } | undefined>;
+  claimNext(owner: string, ttlMs: number): Promise<ClaimedRun | undefined>;
   update(runId: string, lease: Lease, progress: RunProgress): Promise<WorkflowRun>;
   release(runId: string, lease: Lease): Promise<void>;
 }
@@ -56,12 +56,25 @@ export function runWrites(
   options: { projectId?: string; now(): Date; relaxed?: AppDatabase },
 ): RunWrites {
   const relaxed = options.relaxed ?? db;
-  // A run claimed while `running` was left so by a process that stopped executing it: the claim recovers it.
-  const leaseSet = (owner: string, ttlMs: number, now: Date) =>
-    sql`lease_owner = ${owner}, lease_epoch = lease_epoch + 1,
+  // A run claimed while `running` was left so by a process that stopped executing it: the claim recovers it. The
+  // claim makes it running (`setStatus` in runState.ts), so that starting it needs no write of its own.
+  const claimSet = (owner: string, ttlMs: number, now: Date) => {
+    const at = sql`${now.toISOString()}::timestamptz`;
+    const was = (column: string) => sql`${workflowRuns}.${sql.identifier(column)}`;
+    return sql`lease_owner = ${owner}, lease_epoch = ${was('lease_epoch')} + 1,
         lease_expires_at = ${new Date(now.getTime() + ttlMs).toISOString()}::timestamptz,
-        recovered_at = case when status = 'running' then ${now.toISOString()}::timestamptz else recovered_at end,
-        recovered_at_step = case when status = 'running' then current_step_index else recovered_at_step end`;
+        recovered_at = case when before.status = 'running' then ${at} else ${was('recovered_at')} end,
+        recovered_at_step = case when before.status = 'running' then ${was('current_step_index')}
+                                 else ${was('recovered_at_step')} end,
+        status = 'running', started_at = coalesce(${was('started_at')}, ${at}),
+        waiting_gate = null, wake_at = null, updated_at = ${at}`;
+  };
+  // The run to claim, locked: its `where` is checked again on the newest row version once a concurrent claimer's
+  // lock is let go, so exactly one claimer finds it. PostgreSQL's `returning` sees the row after the update: the
+  // status before comes from this row.
+  const claimable = (now: Date) => sql`${runnable(now)} and ${leaseFree(now)}`;
+  const returningClaimed = sql`returning ${workflowRuns}.*, ${definitionIdentifier} as identifier,
+      before.status as previous_status`;
   const leaseFree = (now: Date) =>
     sql`(lease_owner is null or lease_expires_at is null or lease_expires_at <= ${now.toISOString()}::timestamptz)`;
   const inProject = options.projectId ? sql`and project_id = ${options.projectId}::uuid` : sql``;
@@ -116,8 +129,10 @@ export function runWrites(
       const now = options.now();
       const [row] = await queryPrepared<ClaimedRow>(
         relaxed,
-        sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
-            where id = ${runId}::uuid and ${runnable(now)} and ${leaseFree(now)} ${returningRun}`,
+        sql`update ${workflowRuns} set ${claimSet(owner, ttlMs, now)}
+            from (select id, status from ${workflowRuns} where id = ${runId}::uuid and ${claimable(now)}
+                  for update) before
+            where ${workflowRuns}.id = before.id ${returningClaimed}`,
       );
       return claimed(row);
     },
@@ -126,11 +141,10 @@ export function runWrites(
       const now = options.now();
       const [row] = await queryPrepared<ClaimedRow>(
         relaxed,
-        sql`update ${workflowRuns} set ${leaseSet(owner, ttlMs, now)}
-            where id = (select id from ${workflowRuns}
-                        where ${runnable(now)} and ${leaseFree(now)} ${inProject}
-                        order by created_at limit 1 for update skip locked)
-            ${returningRun}`,
+        sql`update ${workflowRuns} set ${claimSet(owner, ttlMs, now)}
+            from (select id, status from ${workflowRuns} where ${claimable(now)} ${inProject}
+                  order by created_at limit 1 for update skip locked) before
+            where ${workflowRuns}.id = before.id ${returningClaimed}`,
       );
       return claimed(row);
     },

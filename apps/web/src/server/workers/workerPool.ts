@@ -6,7 +6,7 @@
  * runs in two workers at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowRun } from '@switchyard/workflow-engine';
+import type { ClaimedRun } from '@switchyard/workflow-engine';
 import type { WorkflowRuntime } from '../domain/workflow/workflowRuntime.ts';
 
 /** How long a shutdown lets running steps go on before it stops them (`--shutdown-grace`). */
@@ -47,11 +47,13 @@ export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOpt
   let wakeUp: (() => void) | undefined;
   let wakeRequested = false;
 
-  async function executeClaimed(run: WorkflowRun, lease: NonNullable<WorkflowRun['lease']>): Promise<void> {
+  async function executeClaimed({ run, lease, previousStatus }: ClaimedRun): Promise<void> {
     const project = await runtime.projectOfRun(run.id);
     if (!project) return;
     // The engine loads the pinned template, and fails the run (visibly, with its event) if it cannot.
-    await runtime.executorFor(project).execute(run.id, () => runtime.pinnedDefinition(project, run.id), { lease, run });
+    await runtime
+      .executorFor(project)
+      .execute(run.id, () => runtime.pinnedDefinition(project, run.id), { lease, run, previousStatus });
   }
 
   async function loop(): Promise<void> {
@@ -67,9 +69,9 @@ export function startWorkerPool(runtime: WorkflowRuntime, options: WorkerPoolOpt
         onError(error);
       }
       if (claimed) {
-        const { run, lease } = claimed;
-        const task = executeClaimed(run, lease)
-          .catch((error: unknown) => onError(error, run.id))
+        const runId = claimed.run.id;
+        const task = executeClaimed(claimed)
+          .catch((error: unknown) => onError(error, runId))
           .finally(() => {
             running.delete(task);
             // The run may have gone to sleep: the idle wait is measured to the soonest wake time again.
