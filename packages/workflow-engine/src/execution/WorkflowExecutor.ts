@@ -391,11 +391,8 @@ export function createExecutor(options: ExecutorOptions) {
         sessionId: record.agentSessionId,
       });
     }
-    const run = await store.invalidatePhases(
-      runId,
-      definition.phases.slice(index - 1).map((p) => p.id),
-    );
-    return { run: emitStatus(run, before.status), phase, stepIds: agentSteps.map((record) => record.stepId) };
+    const run = await rerun(runId, phase, definition);
+    return { run, phase, stepIds: agentSteps.map((record) => record.stepId) };
   }
 
   /**

@@ -61,6 +61,10 @@ export const DEFAULT_STEP_LOG_MAX_BYTES = 16 * 1024 * 1024;
 type Report = (event: Record<string, unknown>, progress: StepProgress, bytes: number) => void;
 type ReportingStep = StepEnvironment & { report: Report };
 
+/** A log line of the step, as its events file and its progress have it. */
+const logLine = (env: ReportingStep) => (message: string) =>
+  env.report({ type: 'log', message }, { kind: 'log', message }, message.length);
+
 /**
  * Where a step's output goes as it comes: its events file and its progress events. Past the step's share —
  * `SWITCHYARD_STEP_LOG_MAX_BYTES`, else {@link DEFAULT_STEP_LOG_MAX_BYTES} — one marker says so and the rest is
@@ -214,7 +218,7 @@ async function runFunction(env: ReportingStep, attempt: number, signal: AbortSig
     attempt,
     cwd: env.workingDir,
     signal,
-    log: (message) => env.report({ type: 'log', message }, { kind: 'log', message }, message.length),
+    log: logLine(env),
   };
   const aborted = new Promise<never>((_, reject) => {
     const onAbort = () => reject(new Error(typeof signal.reason === 'string' ? signal.reason : 'step aborted'));
@@ -275,7 +279,7 @@ async function runAgent(
       },
       {
         signal,
-        log: (message) => env.report({ type: 'log', message }, { kind: 'log', message }, message.length),
+        log: logLine(env),
       },
     );
   }
