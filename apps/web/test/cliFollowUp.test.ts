@@ -10,6 +10,7 @@ import { createAgentRunner } from '@switchyard/agent-cli-sdk';
 import { fakeClaudePath, readFakeAgentLog } from '@switchyard/agent-cli-sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../src/server/serve.ts';
+import { RELEASE_NOTES_TEMPLATE } from './agentTemplates.ts';
 import { cli, tempProject, until } from './cliHarness.ts';
 
 const TEMPLATE = `name: Ask once
@@ -63,24 +64,9 @@ describe('switchyard follow-up', { timeout: 120_000 }, () => {
   });
 });
 
-const NOTES = `name: Release notes
-phases:
-  - draft
-  - id: review
-    gate: manual
-steps:
-  - id: write
-    phase: draft
-    agent: claude
-    prompt: Write the release notes.
-  - id: publish
-    phase: review
-    command: 'true'
-`;
-
 describe('switchyard follow-up and request-changes through a server', { timeout: 120_000 }, () => {
   it('say a follow-up to a running step is queued, and send the phase before a gate back', async () => {
-    const project = await tempProject({ 'ask-once.yaml': TEMPLATE, 'release-notes.yaml': NOTES });
+    const project = await tempProject({ 'ask-once.yaml': TEMPLATE, 'release-notes.yaml': RELEASE_NOTES_TEMPLATE });
     const argvLog = join(project, 'agent-argv.jsonl');
     const hold = join(project, 'hold');
     // The server's agents get the fake's knobs by name (SWITCHYARD_STEP_ENV), as an operator's variables would.

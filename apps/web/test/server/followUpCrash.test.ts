@@ -12,33 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Comment } from '../../src/protocol/comments.ts';
 import type { FollowUpResponse } from '../../src/protocol/followUps.ts';
 import { killProcesses, startServerProcess } from '../switchyardProcesses.ts';
+import { LONG_ASK_TEMPLATE, RELEASE_NOTES_TEMPLATE } from '../agentTemplates.ts';
 import { PROCESS_DATABASE_KINDS } from './databases.ts';
 import { makeProject, serverClient } from './serverHarness.ts';
 import type { RunJson, TestServer } from './serverHarness.ts';
-
-const ASK = `name: Ask long
-phases: [work]
-steps:
-  - id: ask
-    phase: work
-    agent: claude
-    prompt: Say hello.
-`;
-
-const NOTES = `name: Release notes
-phases:
-  - draft
-  - id: review
-    gate: manual
-steps:
-  - id: write
-    phase: draft
-    agent: claude
-    prompt: Write the release notes.
-  - id: publish
-    phase: review
-    command: 'true'
-`;
 
 describe.each(PROCESS_DATABASE_KINDS)('follow-ups across kill -9 on $name', (kind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -51,8 +28,8 @@ describe.each(PROCESS_DATABASE_KINDS)('follow-ups across kill -9 on $name', (kin
     const projectDir = await makeProject();
     cleanups.push(() => rm(projectDir, { recursive: true, force: true }));
     const definitions = join(projectDir, '.agent', 'workflows', 'definitions');
-    await writeFile(join(definitions, 'ask-long.yaml'), ASK);
-    await writeFile(join(definitions, 'release-notes.yaml'), NOTES);
+    await writeFile(join(definitions, 'ask-long.yaml'), LONG_ASK_TEMPLATE);
+    await writeFile(join(definitions, 'release-notes.yaml'), RELEASE_NOTES_TEMPLATE);
     const database = await kind.database();
     cleanups.push(database.drop);
     cleanups.push(killProcesses);

@@ -12,18 +12,10 @@ import type { Comment } from '../../src/protocol/comments.ts';
 import { FollowUpResponse, QueuedFollowUp, QueuedFollowUpList } from '../../src/protocol/followUps.ts';
 import { RunDetail } from '../../src/protocol/runs.ts';
 import { DATABASE_KINDS } from './databases.ts';
+import { LONG_ASK_TEMPLATE } from '../agentTemplates.ts';
 import type { DatabaseKind } from './databases.ts';
 import { startTestServer } from './serverHarness.ts';
 import type { RunJson, TestServer } from './serverHarness.ts';
-
-const ASK = `name: Ask long
-phases: [work]
-steps:
-  - id: ask
-    phase: work
-    agent: claude
-    prompt: Say hello.
-`;
 
 const NOTES = `name: Release notes
 phases:
@@ -53,7 +45,7 @@ describe.each(DATABASE_KINDS)('queued follow-ups and requests for changes on $na
   beforeAll(async () => {
     t = await startTestServer(kind);
     const definitions = join(t.projectDir, '.agent', 'workflows', 'definitions');
-    await writeFile(join(definitions, 'ask-long.yaml'), ASK);
+    await writeFile(join(definitions, 'ask-long.yaml'), LONG_ASK_TEMPLATE);
     await writeFile(join(definitions, 'release-notes.yaml'), NOTES);
     process.env.SWITCHYARD_STEP_ENV = 'FAKE_AGENT_*';
   }, 60_000);
