@@ -4,7 +4,6 @@
  * on a diff line shows under that line and in the Comments tab, whose `file:line` link opens the Changes tab there;
  * forking at a step opens a new run linked to its parent, with a card of its own on the board.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { buildClient } from '../scripts/buildClient.ts';
 import { launchChromium, openPage, SCREENSHOTS, startBoardServer } from './harness.ts';
 import type { BoardServer, WatchedPage } from './harness.ts';
+import { commitProject } from '../test/gitRepository.ts';
 
 /** How long a poll waits: a fork or a commit on a loaded machine takes longer than vitest's default second. */
 const PATIENCE = { timeout: 20_000 };
@@ -23,25 +23,11 @@ let browser: Browser;
 let tab: WatchedPage;
 let page: Page;
 
-function git(dir: string, ...args: string[]): string {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'T',
-    GIT_AUTHOR_EMAIL: 't@t',
-    GIT_COMMITTER_NAME: 'T',
-    GIT_COMMITTER_EMAIL: 't@t',
-  };
-  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env }).replace(/\n$/, '');
-}
-
 beforeAll(async () => {
   await buildClient();
   [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
   // A run's workspace is chosen when it starts: a repository made now gives the runs below their worktrees.
-  await writeFile(join(server.projectDir, '.gitignore'), '.agent/db/\n.agent/workflows/executions/\n');
-  git(server.projectDir, 'init', '--quiet', '--initial-branch=main');
-  git(server.projectDir, 'add', '--all');
-  git(server.projectDir, 'commit', '--quiet', '-m', 'the project');
+  await commitProject(server.projectDir);
   tab = await openPage(browser);
   page = tab.page;
   page.setDefaultTimeout(20_000);

@@ -3,7 +3,6 @@
  * project that is a git repository, is merged from its Details tab, and the main checkout's file changes; a run
  * form given a base that names nothing shows the server's refusal at the base field.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { buildClient } from '../scripts/buildClient.ts';
 import { launchChromium, openPage, startBoardServer } from './harness.ts';
 import type { BoardServer, WatchedPage } from './harness.ts';
+import { commitProject, git } from '../test/gitRepository.ts';
 
 /** Outside the repository: screenshots are for looking at, not for committing. */
 const SHOTS = join(tmpdir(), 'switchyard-merge-screens');
@@ -21,25 +21,11 @@ let browser: Browser;
 let tab: WatchedPage;
 let page: Page;
 
-function git(dir: string, ...args: string[]): string {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'T',
-    GIT_AUTHOR_EMAIL: 't@t',
-    GIT_COMMITTER_NAME: 'T',
-    GIT_COMMITTER_EMAIL: 't@t',
-  };
-  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env }).replace(/\n$/, '');
-}
-
 beforeAll(async () => {
   await buildClient();
   [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
   // A run's workspace is chosen when it starts: a repository made now gives the runs below their worktrees.
-  await writeFile(join(server.projectDir, '.gitignore'), '.agent/db/\n.agent/workflows/executions/\n');
-  git(server.projectDir, 'init', '--quiet', '--initial-branch=main');
-  git(server.projectDir, 'add', '--all');
-  git(server.projectDir, 'commit', '--quiet', '-m', 'the project');
+  await commitProject(server.projectDir);
   tab = await openPage(browser);
   page = tab.page;
   page.setDefaultTimeout(20_000);

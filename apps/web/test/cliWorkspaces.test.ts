@@ -3,13 +3,13 @@
  * `switchyard fork` of a finished worktree run, and `switchyard merge` of one into its base, on the project's
  * embedded database.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../src/server/serve.ts';
 import { cli, runIdFrom, tempProject } from './cliHarness.ts';
+import { commitProject, git } from './gitRepository.ts';
 
 const TEMPLATE = `name: Edits
 phases: [one, two]
@@ -22,23 +22,9 @@ steps:
     command: "printf 'second\\\\n' >> log.txt"
 `;
 
-function git(dir: string, ...args: string[]): string {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'T',
-    GIT_AUTHOR_EMAIL: 't@t',
-    GIT_COMMITTER_NAME: 'T',
-    GIT_COMMITTER_EMAIL: 't@t',
-  };
-  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env }).replace(/\n$/, '');
-}
-
 async function gitProject(): Promise<string> {
   const project = await tempProject({ 'edits.yaml': TEMPLATE });
-  await writeFile(join(project, '.gitignore'), '.agent/db/\n.agent/workflows/executions/\n');
-  git(project, 'init', '--quiet', '--initial-branch=main');
-  git(project, 'add', '--all');
-  git(project, 'commit', '--quiet', '-m', 'the project');
+  await commitProject(project);
   return project;
 }
 

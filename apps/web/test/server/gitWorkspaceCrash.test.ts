@@ -3,7 +3,6 @@
  * the repository passes `git fsck`, the run's branch holds exactly one commit per step that changed files, what the
  * killed step had written is kept on a side ref, and the main checkout is untouched.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killProcesses, startServerProcess } from '../processes.ts';
 import { PROCESS_DATABASE_KINDS } from './databases.ts';
 import { makeProject, serverClient } from './serverHarness.ts';
+import { commitProject, git } from '../gitRepository.ts';
 
 const LEASE = { SWITCHYARD_LEASE_TTL_MS: '2000' };
 
@@ -41,28 +41,11 @@ steps:
     command: "echo third >> '{{ args.counter }}'; printf 'third\\\\n' > third.txt"
 `;
 
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'T',
-      GIT_AUTHOR_EMAIL: 't@t',
-      GIT_COMMITTER_NAME: 'T',
-      GIT_COMMITTER_EMAIL: 't@t',
-    },
-  }).replace(/\n$/, '');
-}
-
 /** A project that is a git repository, its Switchyard data ignored as this repository ignores its own. */
 async function gitProject(): Promise<string> {
   const projectDir = await makeProject();
   await writeFile(join(projectDir, '.agent', 'workflows', 'definitions', 'git-steps.yaml'), TEMPLATE);
-  await writeFile(join(projectDir, '.gitignore'), '.agent/db/\n.agent/workflows/executions/\n');
-  git(projectDir, 'init', '--quiet', '--initial-branch=main');
-  git(projectDir, 'add', '--all');
-  git(projectDir, 'commit', '--quiet', '-m', 'the project');
+  await commitProject(projectDir);
   return projectDir;
 }
 

@@ -3,7 +3,6 @@
  * run's branch as diffs in the protocol's shape, merging the branch into its base, and the errors of a worktree
  * that cannot be or a merge that is refused.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,29 +14,7 @@ import { MergeAnswer, RunDetail } from '../../src/protocol/runs.ts';
 import { DATABASE_KINDS } from './databases.ts';
 import { startTestServer } from './serverHarness.ts';
 import type { TestServer } from './serverHarness.ts';
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'T',
-      GIT_AUTHOR_EMAIL: 't@t',
-      GIT_COMMITTER_NAME: 'T',
-      GIT_COMMITTER_EMAIL: 't@t',
-    },
-  }).replace(/\n$/, '');
-}
-
-/** Makes the server's project a git repository; a run's workspace is decided when it starts, so this is in time. */
-async function makeRepository(projectDir: string): Promise<string> {
-  await writeFile(join(projectDir, '.gitignore'), '.agent/db/\n.agent/workflows/executions/\n');
-  git(projectDir, 'init', '--quiet', '--initial-branch=main');
-  git(projectDir, 'add', '--all');
-  git(projectDir, 'commit', '--quiet', '-m', 'the project');
-  return git(projectDir, 'rev-parse', 'HEAD');
-}
+import { commitProject, git } from '../gitRepository.ts';
 
 describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) => {
   let t: TestServer;
@@ -45,7 +22,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
 
   it('shows a worktree run’s workspace, and each step’s commit and the whole branch as diffs', async () => {
     t = await startTestServer(kind);
-    const base = await makeRepository(t.projectDir);
+    const base = await commitProject(t.projectDir);
     const started = await t.api('POST', '/api/workflow-executions', {
       workflow_definition_id: await t.definitionId('counted'),
       args: { counter: 'counter.txt', pause_seconds: 0 },
@@ -93,7 +70,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
 
   it('re-runs from a phase with the files as they were before it, the superseded commit kept on a ref', async () => {
     t = await startTestServer(kind);
-    await makeRepository(t.projectDir);
+    await commitProject(t.projectDir);
     const started = await t.api('POST', '/api/workflow-executions', {
       workflow_definition_id: await t.definitionId('counted'),
       args: { counter: 'counter.txt', pause_seconds: 0 },
@@ -123,7 +100,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
 
   it('forks a run from a step: the earlier steps replay from the copied journal, the branch starts at that step’s base', async () => {
     t = await startTestServer(kind);
-    await makeRepository(t.projectDir);
+    await commitProject(t.projectDir);
     const started = await t.api('POST', '/api/workflow-executions', {
       workflow_definition_id: await t.definitionId('counted'),
       args: { counter: 'counter.txt', pause_seconds: 0 },
@@ -219,7 +196,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
 
   it('merges a finished run into main: the clean main checkout gets the files, the run a comment saying so', async () => {
     t = await startTestServer(kind);
-    await makeRepository(t.projectDir);
+    await commitProject(t.projectDir);
     const run = await finishedRun();
     expect(run.merge).toEqual({
       state: 'ready',
@@ -262,7 +239,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
 
   it('refuses to merge a run whose base moved on, with both sides’ counts and the commands, leaving main as it was', async () => {
     t = await startTestServer(kind);
-    await makeRepository(t.projectDir);
+    await commitProject(t.projectDir);
     const run = await finishedRun();
     await writeFile(join(t.projectDir, 'other.txt'), 'theirs\n');
     git(t.projectDir, 'add', 'other.txt');
@@ -295,7 +272,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
 
   it('refuses to merge over uncommitted changes to a file the merge changes, and a run still running', async () => {
     t = await startTestServer(kind);
-    await makeRepository(t.projectDir);
+    await commitProject(t.projectDir);
     const run = await finishedRun();
     await writeFile(join(t.projectDir, 'counter.txt'), 'my own, uncommitted\n');
 
@@ -336,7 +313,7 @@ describe.each(DATABASE_KINDS)('git workspaces through the API on $name', (kind) 
     const gitOf = async () => ProjectGit.strict().parse((await t.api('GET', `/api/projects/${projectId}/git`)).body);
     // What the run form offers: no repository yet, then the branch the main checkout is on.
     expect(await gitOf()).toEqual({ repository: false, branch: null });
-    await makeRepository(t.projectDir);
+    await commitProject(t.projectDir);
     expect(await gitOf()).toEqual({ repository: true, branch: 'main' });
     git(t.projectDir, 'branch', 'feature');
     const definitionId = await t.definitionId('counted');
