@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { and, asc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { createStateRunStore, RunNotFoundError, runTransitions, systemClock } from '@switchyard/workflow-engine';
 import type {
   AgentSessionStore,
@@ -22,7 +22,8 @@ import type {
   WorkflowRun,
 } from '@switchyard/workflow-engine';
 import { NotFoundError } from '../../errors.ts';
-import { queryPrepared, queryRows } from './connection.ts';
+import { queryRows } from './connection.ts';
+import { execute, statementsByShape } from './statements.ts';
 import { isStepProgress, journalWrites } from './journalWrites.ts';
 import { runWrites } from './runWrites.ts';
 import { definitionIdentifier, isRunId, iso, runChanges, runColumns, toRecord, toRun } from './journalRows.ts';
@@ -79,25 +80,32 @@ function assignments(table: PgTable, values: Record<string, unknown>): SQL {
   );
 }
 
-/** Each value encoded by its column, as the insert and update builders would. */
-function parameters(table: PgTable, values: Record<string, unknown>): SQL[] {
+/** `insert into table (…) values (…)` for raw SQL, each value encoded by its column as the insert builder would. */
+function insertion(table: PgTable, values: Record<string, unknown>): SQL {
   const columns = getTableColumns(table);
-  return Object.entries(values).map(([key, value]) => sql`${sql.param(value, columns[key])}`);
+  const names = Object.keys(values).map((key) => sql.identifier(columns[key]!.name));
+  const encoded = Object.entries(values).map(([key, value]) => sql`${sql.param(value, columns[key])}`);
+  return sql`insert into ${table} (${sql.join(names, sql`, `)}) values (${sql.join(encoded, sql`, `)})`;
 }
 
+type RunInsert = Record<string, unknown> & { template_project_id: string; template_identifier: string };
+
 /**
- * `insert into table (…) values (…)` for raw SQL; with `selected`, the head of an `insert … select` whose last
- * column is that one.
+ * A new run, keyed by its template's row, found by the template's id in the same statement: one text per set of
+ * columns (there is one), each value encoded by its column.
  */
-function insertion(table: PgTable, values: Record<string, unknown>, selected?: SQL): SQL {
-  const columns = getTableColumns(table);
-  const names = [
-    ...Object.keys(values).map((key) => sql.identifier(columns[key]!.name)),
-    ...(selected ? [selected] : []),
-  ];
-  const head = sql`insert into ${table} (${sql.join(names, sql`, `)})`;
-  return selected ? head : sql`${head} values (${sql.join(parameters(table, values), sql`, `)})`;
-}
+const RUN_INSERT = statementsByShape<string[], RunInsert>(
+  (keys) => keys.join(','),
+  (keys, slot) => {
+    const columns: Record<string, PgColumn> = getTableColumns(workflowRuns);
+    const values = keys.map((key) => sql`${sql.param(slot[key], columns[key])}`);
+    const names = keys.map((key) => sql.identifier(columns[key]!.name));
+    return sql`insert into ${workflowRuns} (${sql.join(names, sql`, `)}, workflow_definition_id)
+        select ${sql.join(values, sql`, `)}, d.id from ${workflowDefinitions} d
+        where d.project_id = ${slot.template_project_id}::uuid and d.identifier = ${slot.template_identifier}::text
+        returning ${workflowRuns.id}`;
+  },
+);
 
 function toComment(row: CommentRow, stepId: string | null): RunComment {
   return {
@@ -243,13 +251,11 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
         args: state.run.args ?? {},
         created_at: state.run.createdAt,
       };
-      const inserted = await queryPrepared<{ id: string }>(
-        db,
-        sql`${insertion(workflowRuns, values, sql`workflow_definition_id`)}
-            select ${sql.join(parameters(workflowRuns, values), sql`, `)}, d.id from ${workflowDefinitions} d
-            where d.project_id = ${projectId} and d.identifier = ${state.run.definitionId}
-            returning ${workflowRuns.id}`,
-      );
+      const inserted = await execute<{ id: string }, RunInsert>(db, RUN_INSERT(Object.keys(values)), {
+        ...values,
+        template_project_id: projectId,
+        template_identifier: state.run.definitionId,
+      });
       if (inserted.length === 0) {
         throw new NotFoundError('workflow definition', state.run.definitionId, {
           field: 'workflow_definition_id',

@@ -5,7 +5,6 @@
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -20,27 +19,6 @@ export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** Rows of a raw SQL query; both drivers answer `{ rows }`, which the shared database type leaves unknown. */
 export async function queryRows<T>(db: AppDatabase, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
-}
-
-const dialect = new PgDialect();
-/** Statement text → its prepared statement's name, the same on every connection of every pool. */
-const statementNames = new Map<string, string>();
-
-/**
- * Rows of a statement PostgreSQL parses and plans once per connection (a named prepared statement) instead of at
- * every call: the journal's hot path, where planning a step's write costs as much as running it. Only for
- * statements of a bounded number of shapes (values as parameters, never spliced in): every connection keeps each
- * distinct text it ran. PGlite runs it like any other statement.
- */
-export async function queryPrepared<T>(db: AppDatabase, query: SQL): Promise<T[]> {
-  const built = dialect.sqlToQuery(query);
-  let name = statementNames.get(built.sql);
-  if (name === undefined) {
-    name = `switchyard_${statementNames.size}`;
-    statementNames.set(built.sql, name);
-  }
-  const result = (await db._.session.prepareQuery(built, undefined, name, false).execute()) as { rows: T[] };
   return result.rows;
 }
 

@@ -9,8 +9,8 @@
  * - the run's progress moves in the same statement, and only when a journal record was written — which also keeps
  *   the rule `lockRun` relies on: every journal write writes the run row.
  *
- * When a statement writes nothing, a second read says why, with the state machine's own typed error. Each is a
- * prepared statement (`queryPrepared`): planning these statements cost PostgreSQL as much as running them.
+ * When a statement writes nothing, a second read says why, with the state machine's own typed error. Each text is
+ * built once (`statements.ts`).
  */
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
@@ -28,47 +28,142 @@ import type {
   StepOutcome,
   StepStatus,
 } from '@switchyard/workflow-engine';
-import { queryPrepared, queryRows } from './connection.ts';
+import { queryRows } from './connection.ts';
 import type { AppDatabase } from './connection.ts';
 import type { StepRow } from './journalRows.ts';
 import { agentSessions, workflowRuns, workflowRunSteps } from './schema.ts';
+import { execute, statement } from './statements.ts';
+import type { Slots } from './statements.ts';
 
 /** The progress these statements can move; any other change goes through the run store's general path. */
 export function isStepProgress(progress: RunProgress | undefined): boolean {
   return !progress || Object.keys(progress).every((key) => key === 'currentStepIndex' || key === 'currentPhase');
 }
 
-const jsonb = (value: unknown): SQL =>
-  value === null || value === undefined ? sql`null::jsonb` : sql`${JSON.stringify(value)}::jsonb`;
-
-/** The run, locked, if this lease still holds it. */
-const fenced = (runId: string, lease: Lease) =>
-  sql`select id from ${workflowRuns}
-      where id = ${runId}::uuid and lease_owner = ${lease.owner} and lease_epoch = ${lease.epoch}::int
-      for update`;
-
-/** `progress as (…)`: the run row moves with the step, and only when a journal record was written. */
-function progressWrite(progress: RunProgress | undefined, now: string): SQL {
-  const sets: SQL[] = [sql`updated_at = ${now}::timestamptz`];
-  if (progress?.currentStepIndex !== undefined) sets.push(sql`current_step_index = ${progress.currentStepIndex}::int`);
-  if (progress?.currentPhase !== undefined) sets.push(sql`current_phase = ${progress.currentPhase}::text`);
-  return sql`progress as (update ${workflowRuns} set ${sql.join(sets, sql`, `)}
-             where id in (select workflow_run_id from step) returning id)`;
+/** What every statement here takes: the run, the lease that must still hold it, and the time of the write. */
+interface Fenced {
+  runId: string;
+  owner: string;
+  epoch: number;
+  now: string;
+  /** The run's progress; `setPhase` false leaves its phase alone (a phase may be set to null). */
+  stepIndex: number | null;
+  setPhase: boolean;
+  phase: string | null;
 }
+
+interface StepWrite extends Fenced {
+  stepId: string;
+}
+
+interface Upsert extends StepWrite {
+  index: number;
+  name: string;
+  stepPhase: string;
+  type: string;
+  status: StepStatus;
+  attempt: number;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  sessionId: string | null;
+  sessionRecordId: string | null;
+  logDirectory: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+interface Finish extends StepWrite {
+  status: StepStatus;
+  output: string | null;
+  error: string | null;
+  attempt: number;
+  finishedAt: string;
+}
+
+interface Update extends StepWrite {
+  attempt: number | null;
+  status: StepStatus | null;
+  sessionId: string | null;
+  sessionRecordId: string | null;
+}
+
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/**
+ * One statement: lock the run if this lease holds it (`run`), write the step (`step`), move the run's progress
+ * (`progress`, only when a journal record was written), then the `after` writes.
+ */
+function fencedWrite(slot: Slots<Fenced>, step: SQL, after: SQL[] = []): SQL {
+  const run = sql`select id from ${workflowRuns}
+      where id = ${slot.runId}::uuid and lease_owner = ${slot.owner}::text and lease_epoch = ${slot.epoch}::int
+      for update`;
+  const progress = sql`update ${workflowRuns} set updated_at = ${slot.now}::timestamptz,
+        current_step_index = coalesce(${slot.stepIndex}::int, current_step_index),
+        current_phase = case when ${slot.setPhase}::boolean then ${slot.phase}::text else current_phase end
+      where id in (select workflow_run_id from step) returning id`;
+  return sql`with run as (${run}), step as (${step}), progress as (${progress}) ${sql.join(
+    after.map((write) => sql`, ${write}`),
+  )}
+      select (select count(*) from run)::int as fenced, (select row_to_json(step.*) from step) as step`;
+}
+
+const UPSERT = statement<Upsert>((slot) =>
+  fencedWrite(
+    slot,
+    sql`insert into ${workflowRunSteps} (workflow_run_id, step_id, step_index, name, phase, type, status, attempt,
+          input, output, error, cli_session_id, agent_session_id, log_directory_path, started_at, finished_at)
+        select run.id, ${slot.stepId}::text, ${slot.index}::int, ${slot.name}::text, ${slot.stepPhase}::text,
+          ${slot.type}::text, ${slot.status}::text, ${slot.attempt}::int, ${slot.input}::jsonb, ${slot.output}::jsonb,
+          ${slot.error}::jsonb, ${slot.sessionId}::text, ${slot.sessionRecordId}::uuid, ${slot.logDirectory}::text,
+          ${slot.startedAt}::timestamptz, ${slot.finishedAt}::timestamptz
+        from run
+        on conflict (workflow_run_id, step_id) where invalidated_at is null do update set
+          step_index = excluded.step_index, name = excluded.name, phase = excluded.phase, type = excluded.type,
+          status = excluded.status, attempt = excluded.attempt, input = excluded.input, output = excluded.output,
+          error = excluded.error, log_directory_path = excluded.log_directory_path,
+          cli_session_id = coalesce(excluded.cli_session_id, ${workflowRunSteps}.cli_session_id),
+          agent_session_id = coalesce(excluded.agent_session_id, ${workflowRunSteps}.agent_session_id),
+          started_at = excluded.started_at, finished_at = excluded.finished_at, updated_at = ${slot.now}::timestamptz
+        where ${workflowRunSteps}.status not in ('completed', 'skipped')
+        returning *`,
+  ),
+);
+
+const FINISH = statement<Finish>((slot) =>
+  fencedWrite(
+    slot,
+    sql`update ${workflowRunSteps} s set status = ${slot.status}::text, output = ${slot.output}::jsonb,
+          error = ${slot.error}::jsonb, attempt = ${slot.attempt}::int,
+          finished_at = ${slot.finishedAt}::timestamptz, updated_at = ${slot.now}::timestamptz
+        from run where s.workflow_run_id = run.id and s.step_id = ${slot.stepId}::text and s.invalidated_at is null
+        returning s.*`,
+  ),
+);
+
+const UPDATE = statement<Update>((slot) =>
+  fencedWrite(
+    slot,
+    sql`update ${workflowRunSteps} s set attempt = coalesce(${slot.attempt}::int, s.attempt),
+          status = coalesce(${slot.status}::text, s.status),
+          cli_session_id = coalesce(${slot.sessionId}::text, s.cli_session_id),
+          agent_session_id = coalesce(${slot.sessionRecordId}::uuid, s.agent_session_id),
+          updated_at = ${slot.now}::timestamptz
+        from run where s.workflow_run_id = run.id and s.step_id = ${slot.stepId}::text and s.invalidated_at is null
+        returning s.*`,
+    // The agent's own session id is kept on its agent_sessions record too, in the same statement.
+    [
+      sql`session as (
+        update ${agentSessions} set cli_session_id = ${slot.sessionId}::text, updated_at = ${slot.now}::timestamptz
+        where ${slot.sessionId}::text is not null and id = (select agent_session_id from step)
+        returning id)`,
+    ],
+  ),
+);
 
 interface Written {
   fenced: number;
   step: StepRow | null;
-}
-
-/** One statement: lock the run if this lease holds it, write the step (`step`), then the `after` writes. */
-async function write(db: AppDatabase, runId: string, lease: Lease, step: SQL, after: SQL[]): Promise<Written> {
-  const [row] = await queryPrepared<Written>(
-    db,
-    sql`with run as (${fenced(runId, lease)}), step as (${step}), ${sql.join(after, sql`, `)}
-        select (select count(*) from run)::int as fenced, (select row_to_json(step.*) from step) as step`,
-  );
-  return row!;
 }
 
 /** Why a fenced write wrote nothing: the run is gone, or another worker holds it now. */
@@ -94,31 +189,39 @@ export function journalWrites(
   db: AppDatabase,
   options: { logDirectory(runId: string, stepId: string): string | null; now(): Date },
 ): JournalWrites {
+  const fenced = (runId: string, lease: Lease, stepId: string, progress: RunProgress | undefined) => ({
+    runId,
+    owner: lease.owner,
+    epoch: lease.epoch,
+    now: options.now().toISOString(),
+    stepId,
+    stepIndex: progress?.currentStepIndex ?? null,
+    setPhase: progress?.currentPhase !== undefined,
+    phase: progress?.currentPhase ?? null,
+  });
+
   return {
     async upsert(runId, lease, start, outcome, progress) {
-      const now = options.now().toISOString();
-      const status: StepStatus = outcome?.status ?? 'running';
-      const step = sql`
-        insert into ${workflowRunSteps} (workflow_run_id, step_id, step_index, name, phase, type, status, attempt,
-          input, output, error, cli_session_id, agent_session_id, log_directory_path, started_at, finished_at)
-        select run.id, ${start.stepId}::text, ${start.index}::int, ${start.name}::text, ${start.phase}::text,
-          ${start.type}::text, ${status}::text, ${outcome?.result.attempts ?? start.attempt}::int, ${jsonb(start.input)},
-          ${jsonb(outcome?.result ?? null)}, ${jsonb(outcome?.error ?? null)}, ${start.agentSessionId ?? null}::text,
-          ${start.agentSessionRecordId ?? null}::uuid, ${options.logDirectory(runId, start.stepId)}::text,
-          ${start.startedAt ?? now}::timestamptz, ${outcome?.result.finishedAt ?? null}::timestamptz
-        from run
-        on conflict (workflow_run_id, step_id) where invalidated_at is null do update set
-          step_index = excluded.step_index, name = excluded.name, phase = excluded.phase, type = excluded.type,
-          status = excluded.status, attempt = excluded.attempt, input = excluded.input, output = excluded.output,
-          error = excluded.error, log_directory_path = excluded.log_directory_path,
-          cli_session_id = coalesce(excluded.cli_session_id, ${workflowRunSteps}.cli_session_id),
-          agent_session_id = coalesce(excluded.agent_session_id, ${workflowRunSteps}.agent_session_id),
-          started_at = excluded.started_at, finished_at = excluded.finished_at, updated_at = ${now}::timestamptz
-        where ${workflowRunSteps}.status not in ('completed', 'skipped')
-        returning *`;
-      const written = await write(db, runId, lease, step, [progressWrite(progress, now)]);
-      if (written.step) return written.step;
-      if (written.fenced === 0) throw await fenceFailure(db, runId);
+      const common = fenced(runId, lease, start.stepId, progress);
+      const [written] = await execute<Written, Upsert>(db, UPSERT, {
+        ...common,
+        index: start.index,
+        name: start.name,
+        stepPhase: start.phase,
+        type: start.type,
+        status: outcome?.status ?? 'running',
+        attempt: outcome?.result.attempts ?? start.attempt,
+        input: json(start.input),
+        output: json(outcome?.result),
+        error: json(outcome?.error),
+        sessionId: start.agentSessionId ?? null,
+        sessionRecordId: start.agentSessionRecordId ?? null,
+        logDirectory: options.logDirectory(runId, start.stepId),
+        startedAt: start.startedAt ?? common.now,
+        finishedAt: outcome?.result.finishedAt ?? null,
+      });
+      if (written!.step) return written!.step;
+      if (written!.fenced === 0) throw await fenceFailure(db, runId);
       const [final] = await queryRows<{ status: StepStatus }>(
         db,
         sql`select status from ${workflowRunSteps}
@@ -128,36 +231,28 @@ export function journalWrites(
     },
 
     async finish(runId, lease, stepId, outcome, progress) {
-      const now = options.now().toISOString();
-      const step = sql`
-        update ${workflowRunSteps} s set status = ${outcome.status}::text, output = ${jsonb(outcome.result)},
-          error = ${jsonb(outcome.error)}, attempt = ${outcome.result.attempts}::int,
-          finished_at = ${outcome.result.finishedAt}::timestamptz, updated_at = ${now}::timestamptz
-        from run where s.workflow_run_id = run.id and s.step_id = ${stepId} and s.invalidated_at is null
-        returning s.*`;
-      const written = await write(db, runId, lease, step, [progressWrite(progress, now)]);
-      if (written.step) return written.step;
-      throw written.fenced === 0 ? await fenceFailure(db, runId) : new JournalRecordNotFoundError(runId, stepId);
+      const [written] = await execute<Written, Finish>(db, FINISH, {
+        ...fenced(runId, lease, stepId, progress),
+        status: outcome.status,
+        output: json(outcome.result),
+        error: json(outcome.error),
+        attempt: outcome.result.attempts,
+        finishedAt: outcome.result.finishedAt,
+      });
+      if (written!.step) return written!.step;
+      throw written!.fenced === 0 ? await fenceFailure(db, runId) : new JournalRecordNotFoundError(runId, stepId);
     },
 
     async update(runId, lease, stepId, update) {
-      const now = options.now().toISOString();
-      const step = sql`
-        update ${workflowRunSteps} s set attempt = coalesce(${update.attempt ?? null}::int, s.attempt),
-          status = coalesce(${update.status ?? null}::text, s.status),
-          cli_session_id = coalesce(${update.agentSessionId ?? null}::text, s.cli_session_id),
-          agent_session_id = coalesce(${update.agentSessionRecordId ?? null}::uuid, s.agent_session_id),
-          updated_at = ${now}::timestamptz
-        from run where s.workflow_run_id = run.id and s.step_id = ${stepId} and s.invalidated_at is null
-        returning s.*`;
-      // The agent's own session id is kept on its agent_sessions record too, in the same statement.
-      const session = sql`session as (
-        update ${agentSessions} set cli_session_id = ${update.agentSessionId ?? null}::text, updated_at = ${now}::timestamptz
-        where ${update.agentSessionId ?? null}::text is not null and id = (select agent_session_id from step)
-        returning id)`;
-      const written = await write(db, runId, lease, step, [progressWrite(undefined, now), session]);
-      if (written.step) return written.step;
-      throw written.fenced === 0 ? await fenceFailure(db, runId) : new JournalRecordNotFoundError(runId, stepId);
+      const [written] = await execute<Written, Update>(db, UPDATE, {
+        ...fenced(runId, lease, stepId, undefined),
+        attempt: update.attempt ?? null,
+        status: update.status ?? null,
+        sessionId: update.agentSessionId ?? null,
+        sessionRecordId: update.agentSessionRecordId ?? null,
+      });
+      if (written!.step) return written!.step;
+      throw written!.fenced === 0 ? await fenceFailure(db, runId) : new JournalRecordNotFoundError(runId, stepId);
     },
   };
 }
