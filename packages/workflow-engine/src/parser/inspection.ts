@@ -23,8 +23,10 @@ export type InspectionReply =
 /** Loads, validates and inspects a template in this process; every failure becomes a reply, never a throw. */
 export async function inspectHere(request: InspectionRequest): Promise<InspectionReply> {
   try {
-    // The inspecting process enforces the time limit: it kills this one.
-    const definition = await loadTemplate(request.file, { timeoutMs: 2 ** 31 - 1 });
+    // The inspecting process enforces the time limit: it kills this one. A run's start (args to validate) reuses
+    // the module this process made of the same content, as a worker executing the run does: a start then costs a
+    // parse of its args instead of a compile and an import. A listing loads the file afresh.
+    const definition = await loadTemplate(request.file, { timeoutMs: 2 ** 31 - 1, compiledOnce: !!request.args });
     const snapshot = definitionSnapshot(definition);
     if (!request.args) return { ok: true, snapshot };
     return { ok: true, snapshot, args: { value: validateArgs(definition, request.args.value) } };

@@ -237,7 +237,8 @@ async function inspect(requests: InspectionRequest[], options: InspectOptions): 
 
 /**
  * A child that answered is kept for a while, for the next sync or run start: starting one (Node, then the engine
- * through jiti) costs more than most templates take to load. It loads every template afresh all the same.
+ * through jiti) costs more than most templates take to load. Every child is kept, so that starts arriving together
+ * do not close one child and start another each time.
  */
 const idle: InspectorChild[] = [];
 const IDLE_MS = 30_000;
@@ -249,7 +250,7 @@ function idleChild(): InspectorChild | undefined {
 }
 
 function keepIdle(child: InspectorChild): void {
-  if (!child.alive || idle.length >= 1) return child.close();
+  if (!child.alive || idle.length >= MAX_CHILDREN) return child.close();
   idle.push(child);
   child.letGo(IDLE_MS, () => {
     idle.splice(idle.indexOf(child), 1);

@@ -3,7 +3,7 @@
  * the same content: a template that spins, exits or crashes while loading is invalid with the reason, and this
  * process stays responsive. Real child processes throughout.
  */
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -56,6 +56,24 @@ describe('a TypeScript template inspected in a child process', () => {
     expect(inspection.snapshot).toMatchObject({ id: 'fine', name: 'Fine', phases: [{ id: 'work', label: 'Work' }] });
     expect(inspection.args).toEqual({ value: { count: 1 } });
     await expect(inspectTemplate(file, { args: { count: 'x' } })).rejects.toThrow(ArgsValidationError);
+  });
+
+  test('imports a content once for the starts that validate args with it, and afresh for a listing', async () => {
+    const imports = path.join(dir, 'imports.log');
+    const file = await write(
+      'started.ts',
+      template(
+        'Started',
+        `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(imports)}, 'x');`,
+      ),
+    );
+    const importCount = async () => (await readFile(imports, 'utf8')).length;
+    // One after another: each takes the child the previous one left idle.
+    for (const count of [1, 2, 3])
+      expect((await inspectTemplate(file, { args: { count } })).args).toEqual({ value: { count } });
+    expect(await importCount()).toBe(1);
+    await inspectTemplate(file);
+    expect(await importCount()).toBe(2);
   });
 
   test('that spins forever at top level is invalid with the reason, and this process is not held up', async () => {
