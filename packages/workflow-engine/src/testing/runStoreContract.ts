@@ -158,6 +158,27 @@ export function runStoreContract(name: string, factory: RunStoreFactory): void {
         expect(names.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
       });
 
+      it('hands out the oldest runnable run first, a sleeping run once it is due among them', async () => {
+        const { store, clock } = await open();
+        const sleeper = await claimedRun(store);
+        await store.updateRun(sleeper.run.id, sleeper.lease, {
+          status: 'waiting',
+          wakeAt: new Date(clock.now().getTime() + 1_000).toISOString(),
+        });
+        const queued = [];
+        for (const name of ['first', 'second']) {
+          clock.advance(1);
+          queued.push(await store.createRun({ definitionId: 'demo', name, args: {} }));
+        }
+        const next = async () => (await store.claimNextRun('w', TTL))?.run.id;
+        expect(await next()).toBe(queued[0]!.id);
+        clock.advance(1_000);
+        expect(await next()).toBe(sleeper.run.id);
+        expect(await next()).toBe(queued[1]!.id);
+        // All three are running under live leases now.
+        expect(await next()).toBeUndefined();
+      });
+
       it('lets another worker claim a run once its lease expired, and fences the old holder out', async () => {
         const { store, clock } = await open();
         const run = await store.createRun({ definitionId: 'demo', name: 'r', args: {} });

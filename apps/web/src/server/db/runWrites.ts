@@ -77,10 +77,12 @@ function claimSets(slot: Slots<Claim>): SQL {
       waiting_gate = null, wake_at = null, updated_at = ${at}`;
 }
 
+const leaseFree = (slot: Slots<Claim>) =>
+  sql`(lease_owner is null or lease_expires_at is null or lease_expires_at <= ${slot.now}::timestamptz)`;
 /** Pending, running (a dead worker's run, once its lease expired), or sleeping and due; and no live lease on it. */
 const claimable = (slot: Slots<Claim>) =>
   sql`(status in ('pending', 'running') or (status = 'waiting' and wake_at <= ${slot.now}::timestamptz))
-      and (lease_owner is null or lease_expires_at is null or lease_expires_at <= ${slot.now}::timestamptz)`;
+      and ${leaseFree(slot)}`;
 
 // The run to claim, locked: its `where` is checked again on the newest row version once a concurrent claimer's
 // lock is let go, so exactly one claimer finds it. PostgreSQL's `returning` sees the row after the update: the
@@ -97,15 +99,28 @@ const CLAIM = statement<Claim>((slot) =>
   ),
 );
 
+/**
+ * The oldest runnable run: the oldest of the queue's head (pending or running, read in order from the claim
+ * index) and of the sleeping runs that are due (from the wake index). Each is locked as it is found, skipping
+ * runs other claimers hold; the one not taken is let go when the statement ends.
+ */
 const claimNextStatement = (inProject: boolean) =>
-  statement<Claim>((slot) =>
-    claimOf(
+  statement<Claim>((slot) => {
+    const ofProject = inProject ? sql`and project_id = ${slot.projectId}::uuid` : sql``;
+    return claimOf(
       slot,
-      sql`select id, status from ${workflowRuns} where ${claimable(slot)}
-          ${inProject ? sql`and project_id = ${slot.projectId}::uuid` : sql``}
-          order by created_at limit 1 for update skip locked`,
-    ),
-  );
+      sql`with queued as (
+            select id, status, created_at from ${workflowRuns}
+            where status in ('pending', 'running') and ${leaseFree(slot)} ${ofProject}
+            order by created_at limit 1 for update skip locked),
+          due as (
+            select id, status, created_at from ${workflowRuns}
+            where wake_at <= ${slot.now}::timestamptz and status = 'waiting' and ${leaseFree(slot)} ${ofProject}
+            order by created_at limit 1 for update skip locked)
+          select id, status from (select * from queued union all select * from due) candidates
+          order by created_at limit 1`,
+    );
+  });
 const CLAIM_NEXT = { inProject: claimNextStatement(true), everywhere: claimNextStatement(false) };
 
 /** Which of a progress's fields are set: the shape its statement is built for. */

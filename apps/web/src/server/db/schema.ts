@@ -132,7 +132,11 @@ export const workflowRuns = pgTable(
     // on its page (a HOT update) instead of writing a new entry into each of these indexes.
     index('workflow_runs_finished_idx').on(t.project_id, t.status, sql`coalesce(${t.completed_at}, ${t.cancelled_at})`),
     index('workflow_runs_definition_idx').on(t.workflow_definition_id),
-    index('workflow_runs_claim_idx').on(t.status, t.created_at),
+    // The claim's queue: runs a worker may take up, oldest first, read in order instead of sorting every pending
+    // run at each claim (a backlog of 1,000 made each claim sort 1,000 rows).
+    index('workflow_runs_claim_idx')
+      .on(t.created_at)
+      .where(sql`${t.status} in ('pending', 'running')`),
     // A deleted run's forks lose their link (set null): found by this index, not a scan.
     index('workflow_runs_parent_idx').on(t.parent_run_id),
     // The claim's other half: waiting runs whose time has come, soonest first.

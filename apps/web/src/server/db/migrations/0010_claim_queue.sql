@@ -1,0 +1,2 @@
+DROP INDEX "workflow_runs_claim_idx";--> statement-breakpoint
+CREATE INDEX "workflow_runs_claim_idx" ON "workflow_runs" USING btree ("created_at") WHERE "workflow_runs"."status" in ('pending', 'running');
