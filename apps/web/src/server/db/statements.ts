@@ -5,8 +5,10 @@
  * 0.1 ms of JavaScript, and its session as much again, against 0.3–0.4 ms for a whole fsync'd commit on a local
  * PostgreSQL.
  *
- * On PostgreSQL each is a named prepared statement, which the server parses and plans once per connection:
- * planning these statements cost as much as running them. PGlite runs the same text with the same values.
+ * Each is prepared, so that the database parses and plans it once: planning these statements cost as much as
+ * running them. On PostgreSQL a named prepared statement of the protocol, once per connection. PGlite's driver
+ * has no named statements, so there it is SQL's own `prepare` once per database and an `execute` with the values
+ * written as literals (a step's write: ~1.1 ms planned every time, ~0.5 ms prepared).
  * Results come back as drizzle's raw queries give them (timestamps as PostgreSQL's text), so the row readers in
  * `journalRows.ts` serve both.
  */
@@ -114,6 +116,43 @@ export async function execute<T, Input extends object>(
     return (result as unknown as { rows: T[] }).rows;
   }
   if (!client) throw new Error(`statement ${statement.name} needs a database, not a transaction`);
-  const result = await (client as PGlite).query<T>(statement.text, values, { parsers: pgliteParsers });
+  const pglite = client as PGlite;
+  await preparedOn(pglite, statement);
+  const result = await pglite.query<T>(`execute ${statement.name}(${values.map(literal).join(', ')})`, [], {
+    parsers: pgliteParsers,
+  });
   return result.rows;
+}
+
+/** PGlite database → its prepared statements (by name), each prepared once even when first asked for twice at once. */
+const preparedByDatabase = new WeakMap<PGlite, Map<string, Promise<unknown>>>();
+
+function preparedOn(pglite: PGlite, statement: Statement<never>): Promise<unknown> {
+  let prepared = preparedByDatabase.get(pglite);
+  if (!prepared) preparedByDatabase.set(pglite, (prepared = new Map()));
+  let done = prepared.get(statement.name);
+  if (!done) {
+    done = pglite.exec(`prepare ${statement.name} as ${statement.text}`);
+    // A failure is not kept: the next call reports it again.
+    done.catch(() => prepared.delete(statement.name));
+    prepared.set(statement.name, done);
+  }
+  return done;
+}
+
+/**
+ * A value as an SQL literal for `execute`, which takes no protocol parameters; the prepared statement's parameter
+ * types convert it. Strings are quoted by doubling their quotes: PGlite keeps `standard_conforming_strings` on, so
+ * a backslash is an ordinary character.
+ */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`a statement's value is not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'bigint') return String(value);
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return `'${text.replace(/'/g, "''")}'`;
 }
