@@ -31,9 +31,11 @@ export function ensureChromium(): string {
         '`sudo apt-get install -y chromium` (or set SWITCHYARD_CHROMIUM to a Chromium binary).',
     );
   }
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  // apt's progress goes to stderr: the bench's stdout is its JSON document alone.
+  const progressToStderr = ['ignore', 2, 2] as const;
+  execFileSync('apt-get', ['update', '-qq'], { stdio: [...progressToStderr] });
   execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
-    stdio: 'inherit',
+    stdio: [...progressToStderr],
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium, but ${CHROMIUM} is still missing`);
