@@ -34,9 +34,9 @@ type LauncherMessage =
   | { id: number; op: 'spawned'; pid: number }
   | { id: number; op: 'error'; code?: string; message: string }
   | { id: number; op: 'data'; fd: 1 | 2; chunk: Uint8Array }
-  | { id: number; op: 'end'; fd: 1 | 2 }
   | { id: number; op: 'exit'; code: number | null; signal: NodeJS.Signals | null }
-  | { id: number; op: 'close' };
+  /** With the exit when no `exit` message came before it. */
+  | { id: number; op: 'close'; code?: number | null; signal?: NodeJS.Signals | null };
 
 interface Pending {
   resolve(process: LaunchedProcess): void;
@@ -136,14 +136,12 @@ function receive(message: LauncherMessage): void {
         Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
       );
       return;
-    case 'end':
-      (message.fd === 1 ? remote?.stdout : remote?.stderr)?.end();
-      return;
     case 'exit':
       remote?.exited(message.code, message.signal);
       return;
     case 'close':
       settle(message.id);
+      if (message.code !== undefined) remote?.exited(message.code, message.signal ?? null);
       remote?.closed();
       return;
   }

@@ -6,10 +6,13 @@
  * does that, by their tag) and live in process groups of their own.
  *
  * Messages in: { op: 'spawn', id, file, args, cwd, env } and { op: 'release', id } (stop reading the child's pipes).
- * Messages out, per id: spawned { pid } | error { code, message }, then data { fd, chunk }, end { fd }, exit
- * { code, signal } and close.
+ * Messages out, per id: spawned { pid } | error { code, message }, then data { fd, chunk }, and close { code,
+ * signal } once it has exited and its output has ended. A child whose output outlives it (a process it left
+ * behind holds the pipes) sends exit { code, signal } first, when it exits. Each message is a round trip through
+ * both processes: a short step sends two.
  */
 import { spawn } from 'node:child_process';
+import { setImmediate } from 'node:timers';
 
 /** @type {Map<number, import('node:child_process').ChildProcess>} */
 const children = new Map();
@@ -46,13 +49,23 @@ function launch({ id, file, args, cwd, env }) {
     [2, stderr],
   ])) {
     stream.on('data', (chunk) => send({ id, op: 'data', fd, chunk }));
-    stream.on('end', () => send({ id, op: 'end', fd }));
     stream.on('error', () => undefined);
   }
-  child.on('exit', (code, signal) => send({ id, op: 'exit', code, signal }));
-  child.on('close', () => {
+  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | undefined} */
+  let exit;
+  let exitSent = false;
+  child.on('exit', (code, signal) => {
+    exit = { code, signal };
+    // Usually the output ends in the same turn and close carries the exit; if not, the exit goes on its own.
+    setImmediate(() => {
+      if (!children.has(id)) return;
+      exitSent = true;
+      send({ id, op: 'exit', code, signal });
+    });
+  });
+  child.on('close', (code, signal) => {
     children.delete(id);
-    send({ id, op: 'close' });
+    send({ id, op: 'close', ...(exitSent ? {} : (exit ?? { code, signal })) });
   });
 }
 
