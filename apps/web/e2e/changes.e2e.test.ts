@@ -8,11 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { buildClient } from '../scripts/buildClient.ts';
-import { launchChromium, openPage, SCREENSHOTS, startBoardServer } from './harness.ts';
-import type { BoardServer, WatchedPage } from './harness.ts';
+import { SCREENSHOTS, openPage, useBoardPage } from './harness.ts';
+import type { BoardServer } from './harness.ts';
 import { commitProject } from '../test/gitRepository.ts';
 
 /** How long a poll waits: a fork or a commit on a loaded machine takes longer than vitest's default second. */
@@ -20,26 +19,13 @@ const PATIENCE = { timeout: 20_000 };
 
 let server: BoardServer;
 let browser: Browser;
-let tab: WatchedPage;
 let page: Page;
 
-beforeAll(async () => {
-  await buildClient();
-  [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
+useBoardPage({
   // A run's workspace is chosen when it starts: a repository made now gives the runs below their worktrees.
-  await commitProject(server.projectDir);
-  tab = await openPage(browser);
-  page = tab.page;
-  page.setDefaultTimeout(20_000);
-}, 300_000);
-
-afterEach(() => tab.assertClean());
-
-afterAll(async () => {
-  await tab?.close();
-  await browser?.close();
-  await server?.close();
-}, 60_000);
+  prepare: (server) => commitProject(server.projectDir),
+  ready: (session) => ({ server, browser, page } = session),
+});
 
 describe('the Changes tab', { timeout: 60_000 }, () => {
   it('shows the diff of a step that edited a file, and of the whole run', async () => {

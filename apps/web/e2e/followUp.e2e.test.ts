@@ -3,32 +3,17 @@
  * session continues (the fake Claude CLI), the agent's answer is shown under the form and its events join the
  * step's log, and the exchange is listed in the Comments tab.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { buildClient } from '../scripts/buildClient.ts';
-import { launchChromium, openPage, startBoardServer } from './harness.ts';
-import type { BoardServer, WatchedPage } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBoardPage } from './harness.ts';
+import type { BoardServer } from './harness.ts';
 
 let server: BoardServer;
-let browser: Browser;
-let tab: WatchedPage;
 let page: Page;
 
-beforeAll(async () => {
-  await buildClient();
-  [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
-  tab = await openPage(browser);
-  page = tab.page;
-  page.setDefaultTimeout(20_000);
-}, 300_000);
-
-afterEach(() => tab.assertClean());
-
-afterAll(async () => {
-  await tab?.close();
-  await browser?.close();
-  await server?.close();
-}, 60_000);
+useBoardPage({
+  ready: (session) => ({ server, page } = session),
+});
 
 describe('a follow-up from the run detail', { timeout: 60_000 }, () => {
   it("continues a finished agent step and shows the agent's reply in its log", async () => {

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createAgentRunner } from '@switchyard/agent-cli-sdk';
 import { fakeClaudePath } from '@switchyard/agent-cli-sdk/testing';
+import { buildClient } from '../scripts/buildClient.ts';
 import { startServer } from '../src/server/serve.ts';
 import type { RunningServer } from '../src/server/serve.ts';
 
@@ -186,4 +188,44 @@ export async function openPage(
     },
     close: () => context.close(),
   };
+}
+
+export interface BoardSession {
+  server: BoardServer;
+  browser: Browser;
+  tab: WatchedPage;
+  page: Page;
+}
+
+export interface BoardSessionOptions {
+  /** Runs once the server is up, before the page opens (a repository for the project, variables for its steps). */
+  prepare?(server: BoardServer): Promise<unknown> | void;
+  /** Hands the test file its server, browser and page, once they are ready. */
+  ready(session: BoardSession): void;
+  /** Runs after the last test, before the page, the browser and the server close. */
+  cleanup?(): void;
+}
+
+/**
+ * What a browser test file shares: the client built, a server and Chromium started, one watched page (20 s for
+ * what a person waits for), every test failing on a console or page error, and everything closed at the end.
+ */
+export function useBoardPage(options: BoardSessionOptions): void {
+  let session: BoardSession | undefined;
+  beforeAll(async () => {
+    await buildClient();
+    const [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
+    await options.prepare?.(server);
+    const tab = await openPage(browser);
+    tab.page.setDefaultTimeout(20_000);
+    session = { server, browser, tab, page: tab.page };
+    options.ready(session);
+  }, 300_000);
+  afterEach(() => session?.tab.assertClean());
+  afterAll(async () => {
+    options.cleanup?.();
+    await session?.tab.close();
+    await session?.browser.close();
+    await session?.server.close();
+  }, 60_000);
 }

@@ -6,10 +6,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { buildClient } from '../scripts/buildClient.ts';
-import { launchChromium, openPage, startBoardServer } from './harness.ts';
+import { openPage, useBoardPage } from './harness.ts';
 import type { BoardServer, WatchedPage } from './harness.ts';
 import { commitProject, git } from '../test/gitRepository.ts';
 
@@ -21,24 +20,14 @@ let browser: Browser;
 let tab: WatchedPage;
 let page: Page;
 
-beforeAll(async () => {
-  await buildClient();
-  [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
+useBoardPage({
   // A run's workspace is chosen when it starts: a repository made now gives the runs below their worktrees.
-  await commitProject(server.projectDir);
-  tab = await openPage(browser);
-  page = tab.page;
-  page.setDefaultTimeout(20_000);
-  await mkdir(SHOTS, { recursive: true });
-}, 300_000);
-
-afterEach(() => tab.assertClean());
-
-afterAll(async () => {
-  await tab?.close();
-  await browser?.close();
-  await server?.close();
-}, 60_000);
+  prepare: async (server) => {
+    await commitProject(server.projectDir);
+    await mkdir(SHOTS, { recursive: true });
+  },
+  ready: (session) => ({ server, browser, tab, page } = session),
+});
 
 describe('merging a run from the board', { timeout: 90_000 }, () => {
   it('merges a finished run into main from its Details tab, and the main checkout’s file changes', async () => {

@@ -6,39 +6,28 @@
  */
 import { join } from 'node:path';
 import { readFakeAgentLog } from '@switchyard/agent-cli-sdk/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { buildClient } from '../scripts/buildClient.ts';
-import { launchChromium, openPage, startBoardServer } from './harness.ts';
-import type { BoardServer, WatchedPage } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBoardPage } from './harness.ts';
+import type { BoardServer } from './harness.ts';
 
 let server: BoardServer;
-let browser: Browser;
-let tab: WatchedPage;
 let page: Page;
 let argvLog: string;
 
-beforeAll(async () => {
-  await buildClient();
-  [server, browser] = await Promise.all([startBoardServer(), launchChromium()]);
+useBoardPage({
   // The fake CLI's argv log reaches agent steps by name, as an operator's variables would.
-  argvLog = join(server.projectDir, 'agent-argv.jsonl');
-  process.env.FAKE_AGENT_ARGV_LOG = argvLog;
-  process.env.SWITCHYARD_STEP_ENV = 'FAKE_AGENT_*';
-  tab = await openPage(browser);
-  page = tab.page;
-  page.setDefaultTimeout(20_000);
-}, 300_000);
-
-afterEach(() => tab.assertClean());
-
-afterAll(async () => {
-  delete process.env.FAKE_AGENT_ARGV_LOG;
-  delete process.env.SWITCHYARD_STEP_ENV;
-  await tab?.close();
-  await browser?.close();
-  await server?.close();
-}, 60_000);
+  prepare: (server) => {
+    argvLog = join(server.projectDir, 'agent-argv.jsonl');
+    process.env.FAKE_AGENT_ARGV_LOG = argvLog;
+    process.env.SWITCHYARD_STEP_ENV = 'FAKE_AGENT_*';
+  },
+  ready: (session) => ({ server, page } = session),
+  cleanup: () => {
+    delete process.env.FAKE_AGENT_ARGV_LOG;
+    delete process.env.SWITCHYARD_STEP_ENV;
+  },
+});
 
 describe('requesting changes at a gate from the board', { timeout: 90_000 }, () => {
   it('re-runs the phase before the gate with the comment, the agent continuing its session', async () => {
