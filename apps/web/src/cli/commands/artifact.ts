@@ -6,7 +6,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { addToArtifactInbox } from '@switchyard/workflow-engine';
 import { InvalidInputError, UsageError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 
@@ -37,6 +36,9 @@ export const artifactCommand: Command = {
     const found = await stat(path).catch(() => undefined);
     if (!found?.isFile()) throw new InvalidInputError([{ field: 'file', message: `${file} is not a file` }]);
     const name = (values.name as string | undefined) ?? basename(path);
+    // Loaded here, not with the command table: the engine's entry brings zod and the template loader, which every
+    // other command (`--help` first) would pay for at start-up.
+    const { addToArtifactInbox } = await import('@switchyard/workflow-engine');
     await addToArtifactInbox(inbox, path, {
       name,
       ...(values.type !== undefined ? { type: values.type as string } : {}),
