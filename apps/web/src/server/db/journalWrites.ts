@@ -167,7 +167,7 @@ interface Written {
 }
 
 /** Why a fenced write wrote nothing: the run is gone, or another worker holds it now. */
-async function fenceFailure(db: AppDatabase, runId: string): Promise<Error> {
+export async function fenceFailure(db: AppDatabase, runId: string): Promise<Error> {
   const [run] = await queryRows<{ id: string }>(db, sql`select id from ${workflowRuns} where id = ${runId}::uuid`);
   return run ? new LeaseLostError(runId) : new RunNotFoundError(runId);
 }

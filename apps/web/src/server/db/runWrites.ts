@@ -14,13 +14,12 @@
  */
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
-import { LeaseLostError, RunNotFoundError } from '@switchyard/workflow-engine';
 import type { ClaimedRun, Lease, RunProgress, RunStatus, WorkflowRun } from '@switchyard/workflow-engine';
-import { queryRows } from './connection.ts';
 import type { AppDatabase } from './connection.ts';
 import { definitionIdentifier, toRun } from './journalRows.ts';
 import type { RunRow } from './journalRows.ts';
 import { workflowRuns } from './schema.ts';
+import { fenceFailure } from './journalWrites.ts';
 import { execute, statement, statementsByShape } from './statements.ts';
 import type { Slots } from './statements.ts';
 
@@ -219,11 +218,6 @@ export function runWrites(
     now: options.now().toISOString(),
   });
 
-  async function fenceFailure(runId: string): Promise<Error> {
-    const [run] = await queryRows<{ id: string }>(db, sql`select id from ${workflowRuns} where id = ${runId}::uuid`);
-    return run ? new LeaseLostError(runId) : new RunNotFoundError(runId);
-  }
-
   return {
     async claim(runId, owner, ttlMs) {
       const [row] = await execute<ClaimedRow, Claim>(relaxed, CLAIM, claim(runId, owner, ttlMs));
@@ -249,7 +243,7 @@ export function runWrites(
         waitingGate: progress.waitingGate ?? null,
         wakeAt: progress.wakeAt ?? null,
       });
-      if (!row) throw await fenceFailure(runId);
+      if (!row) throw await fenceFailure(db, runId);
       return toRun(row, row.identifier);
     },
 
