@@ -112,7 +112,8 @@ describe('the runner driving fake-claude', () => {
 
   it('kills a stalled CLI after idleTimeoutMs and says stalled', async () => {
     const { hooks } = recordingHooks();
-    const result = await runner.run(request('stall', { idleTimeoutMs: 300 }), hooks);
+    // Long enough for the fake to start and print its init line on a loaded machine: the session id comes from it.
+    const result = await runner.run(request('stall', { idleTimeoutMs: 2_000 }), hooks);
     expect(result).toMatchObject({ isError: true, stopReason: 'stalled' });
     expect(result.errorMessage).toContain('no output');
     expect(result.sessionId).toBe('42f9b4de-20ee-4eb2-b975-8f6828648e39');
