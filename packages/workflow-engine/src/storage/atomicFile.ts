@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** Temp files are named by process and by a count, not by a fresh random suffix each (a `getrandom` call). */
+const processToken = randomBytes(4).toString('hex');
+let tempCount = 0;
+const tempPathOf = (path: string) => `${path}.${process.pid}.${processToken}.${++tempCount}.tmp`;
+
 /**
  * Writes a file so that readers see the old content or the new, never a torn one: temp file, then rename.
  * No fsync: the promise is surviving the death of a process (the page cache outlives it), not a power loss.
  */
 export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempPathOf(path);
   try {
     await writeFile(temp, content).catch(async (error: NodeJS.ErrnoException) => {
       // The directory is created on first use only: a mkdir per write would double the cost of small files.
@@ -29,7 +34,7 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
  */
 export async function createFileExclusive(path: string, content: string): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempPathOf(path);
   try {
     await writeFile(temp, content, { flag: 'wx' });
     await link(temp, path);
