@@ -59,10 +59,10 @@ function isForeignKeyViolation(error: unknown): boolean {
 
 /**
  * Bridges `local` to the other processes on `database` with LISTEN/NOTIFY. On PGlite (one process) it returns
- * `local` unchanged. The events published in one tick leave together, as one notification (a step's commit and
- * the next step's start, say), so a burst costs one round trip rather than one per event. Notifications leave in
- * publication order, one at a time, and are re-published in arrival order, so each process's events keep their
- * order everywhere.
+ * `local` unchanged. Events leave together, as one notification, when they are published in one tick or while
+ * the notification before them is in flight, so a burst costs one round trip rather than one per event.
+ * Notifications leave in publication order, one at a time, and are re-published in arrival order, so each
+ * process's events keep their order everywhere.
  */
 export async function bridgeEventBus(
   local: EventBus,
@@ -73,7 +73,6 @@ export async function bridgeEventBus(
   const { db } = database;
   const report = options.onError ?? warn;
   const origin = randomUUID();
-  let outgoing: Promise<void> = Promise.resolve();
   let incoming: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -157,24 +156,38 @@ export async function bridgeEventBus(
       );
   }
 
+  // What waits to go out, in publication order: whole notifications (a full batch, an event by reference), then
+  // the batch still filling. One send is in flight at a time; whatever is published meanwhile joins the batch, so
+  // under load one notification carries the events of many ticks instead of each tick sending its own.
+  const waiting: { send: () => Promise<void>; what: string }[] = [];
   let batch: string[] = [];
   let batchBytes = 0;
-  let batchTimer: NodeJS.Immediate | undefined;
+  let sending: Promise<void> | undefined;
+  let sendSoon: NodeJS.Immediate | undefined;
 
-  function queue(send: () => Promise<void>, what: string): void {
-    outgoing = outgoing.then(send).catch(failed('event_not_shared', what));
-  }
-
-  /** Sends the events published since the last batch as one notification, after whatever is queued before them. */
-  function sendBatch(): void {
-    if (batchTimer) clearImmediate(batchTimer);
-    batchTimer = undefined;
+  /** Closes the batch filling now: it goes out after what waits before it. */
+  function closeBatch(): void {
     if (batch.length === 0) return;
     const payload = `{"origin":${JSON.stringify(origin)},"events":[${batch.join(',')}]}`;
     const count = batch.length;
     batch = [];
     batchBytes = 0;
-    queue(() => notify(payload), `could not share ${count} event(s)`);
+    waiting.push({ send: () => notify(payload), what: `could not share ${count} event(s)` });
+  }
+
+  async function drain(): Promise<void> {
+    for (;;) {
+      if (waiting.length === 0) closeBatch();
+      const next = waiting.shift();
+      if (!next) return;
+      await next.send().catch(failed('event_not_shared', next.what));
+    }
+  }
+
+  function send(): void {
+    if (sendSoon) clearImmediate(sendSoon);
+    sendSoon = undefined;
+    sending ??= drain().finally(() => (sending = undefined));
   }
 
   const unlisten =
@@ -198,16 +211,21 @@ export async function bridgeEventBus(
       if (closed) return numbered;
       // Serialised now, so a caller that later mutates `data` cannot change what the others receive.
       const entry = JSON.stringify({ project_id: projectId, event: { type: event.type, data: event.data } });
-      if (Buffer.byteLength(entry) > NOTIFY_LIMIT_BYTES - ENVELOPE_BYTES) {
-        sendBatch();
+      const bytes = Buffer.byteLength(entry);
+      if (bytes > NOTIFY_LIMIT_BYTES - ENVELOPE_BYTES) {
+        closeBatch();
         const copy = JSON.parse(entry) as { event: WorkflowEvent };
-        queue(() => sendByReference(projectId, copy.event), `could not share event ${numbered.id} (${event.type})`);
-        return numbered;
+        waiting.push({
+          send: () => sendByReference(projectId, copy.event),
+          what: `could not share event ${numbered.id} (${event.type})`,
+        });
+      } else {
+        if (batchBytes + bytes + 1 > NOTIFY_LIMIT_BYTES - ENVELOPE_BYTES) closeBatch();
+        batch.push(entry);
+        batchBytes += bytes + 1;
       }
-      if (batchBytes + entry.length + 1 > NOTIFY_LIMIT_BYTES - ENVELOPE_BYTES) sendBatch();
-      batch.push(entry);
-      batchBytes += Buffer.byteLength(entry) + 1;
-      batchTimer ??= setImmediate(sendBatch);
+      // The rest of this tick's events go with it (a step's commit and the next step's start, say).
+      sendSoon ??= setImmediate(send);
       return numbered;
     },
   };
@@ -216,9 +234,9 @@ export async function bridgeEventBus(
     bus,
     async close() {
       if (closed) return;
-      sendBatch();
       closed = true;
-      await outgoing;
+      send();
+      while (sending) await sending;
       await unlisten();
       await incoming;
     },
