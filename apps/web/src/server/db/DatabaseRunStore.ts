@@ -316,19 +316,19 @@ export function createDatabaseRunStore(db: AppDatabase, options: DatabaseRunStor
 
     async startStep(runId, lease, start, progress) {
       if (!isStepProgress(progress) || !isRunId(runId)) return base.startStep(runId, lease, start, progress);
-      return toRecord(await startPath.upsert(runId, lease, start, undefined, progress));
+      return startPath.upsert(runId, lease, start, undefined, progress);
     },
     async recordStep(runId, lease, start, outcome, progress) {
       if (!isStepProgress(progress) || !isRunId(runId)) return base.recordStep(runId, lease, start, outcome, progress);
-      return toRecord(await hotPath.upsert(runId, lease, start, outcome, progress));
+      return hotPath.upsert(runId, lease, start, outcome, progress);
     },
     async finishStep(runId, lease, stepId, outcome, progress) {
       if (!isStepProgress(progress) || !isRunId(runId)) return base.finishStep(runId, lease, stepId, outcome, progress);
-      return toRecord(await hotPath.finish(runId, lease, stepId, outcome, progress));
+      return hotPath.finish(runId, lease, stepId, outcome, progress);
     },
     async updateStep(runId, lease, stepId, update) {
       if (!isRunId(runId)) return base.updateStep(runId, lease, stepId, update);
-      return toRecord(await hotPath.update(runId, lease, stepId, update));
+      return hotPath.update(runId, lease, stepId, update);
     },
 
     getRun: (runId) => readRun(db, runId),
