@@ -25,9 +25,9 @@ import {
 import type {
   JournalRecord,
   JournalRecordStart,
-  JournalRecordUpdate,
   Lease,
   RunProgress,
+  RunStore,
   StepOutcome,
   StepStatus,
 } from '@switchyard/workflow-engine';
@@ -184,14 +184,8 @@ export interface JournalWrites {
     outcome: StepOutcome | undefined,
     progress: RunProgress | undefined,
   ): Promise<JournalRecord>;
-  finish(
-    runId: string,
-    lease: Lease,
-    stepId: string,
-    outcome: StepOutcome,
-    progress?: RunProgress,
-  ): Promise<JournalRecord>;
-  update(runId: string, lease: Lease, stepId: string, update: JournalRecordUpdate): Promise<JournalRecord>;
+  finish: RunStore['finishStep'];
+  update: RunStore['updateStep'];
 }
 
 export function journalWrites(
@@ -213,14 +207,16 @@ export function journalWrites(
     async upsert(runId, lease, start, outcome, progress) {
       const common = fenced(runId, lease, start.stepId, progress);
       const startedAt = start.startedAt ?? common.now;
+      const status = outcome?.status ?? 'running';
+      const attempt = outcome?.result.attempts ?? start.attempt;
       const [written] = await execute<Written<UpsertedStep>, Upsert>(db, UPSERT, {
         ...common,
         index: start.index,
         name: start.name,
         stepPhase: start.phase,
         type: start.type,
-        status: outcome?.status ?? 'running',
-        attempt: outcome?.result.attempts ?? start.attempt,
+        status,
+        attempt,
         input: json(start.input),
         output: json(outcome?.result),
         error: json(outcome?.error),
@@ -241,8 +237,8 @@ export function journalWrites(
           name: start.name,
           phase: start.phase,
           type: start.type,
-          status: outcome?.status ?? 'running',
-          attempt: outcome?.result.attempts ?? start.attempt,
+          status,
+          attempt,
           input: start.input ?? null,
           result: outcome?.result ?? null,
           error: outcome?.error ?? null,
