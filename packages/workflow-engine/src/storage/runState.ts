@@ -158,6 +158,38 @@ function requireActiveRecord(state: RunState, stepId: string): JournalRecord {
   return record;
 }
 
+/**
+ * The active record a step's start makes — running, or with `outcome` already final. `sessions` are the agent
+ * session ids it holds: a restart keeps those of the record it replaces when it brings none.
+ */
+export function journalRecord(
+  runId: string,
+  start: JournalRecordStart,
+  startedAt: string,
+  sessions: Pick<JournalRecord, 'agentSessionId' | 'agentSessionRecordId'>,
+  outcome?: StepOutcome,
+): JournalRecord {
+  const record: JournalRecord = {
+    runId,
+    stepId: start.stepId,
+    index: start.index,
+    name: start.name,
+    phase: start.phase,
+    type: start.type,
+    status: 'running',
+    attempt: start.attempt,
+    input: start.input,
+    result: null,
+    error: null,
+    ...sessions,
+    startedAt,
+    finishedAt: null,
+    invalidatedAt: null,
+  };
+  if (outcome) finish(record, outcome);
+  return record;
+}
+
 export function startStep(
   state: RunState,
   lease: Lease,
@@ -170,24 +202,10 @@ export function startStep(
   if (existing?.status === 'completed' || existing?.status === 'skipped') {
     throw new StepAlreadyFinalError(state.run.id, start.stepId, existing.status);
   }
-  const record: JournalRecord = {
-    runId: state.run.id,
-    stepId: start.stepId,
-    index: start.index,
-    name: start.name,
-    phase: start.phase,
-    type: start.type,
-    status: 'running',
-    attempt: start.attempt,
-    input: start.input,
-    result: null,
-    error: null,
+  const record = journalRecord(state.run.id, start, start.startedAt ?? now.toISOString(), {
     agentSessionId: start.agentSessionId ?? existing?.agentSessionId ?? null,
     agentSessionRecordId: start.agentSessionRecordId ?? existing?.agentSessionRecordId ?? null,
-    startedAt: start.startedAt ?? now.toISOString(),
-    finishedAt: null,
-    invalidatedAt: null,
-  };
+  });
   if (existing) Object.assign(existing, record);
   else state.journal.push(record);
   if (progress) applyProgress(state, lease, progress, now);

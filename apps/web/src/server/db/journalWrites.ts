@@ -20,6 +20,7 @@ import {
   JournalRecordNotFoundError,
   LeaseLostError,
   RunNotFoundError,
+  runTransitions,
   StepAlreadyFinalError,
 } from '@switchyard/workflow-engine';
 import type {
@@ -207,16 +208,14 @@ export function journalWrites(
     async upsert(runId, lease, start, outcome, progress) {
       const common = fenced(runId, lease, start.stepId, progress);
       const startedAt = start.startedAt ?? common.now;
-      const status = outcome?.status ?? 'running';
-      const attempt = outcome?.result.attempts ?? start.attempt;
       const [written] = await execute<Written<UpsertedStep>, Upsert>(db, UPSERT, {
         ...common,
         index: start.index,
         name: start.name,
         stepPhase: start.phase,
         type: start.type,
-        status,
-        attempt,
+        status: outcome?.status ?? 'running',
+        attempt: outcome?.result.attempts ?? start.attempt,
         input: json(start.input),
         output: json(outcome?.result),
         error: json(outcome?.error),
@@ -230,24 +229,13 @@ export function journalWrites(
       // The record is built from what was written rather than read back whole: the row as JSON cost 8 % of the
       // statement. Only the session ids, which a restart keeps when it brings none, come from the row.
       if (step) {
-        return {
+        return runTransitions.journalRecord(
           runId,
-          stepId: start.stepId,
-          index: start.index,
-          name: start.name,
-          phase: start.phase,
-          type: start.type,
-          status,
-          attempt,
-          input: start.input ?? null,
-          result: outcome?.result ?? null,
-          error: outcome?.error ?? null,
-          agentSessionId: step.cli_session_id,
-          agentSessionRecordId: step.agent_session_id,
-          startedAt: iso(startedAt),
-          finishedAt: outcome ? iso(outcome.result.finishedAt) : null,
-          invalidatedAt: null,
-        };
+          { ...start, input: start.input ?? null },
+          iso(startedAt),
+          { agentSessionId: step.cli_session_id, agentSessionRecordId: step.agent_session_id },
+          outcome,
+        );
       }
       if (written!.fenced === 0) throw await fenceFailure(db, runId);
       const [final] = await queryRows<{ status: StepStatus }>(
